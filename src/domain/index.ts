@@ -1,0 +1,8 @@
+// The pure domain: catalog, applicability, planner, status rules. No I/O, no Temporal imports,
+// so workflow code can use all of it deterministically.
+export * from './catalog';
+export * from './applicability';
+export * from './planner';
+export * from './profile';
+export * from './status';
+export * from './alerts';
