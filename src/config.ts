@@ -1,0 +1,48 @@
+// All configuration comes from environment variables (DESIGN §3: the same code runs on one machine
+// or against a cluster, configured only through the environment). Parsed once, validated, passed on.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z.string().trim().min(1).optional();
+
+const EnvSchema = z.object({
+  RESYNC_DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
+  RESYNC_CACHE_DIR: z.string().default(path.join(PROJECT_ROOT, '.cache')),
+  DATABASE_URL: optionalText,
+  DISTRICT_DATABASE_URL: optionalText,
+  STATE_DATABASE_URL: optionalText,
+  RESYNC_PG_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('state-resync'),
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_TLS_CERT_PATH: optionalText,
+  TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CA_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalText,
+  PORT: port.default(3000),
+  API_URL: optionalText,
+  WORKER_METRICS_PORT: port.default(9464),
+  RESYNC_API_TOKENS: optionalText,
+  RESYNC_DEMO: z.enum(['0', '1']).default('1'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

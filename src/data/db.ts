@@ -1,0 +1,26 @@
+// One postgres.js pool per database, built from configuration and injected. int8 values (ids,
+// counts) come back as numbers: they stay far below 2^53 in this domain.
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export interface SqlOptions {
+  readonly max?: number;
+  readonly applicationName?: string;
+}
+
+export function createSql(url: string, options: SqlOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'state-resync' },
+    types: {
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (value: number | bigint | string) => String(value),
+        parse: (value: string) => Number(value),
+      },
+    },
+  }) as unknown as Sql;
+}

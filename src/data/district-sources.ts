@@ -1,0 +1,24 @@
+// Connections to the databases holding districts' source data, one pool per URL, shared.
+import { createSql, type Sql } from './db';
+import type { District } from './district-registry';
+
+export class DistrictSources {
+  private readonly pools = new Map<string, Sql>();
+
+  constructor(private readonly defaultUrl: string, private readonly poolSize = 10) {}
+
+  for(district: Pick<District, 'sourceUrl'>): Sql {
+    const url = district.sourceUrl ?? this.defaultUrl;
+    let pool = this.pools.get(url);
+    if (!pool) {
+      pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district' });
+      this.pools.set(url, pool);
+    }
+    return pool;
+  }
+
+  async end(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.end({ timeout: 5 })));
+    this.pools.clear();
+  }
+}
