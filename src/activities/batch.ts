@@ -1,0 +1,62 @@
+// Activities of a batch: read the district, record the batch's plan, skipped objects and outcome,
+// and raise process alerts.
+import type { DistrictProfile, Plan } from '../domain';
+import { finishBatch, insertQueuedBatch, markBatchRunning, markObjectsSkipped, type NewBatch } from '../data/batch-history';
+import { raiseAlert, type NewAlert } from '../data/alerts';
+import { getDistrict, UnknownDistrictError } from '../data/district-registry';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
+
+export interface DistrictSnapshot {
+  readonly districtId: string;
+  readonly name: string;
+  readonly profile: DistrictProfile;
+  readonly scopedYear: number;
+}
+
+export interface BatchSummary {
+  readonly batchId: string;
+  readonly status: 'completed' | 'failed' | 'cancelled';
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly deleted: number;
+}
+
+export function createBatchActivities(deps: ActivityDeps) {
+  return {
+    async loadDistrict(districtId: string): Promise<DistrictSnapshot> {
+      try {
+        const district = await getDistrict(deps.state, districtId);
+        return { districtId: district.districtId, name: district.name, profile: district.profile, scopedYear: district.scopedYear };
+      } catch (error) {
+        if (error instanceof UnknownDistrictError) throw ApplicationFailure.nonRetryable(error.message, 'UnknownDistrict');
+        throw error;
+      }
+    },
+
+    async recordBatchQueued(batch: NewBatch): Promise<void> {
+      await insertQueuedBatch(deps.state, batch);
+    },
+
+    async recordBatchStarted(input: { batchId: string; plan: Plan }): Promise<void> {
+      await markBatchRunning(deps.state, input.batchId, input.plan);
+    },
+
+    async recordObjectsSkipped(input: { batchId: string; skipped: { object: string; reason: string }[] }): Promise<void> {
+      await markObjectsSkipped(deps.state, input.batchId, input.skipped);
+    },
+
+    async recordBatchFinished(input: { batchId: string; status: BatchSummary['status']; failure?: string }): Promise<BatchSummary> {
+      const batch = await finishBatch(deps.state, input.batchId, input.status, input.failure ?? null);
+      return {
+        batchId: input.batchId, status: input.status,
+        processed: batch?.processed ?? 0, errors: batch?.errors ?? 0, sent: batch?.sent ?? 0, deleted: batch?.deleted ?? 0,
+      };
+    },
+
+    async raiseAlert(alert: NewAlert): Promise<void> {
+      await raiseAlert(deps.state, alert);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// The SQL text of the per-object statements (read a page, upsert a page, prune), built once per
+// object from the catalog. Identifiers come only from the catalog and are quoted; every value is
+// a bind parameter. Column lists vary per object, which postgres.js fragments cannot express for
+// `unnest(...) as i(...)`, hence text built here and nowhere else.
+import type { CatalogObject } from '../../domain';
+import {
+  parentReferences, SCHEMA_CATALOG, STATE_SCHEMA, syncedColumns, type Column, type ParentReference,
+} from '../../data/schema/columns';
+
+const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+/** Smallest and largest bigint: open key-range bounds that still let the planner use the index. */
+export const MIN_ID = -9_223_372_036_854_775_808n;
+export const MAX_ID = 9_223_372_036_854_775_807n;
+
+export interface ObjectStatements {
+  readonly columns: readonly Column[];
+  readonly references: readonly ParentReference[];
+  /** $1 year (year-tied only), then after-id, high-id, limit. Columns as text, then not-allowed. */
+  readonly readPage: (schema: string) => string;
+  /** $1 district, $2 batch, then one text[] per synced column. */
+  readonly upsertPage: string;
+  /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
+  readonly prune: string;
+  /** $1 district, $2 ids (bigint[]), $3 batch: mark rows the batch deliberately keeps. */
+  readonly keep: string;
+}
+
+function stateCast(column: Column): string {
+  // varchar columns stay text so that an over-long value fails the assignment (an explicit cast
+  // to varchar(n) would silently truncate it).
+  return column.stateType.startsWith('varchar') ? 'text' : column.stateType;
+}
+
+function readPageText(object: CatalogObject, columns: readonly Column[], schema: string): string {
+  const select = columns.map((column) => `${q(column.name)}::text`);
+  select.push(object.exclusionFlag ? '"state_excluded"' : 'false');
+  const yearFilter = object.yearTied ? '"school_year" = $1 and ' : '';
+  const [after, high, limit] = object.yearTied ? ['$2', '$3', '$4'] : ['$1', '$2', '$3'];
+  return `select ${select.join(', ')} from ${q(schema)}.${q(object.table)}
+    where ${yearFilter}"id" > ${after}::bigint and "id" <= ${high}::bigint order by "id" limit ${limit}`;
+}
+
+function upsertPageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[]): string {
+  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+  const params = columns.map((_, i) => `$${i + 3}::text[]`).join(', ');
+  const names = columns.map((column) => q(column.name)).join(', ');
+  const orphanChecks = references.map((reference) => `
+      select i."id"::bigint as id, '${reference.parent}' as parent, i.${q(reference.column)}::bigint as parent_id from input i
+      where i.${q(reference.column)} is not null and not exists (
+        select 1 from ${q(STATE_SCHEMA)}.${q(reference.parentTable)} p
+        where p."source_district" = $1 and p."id" = i.${q(reference.column)}::bigint)`);
+  const orphans = orphanChecks.length > 0
+    ? orphanChecks.join('\n      union all')
+    : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
+  const values = columns.map((column) => `i.${q(column.name)}::${stateCast(column)}`).join(', ');
+  const updates = columns.filter((column) => column.name !== 'id')
+    .map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
+  updates.push('"synced_batch" = excluded."synced_batch"');
+  return `with input as (select * from unnest(${params}) as i(${names})),
+    orphans as (${orphans}),
+    written as (
+      insert into ${table} as t ("source_district", ${names}, "synced_batch")
+      select $1, ${values}, $2 from input i
+      where not exists (select 1 from orphans o where o.id = i."id"::bigint)
+      on conflict ("source_district", "id") do update set ${updates.join(', ')}
+      returning 1)
+    select (select count(*) from written)::int as written,
+      coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
+}
+
+function pruneText(object: CatalogObject): string {
+  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+  const yearFilter = object.yearTied ? ' and t."school_year" = $3' : '';
+  const stillReferenced = SCHEMA_CATALOG.objects.flatMap((child) => parentReferences(child)
+    .filter((reference) => reference.parent === object.name)
+    .map((reference) => `exists (select 1 from ${q(STATE_SCHEMA)}.${q(child.table)} c
+        where c."source_district" = t."source_district" and c.${q(reference.column)} = t."id")`));
+  const guard = stillReferenced.length > 0 ? ` and not (${stillReferenced.join(' or ')})` : '';
+  return `with deleted as (
+      delete from ${table} t where t."source_district" = $1${yearFilter} and t."synced_batch" <> $2${guard}
+      returning 1)
+    select (select count(*) from deleted)::int as deleted,
+      (select count(*) from ${table} t where t."source_district" = $1${yearFilter} and t."synced_batch" <> $2)::int
+        - (select count(*) from deleted)::int as kept`;
+}
+
+const cache = new Map<string, Omit<ObjectStatements, 'readPage'> & { readPage: (schema: string) => string }>();
+
+export function statementsFor(object: CatalogObject): ObjectStatements {
+  let statements = cache.get(object.name);
+  if (!statements) {
+    const columns = syncedColumns(object);
+    const references = parentReferences(object);
+    const readTexts = new Map<string, string>();
+    statements = {
+      columns,
+      references,
+      readPage: (schema) => {
+        let text = readTexts.get(schema);
+        if (!text) readTexts.set(schema, (text = readPageText(object, columns, schema)));
+        return text;
+      },
+      upsertPage: upsertPageText(object, columns, references),
+      prune: pruneText(object),
+      keep: `update ${q(STATE_SCHEMA)}.${q(object.table)} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
+    };
+    cache.set(object.name, statements);
+  }
+  return statements;
+}

@@ -1,0 +1,70 @@
+// The worker process: runs the resync workflows and activities on the task queue. Configured only
+// through the environment (DESIGN §3); start as many as needed against the same task queue.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { readEnv, type Env } from './config';
+import { createSql } from './data/db';
+import { DistrictSources } from './data/district-sources';
+import { migrate } from './data/migrations';
+import { createLogger } from './logging';
+import { openDatabases } from './services/databases';
+import { temporalSettings } from './temporal/connection';
+
+export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+
+/** Worker options that suit one 2-core machine; raise them on bigger ones. */
+export function workerTuning(): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'> {
+  return { maxConcurrentActivityTaskExecutions: 8, maxConcurrentWorkflowTaskExecutions: 20 };
+}
+
+export async function createWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  workflowBundle?: { code: string };
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workerTuning(),
+  });
+}
+
+async function main(env: Env): Promise<void> {
+  const log = createLogger('worker', env.LOG_LEVEL);
+  Runtime.install({
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.WORKER_METRICS_PORT}` } } },
+  });
+  const databases = await openDatabases(env);
+  const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-worker' });
+  await migrate(state);
+  const districtSources = new DistrictSources(databases.urls.district, 10);
+  const settings = temporalSettings(env);
+  const connection = await NativeConnection.connect({
+    address: settings.address,
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  });
+  const worker = await createWorker({ connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources } });
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: settings.address, metrics: `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics` }, 'worker running');
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
+  await worker.run();
+  await connection.close();
+  await districtSources.end();
+  await state.end({ timeout: 5 });
+  await databases.release();
+  log.info('worker stopped');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main(readEnv()).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

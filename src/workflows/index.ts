@@ -1,0 +1,4 @@
+// The worker's workflowsPath: every workflow type the worker runs.
+export { resyncLane } from './resync-lane';
+export { resyncBatch } from './resync-batch';
+export { syncObject } from './sync-object';

@@ -1,0 +1,214 @@
+// One resync batch (DESIGN §2.2–§2.8): plan parent-first levels, copy each level's objects in
+// child workflows (bounded parallelism), skip the dependents of an object that failed, remove
+// deleted records after a full resync (children first), and record the outcome in the history.
+
+import {
+  ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setCurrentDetails,
+  setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  districtCatalog, InvalidPlanRequestError, planResync, SCHOOL_YEAR_CHOICES, statusColour, type DistrictProfile, type Plan,
+  type StatusColour,
+} from '../domain';
+import { forEachBounded } from './bounded';
+import { invalidRequest, NON_RETRYABLE_ERRORS, RESYNC_OBJECTS_FAILED, rootMessage } from './failures';
+import { syncObject } from './sync-object';
+import type { BatchPhase, BatchProgress, ObjectProgress, ResyncRequest } from './types';
+import { resyncKind, schoolYearLabel } from './types';
+
+// ─── Types ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface BatchResult {
+  readonly batchId: string;
+  readonly status: 'completed' | 'failed' | 'cancelled';
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly deleted: number;
+  readonly colours: Readonly<Record<StatusColour, number>>;
+}
+
+// ─── Signals & Queries ──────────────────────────────────────────────────────────────────────────
+
+export const progressQuery = defineQuery<BatchProgress>('progress');
+
+// ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
+
+const history = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
+
+const pruning = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 25, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
+
+function validate(request: ResyncRequest): void {
+  const problems: string[] = [];
+  if (!request.batchId) problems.push('batchId is required');
+  if (!/^[a-z0-9][a-z0-9_]{0,39}$/.test(request.districtId ?? '')) problems.push(`invalid district id "${request.districtId}"`);
+  if (!SCHOOL_YEAR_CHOICES.includes(request.yearChoice)) problems.push(`invalid school year choice "${request.yearChoice}"`);
+  if (!Number.isInteger(request.schoolYear)) problems.push('schoolYear must be an integer');
+  if (request.objects !== 'all' && !Array.isArray(request.objects)) problems.push('objects must be "all" or a list of names');
+  if (problems.length > 0) throw invalidRequest(`invalid resync request: ${problems.join('; ')}`);
+}
+
+class BatchState {
+  phase: BatchPhase = 'planning';
+  kind: 'full' | 'partial' | null = null;
+  readonly objects = new Map<string, ObjectProgress>();
+
+  constructor(private readonly request: ResyncRequest) {}
+
+  track(plan: Plan): void {
+    this.kind = plan.kind;
+    plan.levels.forEach((level, index) => level.forEach((object) => this.objects.set(object, {
+      object, level: index + 1, status: 'pending', processed: 0, errors: 0, sent: 0, colour: 'gray',
+    })));
+  }
+
+  update(object: string, change: Partial<ObjectProgress>): void {
+    const current = this.objects.get(object);
+    if (!current) return;
+    const next = { ...current, ...change };
+    this.objects.set(object, { ...next, colour: statusColour(next.status, next) });
+  }
+
+  count(status: ObjectProgress['status']): number {
+    return [...this.objects.values()].filter((object) => object.status === status).length;
+  }
+
+  progress(): BatchProgress {
+    return {
+      batchId: this.request.batchId, districtId: this.request.districtId, schoolYear: this.request.schoolYear,
+      kind: this.kind, initiator: this.request.initiator, phase: this.phase, objects: [...this.objects.values()],
+    };
+  }
+
+  describe(): string {
+    const running = [...this.objects.values()].filter((o) => o.status === 'running').map((o) => o.object);
+    return [
+      `Phase: ${this.phase}.`,
+      `${this.count('completed')}/${this.objects.size} objects done, ${this.count('failed')} failed, ${this.count('skipped')} skipped.`,
+      running.length > 0 ? `Running: ${running.join(', ')}.` : '',
+    ].filter(Boolean).join(' ');
+  }
+}
+
+/** Objects of later levels that depend on a failed or skipped object. */
+function dependentsToSkip(plan: Plan, state: BatchState, parentsOf: (object: string) => readonly string[]): { object: string; reason: string }[] {
+  const skipped: { object: string; reason: string }[] = [];
+  for (const object of plan.levels.flat()) {
+    if (state.objects.get(object)?.status !== 'pending') continue;
+    const blocker = parentsOf(object).find((parent) => ['failed', 'skipped'].includes(state.objects.get(parent)?.status ?? ''));
+    if (!blocker) continue;
+    const blockerState = state.objects.get(blocker);
+    const reason = blockerState?.status === 'failed'
+      ? `skipped: its parent ${blocker} failed (${blockerState.reason ?? 'unknown reason'})`
+      : `skipped: its parent ${blocker} was skipped`;
+    state.update(object, { status: 'skipped', reason });
+    skipped.push({ object, reason });
+  }
+  return skipped;
+}
+
+// ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
+
+function planFor(request: ResyncRequest, profile: DistrictProfile): Plan {
+  try {
+    const plan = planResync({ objects: request.objects, checkDependencies: request.checkDependencies, year: request.yearChoice }, profile);
+    if (plan.levels.length === 0) throw invalidRequest('nothing to resync: every requested object is excluded');
+    return plan;
+  } catch (error) {
+    if (error instanceof InvalidPlanRequestError) throw invalidRequest(error.message);
+    throw error;
+  }
+}
+
+async function syncLevels(request: ResyncRequest, plan: Plan, state: BatchState, parentsOf: (object: string) => readonly string[]): Promise<void> {
+  const options = request.options ?? {};
+  state.phase = 'syncing';
+  for (const level of plan.levels) {
+    const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
+    await forEachBounded(runnable, options.maxParallelObjects ?? 4, async (object) => {
+      state.update(object, { status: 'running' });
+      setCurrentDetails(state.describe());
+      try {
+        const result = await executeChild(syncObject, {
+          workflowId: `${workflowInfo().workflowId}/${object}`,
+          args: [{ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear, options }],
+          staticSummary: `${object} of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}`,
+        });
+        state.update(object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        state.update(object, { status: 'failed', reason: rootMessage(error) });
+      }
+      setCurrentDetails(state.describe());
+    });
+    const skipped = dependentsToSkip(plan, state, parentsOf);
+    if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: request.batchId, skipped });
+  }
+}
+
+/** A full resync removes what the district no longer has, children before parents. */
+async function removeDeletedRecords(request: ResyncRequest, plan: Plan, state: BatchState): Promise<void> {
+  state.phase = 'removing deleted records';
+  setCurrentDetails(state.describe());
+  for (const level of [...plan.levels].reverse()) {
+    const completed = level.filter((object) => state.objects.get(object)?.status === 'completed');
+    await forEachBounded(completed, request.options?.maxParallelObjects ?? 4, async (object) => {
+      await pruning.pruneObject({ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear });
+    });
+  }
+}
+
+function colourCounts(state: BatchState): Record<StatusColour, number> {
+  const colours: Record<StatusColour, number> = { green: 0, yellow: 0, red: 0, gray: 0 };
+  for (const object of state.objects.values()) colours[object.colour]++;
+  return colours;
+}
+
+// ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
+
+export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> {
+  validate(request);
+  const state = new BatchState(request);
+  setHandler(progressQuery, () => state.progress());
+  setCurrentDetails(`Planning the ${resyncKind(request)} resync of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}.`);
+
+  let plan: Plan;
+  try {
+    const district = await history.loadDistrict(request.districtId);
+    plan = planFor(request, district.profile);
+    state.track(plan);
+    await history.recordBatchStarted({ batchId: request.batchId, plan });
+    const catalog = districtCatalog(district.profile);
+    await syncLevels(request, plan, state, (object) => catalog.get(object).parents);
+    if (plan.kind === 'full') await removeDeletedRecords(request, plan, state);
+  } catch (error) {
+    state.phase = 'finished';
+    const status = isCancellation(error) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() => history.recordBatchFinished({ batchId: request.batchId, status, failure: rootMessage(error) }));
+    throw error;
+  }
+
+  state.phase = 'finished';
+  const failed = [...state.objects.values()].filter((object) => object.status === 'failed');
+  const summary = await history.recordBatchFinished({
+    batchId: request.batchId,
+    status: failed.length > 0 ? 'failed' : 'completed',
+    ...(failed.length > 0 ? { failure: `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` } : {}),
+  });
+  const result = { ...summary, colours: colourCounts(state) };
+  setCurrentDetails(`${summary.status}: ${summary.processed} processed, ${summary.errors} error(s), ${summary.deleted} removed. ${state.describe()}`);
+  if (failed.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `${failed.length} object(s) failed: ${failed.map((o) => `${o.object} (${o.reason ?? 'unknown'})`).join('; ')}`,
+      RESYNC_OBJECTS_FAILED, result,
+    );
+  }
+  return result;
+}

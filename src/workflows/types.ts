@@ -1,0 +1,102 @@
+// Inputs, results and progress shapes shared by the workflows and their callers (API, CLI).
+// Types only, plus pure helpers: safe to import from workflow code and from Node.
+import type { ObjectOutcome, SchoolYearChoice, StatusColour } from '../domain';
+
+export type Initiator = 'district' | 'state' | 'schedule';
+
+/** One resync batch as requested: what to sync, for which district and school year, by whom. */
+export interface ResyncRequest {
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly yearChoice: SchoolYearChoice;
+  /** The school year the choice resolved to when requested (first calendar year). */
+  readonly schoolYear: number;
+  readonly objects: 'all' | readonly string[];
+  readonly checkDependencies: boolean;
+  readonly initiator: Initiator;
+  readonly requestedBy: string;
+  /** Tuning; defaults suit one machine. */
+  readonly options?: ResyncTuning;
+}
+
+export interface ResyncTuning {
+  readonly maxParallelObjects?: number;
+  readonly maxParallelRanges?: number;
+  readonly rangeRecords?: number;
+  readonly pageSize?: number;
+}
+
+export interface SyncObjectInput {
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly object: string;
+  readonly schoolYear: number;
+  readonly options?: ResyncTuning;
+}
+
+export interface ObjectCountsResult {
+  readonly object: string;
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly colour: StatusColour;
+}
+
+export interface ObjectProgress {
+  readonly object: string;
+  readonly level: number;
+  readonly status: ObjectOutcome;
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly colour: StatusColour;
+  readonly reason?: string;
+}
+
+export type BatchPhase = 'planning' | 'syncing' | 'removing deleted records' | 'finished';
+
+export interface BatchProgress {
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly kind: 'full' | 'partial' | null;
+  readonly initiator: Initiator;
+  readonly phase: BatchPhase;
+  readonly objects: readonly ObjectProgress[];
+}
+
+export interface LaneInput {
+  readonly districtId: string;
+  readonly schoolYear: number;
+  /** Requests carried over a continue-as-new. */
+  readonly queue?: readonly ResyncRequest[];
+}
+
+export interface SubmitResult {
+  readonly batchId: string;
+  readonly workflowId: string;
+  /** 0: starts now; n: n batches run before it. */
+  readonly position: number;
+}
+
+export interface LaneState {
+  readonly running: { batchId: string; workflowId: string; initiator: Initiator } | null;
+  readonly queued: readonly { batchId: string; workflowId: string; initiator: Initiator }[];
+}
+
+/** Readable workflow IDs: district, school year, batch. */
+export function batchWorkflowId(districtId: string, schoolYear: number, batchId: string): string {
+  return `resync/${districtId}/${schoolYear}/${batchId}`;
+}
+
+export function laneWorkflowId(districtId: string, schoolYear: number): string {
+  return `resync-lane/${districtId}/${schoolYear}`;
+}
+
+export function resyncKind(request: Pick<ResyncRequest, 'objects'>): 'full' | 'partial' {
+  return request.objects === 'all' ? 'full' : 'partial';
+}
+
+export function schoolYearLabel(year: number): string {
+  return `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
+}
