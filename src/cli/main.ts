@@ -5,6 +5,7 @@ type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   plan: { summary: 'show the parent-first plan of a resync', load: async () => (await import('./commands/plan')).run },
+  verify: { summary: 'compare a district\'s records with the state\'s, per object', load: async () => (await import('./commands/verify')).run },
   seed: { summary: 'generate a realistic district into the district database', load: async () => (await import('./commands/seed')).run },
 };
 

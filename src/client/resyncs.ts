@@ -5,6 +5,7 @@ import {
   WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { RESYNC_ALREADY_RUNNING } from '../workflows/failures';
 import { progressQuery } from '../workflows/resync-batch';
 import { laneQuery, resyncLane, submitUpdate, withdrawUpdate } from '../workflows/resync-lane';
@@ -58,6 +59,16 @@ export class Resyncs {
         if (attempt >= 3 || error instanceof WorkflowUpdateFailedError) throw error;
       }
     }
+  }
+
+  /** Whether a worker has polled the task queue recently. */
+  async workerPolling(): Promise<boolean> {
+    const response = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      taskQueue: { name: this.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (response.pollers ?? []).length > 0;
   }
 
   async lane(districtId: string, schoolYear: number): Promise<LaneState | undefined> {

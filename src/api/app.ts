@@ -1,0 +1,47 @@
+// The Express application, built from injected dependencies; `server.ts` listens. Tests call it
+// through supertest without a port.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { alertsRouter } from './alerts/router';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { districtsRouter } from './districts/router';
+import { healthRouter } from './health/router';
+import { openApiDocument } from './openapi';
+import { apiNotFound, errorHandler, HttpProblem } from './problem';
+import { resyncsRouter } from './resyncs/router';
+import { stateRouter } from './state/router';
+
+export const WEB_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
+
+export function buildApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(deps.metrics.middleware);
+  app.use(healthRouter(deps));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  const openApi = openApiDocument();
+  app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '16kb', strict: true }));
+  api.use((req, _res, next) => {
+    // A body that is not JSON is refused rather than ignored.
+    next(req.is('application/json') === false ? new HttpProblem(415, 'Unsupported Media Type', 'send request bodies as application/json') : undefined);
+  });
+  api.use(authenticate(deps.tokens));
+  api.use('/districts', districtsRouter(deps));
+  api.use('/resyncs', resyncsRouter(deps));
+  api.use('/state', stateRouter(deps));
+  api.use('/alerts', alertsRouter(deps));
+  api.use(apiNotFound);
+  app.use('/api', api);
+
+  app.use(express.static(WEB_ROOT, { index: 'index.html', fallthrough: true }));
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,27 @@
+// What the API needs, built once at start-up and injected (no module-level singletons).
+import type { Resyncs } from '../client/resyncs';
+import type { Sql } from '../data/db';
+import type { DistrictSources } from '../data/district-sources';
+import type { Logger } from '../logging';
+import type { TokenTable } from './auth';
+import type { ApiMetrics } from './metrics';
+
+export interface ApiDeps {
+  readonly state: Sql;
+  readonly districtSources: DistrictSources;
+  readonly resyncs: Resyncs;
+  readonly tokens: TokenTable;
+  readonly log: Logger;
+  readonly metrics: ApiMetrics;
+  /** Answers whether Temporal is reachable (for /healthz). */
+  readonly temporalHealthy: () => Promise<boolean>;
+  /** Answers whether a worker polls the task queue. */
+  readonly workerPolling: () => Promise<boolean>;
+  /** Base URL of the Temporal Web UI and the namespace, for links to runs. */
+  readonly temporalUi: { readonly url: string | null; readonly namespace: string };
+}
+
+export function temporalRunUrl(deps: Pick<ApiDeps, 'temporalUi'>, workflowId: string): string | null {
+  if (!deps.temporalUi.url) return null;
+  return `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -1,0 +1,126 @@
+// /api/districts: the tool's object table, starting resyncs, plans, history and verification.
+import { Router } from 'express';
+import { countRecords } from '../../activities/sync/object-ranges';
+import { latestObjectResults, listBatches } from '../../data/batch-history';
+import { getDistrict, listDistricts, schoolYearFor } from '../../data/district-registry';
+import { offers, planResync, yearIsOffered } from '../../domain';
+import { verifiableObjects, verifyDistrict } from '../../verification/summary';
+import { assertDistrictAccess, principalOf } from '../auth';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+import { planFromBody, startResync } from '../resyncs/start';
+import { batchView } from '../resyncs/views';
+import { DistrictParams, HistoryQuery, input, ResyncBody, VerificationQuery, YearQuery } from '../schemas';
+
+export function districtsRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const principal = principalOf(req);
+    const districts = (await listDistricts(deps.state))
+      .filter((district) => principal.role === 'state' || district.districtId === principal.districtId);
+    res.json({
+      districts: districts.map((district) => ({
+        districtId: district.districtId, name: district.name, state: district.profile.state,
+        reportingEntity: district.profile.reportingEntity, scopedYear: district.scopedYear,
+        years: {
+          current: district.scopedYear,
+          previous: yearIsOffered(district.profile, 'previous') ? district.scopedYear - 1 : null,
+          next: yearIsOffered(district.profile, 'next') ? district.scopedYear + 1 : null,
+        },
+      })),
+    });
+  });
+
+  router.get('/:district/objects', async (req, res) => {
+    const { params, query } = input(req, { params: DistrictParams, query: YearQuery });
+    const principal = principalOf(req);
+    assertDistrictAccess(principal, params.district);
+    const district = await getDistrict(deps.state, params.district);
+    if (!yearIsOffered(district.profile, query.year)) {
+      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${query.year} school year`);
+    }
+    const schoolYear = schoolYearFor(district, query.year);
+    const latest = await latestObjectResults(deps.state, district.districtId, schoolYear, { includeStateBatches: principal.role === 'state' });
+    const fullPlan = planResync({ objects: 'all', checkDependencies: false, year: query.year }, district.profile);
+    const levelOf = new Map(fullPlan.levels.flatMap((level, index) => level.map((name) => [name, index + 1] as const)));
+    const all = offers(district.profile, query.year);
+    res.json({
+      districtId: district.districtId,
+      year: query.year,
+      schoolYear,
+      objects: all.filter((offer) => !offer.notOfferedBecause).map(({ object }) => {
+        const result = latest.get(object.name);
+        return {
+          object: object.name,
+          level: levelOf.get(object.name) ?? null,
+          parents: object.parents,
+          lastResync: result?.lastResync ?? null,
+          processed: result?.processed ?? null,
+          errors: result?.errors ?? null,
+          sent: result?.sent ?? null,
+          status: result?.status ?? null,
+          colour: result?.colour ?? null,
+          batchId: result?.batchId ?? null,
+        };
+      }),
+      notOffered: all.filter((offer) => offer.notOfferedBecause).map((offer) => ({ object: offer.object.name, reason: offer.notOfferedBecause })),
+    });
+  });
+
+  router.post('/:district/resyncs/plan', async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
+    assertDistrictAccess(principalOf(req), params.district);
+    const planned = await planFromBody(deps, params.district, body);
+    const district = await getDistrict(deps.state, params.district);
+    const source = deps.districtSources.for(district);
+    const records: Record<string, number> = {};
+    for (const object of planned.plan.levels.flat()) {
+      records[object] = await countRecords(source, district.sourceSchema, object, planned.schoolYear);
+    }
+    res.json({ districtId: params.district, schoolYear: planned.schoolYear, plan: planned.plan, records });
+  });
+
+  router.post('/:district/resyncs', async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
+    const principal = principalOf(req);
+    assertDistrictAccess(principal, params.district);
+    const started = await startResync(deps, principal, params.district, body);
+    res.status(202).location(started.links.self).json(started);
+  });
+
+  router.get('/:district/history', async (req, res) => {
+    const { params, query } = input(req, { params: DistrictParams, query: HistoryQuery });
+    const principal = principalOf(req);
+    assertDistrictAccess(principal, params.district);
+    const district = await getDistrict(deps.state, params.district);
+    const schoolYear = query.year === undefined ? undefined : schoolYearFor(district, query.year);
+    const page = await listBatches(deps.state, district.districtId, {
+      limit: query.limit, offset: query.offset, ...(schoolYear !== undefined ? { schoolYear } : {}),
+    });
+    res.json({
+      districtId: district.districtId, total: page.total, limit: query.limit, offset: query.offset,
+      batches: page.batches.map((batch) => batchView(deps, principal, batch)),
+    });
+  });
+
+  router.get('/:district/verification', async (req, res) => {
+    const { params, query } = input(req, { params: DistrictParams, query: VerificationQuery });
+    assertDistrictAccess(principalOf(req), params.district);
+    const district = await getDistrict(deps.state, params.district);
+    if (!yearIsOffered(district.profile, query.year)) {
+      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${query.year} school year`);
+    }
+    const selection = query.objects?.split(',').map((name) => name.trim()).filter(Boolean);
+    const objects = verifiableObjects(district, query.year, selection);
+    if (selection && objects.length < new Set(selection.map((s) => s.toLowerCase())).size) {
+      const known = new Set(objects.map((o) => o.toLowerCase()));
+      throw new HttpProblem(422, 'Invalid Verification Request', `not verifiable for this district and year: ${selection.filter((s) => !known.has(s.toLowerCase())).join(', ')}`);
+    }
+    const schoolYear = schoolYearFor(district, query.year);
+    const results = await verifyDistrict(deps, district, schoolYear, objects);
+    res.json({ districtId: district.districtId, year: query.year, schoolYear, inSync: results.every((r) => r.inSync), objects: results });
+  });
+
+  return router;
+}

@@ -1,0 +1,71 @@
+// /api/resyncs/:batch: a batch (live while it runs), its cancellation, its error log.
+import { Router, type Response } from 'express';
+import { getBatch, listBatchObjects, listErrors, type SyncErrorEntry } from '../../data/batch-history';
+import { assertDistrictAccess, principalOf, type Principal } from '../auth';
+import type { ApiDeps } from '../deps';
+import { forbidden, HttpProblem, notFound } from '../problem';
+import { BatchParams, ErrorsQuery, input } from '../schemas';
+import { batchView, hidesObjects, objectView } from './views';
+
+async function findBatch(deps: ApiDeps, principal: Principal, batchId: string) {
+  const batch = await getBatch(deps.state, batchId);
+  if (!batch) throw notFound(`no resync batch ${batchId}`);
+  assertDistrictAccess(principal, batch.districtId);
+  return batch;
+}
+
+function csvCell(value: string | number): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function sendCsv(res: Response, batchId: string, errors: readonly SyncErrorEntry[]): void {
+  const lines = ['object,record_id,reason_code,reason,logged_at',
+    ...errors.map((e) => [e.object, e.recordId, e.reasonCode, e.reason, e.loggedAt.toISOString()].map(csvCell).join(','))];
+  res.type('text/csv').attachment(`resync-${batchId}-errors.csv`).send(`${lines.join('\n')}\n`);
+}
+
+export function resyncsRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/:batch', async (req, res) => {
+    const { params } = input(req, { params: BatchParams });
+    const principal = principalOf(req);
+    const batch = await findBatch(deps, principal, params.batch);
+    const view = batchView(deps, principal, batch);
+    if (hidesObjects(principal, batch)) return void res.json(view);
+    const running = batch.status === 'running' ? await deps.resyncs.progress(batch.workflowId) : undefined;
+    const objects = (await listBatchObjects(deps.state, batch.batchId)).map(objectView);
+    res.json({ ...view, phase: running?.phase ?? (batch.status === 'running' ? 'syncing' : null), plan: batch.plan, objects });
+  });
+
+  router.post('/:batch/cancel', async (req, res) => {
+    const { params } = input(req, { params: BatchParams });
+    const principal = principalOf(req);
+    const batch = await findBatch(deps, principal, params.batch);
+    if (batch.initiator === 'state' && principal.role !== 'state') {
+      throw forbidden('a resync requested by the state can only be cancelled by the state');
+    }
+    if (!['queued', 'running'].includes(batch.status)) {
+      throw new HttpProblem(409, 'Resync Not Running', `batch ${batch.batchId} has already ${batch.status === 'completed' ? 'completed' : `ended (${batch.status})`}`);
+    }
+    await deps.resyncs.cancel(batch);
+    deps.log.info({ batchId: batch.batchId, districtId: batch.districtId, by: principal.name }, 'resync cancellation requested');
+    res.status(202).json({ batchId: batch.batchId, cancellationRequested: true });
+  });
+
+  router.get('/:batch/errors', async (req, res) => {
+    const { params, query } = input(req, { params: BatchParams, query: ErrorsQuery });
+    const principal = principalOf(req);
+    const batch = await findBatch(deps, principal, params.batch);
+    if (hidesObjects(principal, batch)) throw forbidden('the objects of a state-requested resync are visible to state users only');
+    const page = await listErrors(deps.state, batch.batchId, {
+      limit: query.format === 'csv' ? 100_000 : query.limit, offset: query.format === 'csv' ? 0 : query.offset,
+      ...(query.object ? { object: query.object } : {}),
+    });
+    if (query.format === 'csv') return sendCsv(res, batch.batchId, page.errors);
+    res.json({ batchId: batch.batchId, total: page.total, limit: query.limit, offset: query.offset, reasons: page.reasons, errors: page.errors });
+  });
+
+  return router;
+}

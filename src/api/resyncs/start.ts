@@ -1,0 +1,57 @@
+// Starting a resync from the API: validate against the district and the planner (bad input
+// changes nothing), then submit the batch to its lane.
+import { newBatchId } from '../../client/resyncs';
+import { getDistrict, schoolYearFor } from '../../data/district-registry';
+import { planResync, type Plan } from '../../domain';
+import { batchWorkflowId, type Initiator } from '../../workflows/types';
+import type { Principal } from '../auth';
+import { temporalRunUrl, type ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+import type { ResyncBody } from '../schemas';
+
+export interface PlannedResync {
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly plan: Plan;
+  /** Canonical names of the selection ('all' for a full resync). */
+  readonly objects: 'all' | string[];
+}
+
+export async function planFromBody(deps: ApiDeps, districtId: string, body: ResyncBody): Promise<PlannedResync> {
+  const district = await getDistrict(deps.state, districtId);
+  const plan = planResync({ objects: body.objects, checkDependencies: body.checkDependencies, year: body.year }, district.profile);
+  if (plan.levels.length === 0) {
+    throw new HttpProblem(422, 'Invalid Resync Request', 'nothing to resync: every requested object is excluded', { excluded: plan.excluded });
+  }
+  const planned = new Set(plan.levels.flat());
+  const objects = body.objects === 'all' ? 'all' : plan.levels.flat().filter((name) =>
+    !plan.addedByCheckDependencies.includes(name) && planned.has(name));
+  return { districtId, schoolYear: schoolYearFor(district, body.year), plan, objects };
+}
+
+function initiatorOf(principal: Principal): Initiator {
+  return principal.role === 'state' ? 'state' : 'district';
+}
+
+export async function startResync(deps: ApiDeps, principal: Principal, districtId: string, body: ResyncBody) {
+  const planned = await planFromBody(deps, districtId, body);
+  const batchId = newBatchId();
+  const initiator = initiatorOf(principal);
+  const submitted = await deps.resyncs.submit({
+    batchId, districtId, yearChoice: body.year, schoolYear: planned.schoolYear, objects: planned.objects,
+    checkDependencies: body.checkDependencies, initiator, requestedBy: principal.name,
+  });
+  deps.log.info({ districtId, batchId, initiator, schoolYear: planned.schoolYear, position: submitted.position }, 'resync submitted');
+  const workflowId = batchWorkflowId(districtId, planned.schoolYear, batchId);
+  return {
+    batchId,
+    workflowId,
+    districtId,
+    schoolYear: planned.schoolYear,
+    initiator,
+    status: submitted.position === 0 ? 'starting' : 'queued',
+    position: submitted.position,
+    plan: planned.plan,
+    links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, workflowId) },
+  };
+}

@@ -1,0 +1,48 @@
+// How batches look to each role. A district user sees that a state-requested batch ran, when,
+// and its overall outcome, never which objects it covered (DESIGN §2.6).
+import type { BatchRecord, ObjectResult } from '../../data/batch-history';
+import type { Principal } from '../auth';
+import { temporalRunUrl, type ApiDeps } from '../deps';
+
+export function hidesObjects(principal: Principal, batch: Pick<BatchRecord, 'initiator'>): boolean {
+  return principal.role === 'district' && batch.initiator === 'state';
+}
+
+export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principal, batch: BatchRecord) {
+  const outline = {
+    batchId: batch.batchId,
+    districtId: batch.districtId,
+    schoolYear: batch.schoolYear,
+    year: batch.yearChoice,
+    initiator: batch.initiator,
+    status: batch.status,
+    requestedAt: batch.requestedAt,
+    startedAt: batch.startedAt,
+    finishedAt: batch.finishedAt,
+    outcome: batch.status === 'completed' ? (batch.errors > 0 ? 'completed with errors' : 'completed') : batch.status,
+  };
+  if (hidesObjects(principal, batch)) return { ...outline, objectsHidden: true as const };
+  return {
+    ...outline,
+    kind: batch.kind,
+    requestedBy: batch.requestedBy,
+    checkDependencies: batch.checkDependencies,
+    requestedObjects: batch.requestedObjects,
+    plannedObjects: batch.plannedObjects,
+    processed: batch.processed,
+    errors: batch.errors,
+    sent: batch.sent,
+    deleted: batch.deleted,
+    failure: batch.failure,
+    workflowId: batch.workflowId,
+    temporalUi: temporalRunUrl(deps, batch.workflowId),
+  };
+}
+
+export function objectView(result: ObjectResult) {
+  return {
+    object: result.object, level: result.level, addedByCheckDependencies: result.addedByCheckDependencies,
+    status: result.status, colour: result.colour, processed: result.processed, errors: result.errors, sent: result.sent,
+    deleted: result.deleted, kept: result.kept, startedAt: result.startedAt, finishedAt: result.finishedAt, failure: result.failure,
+  };
+}

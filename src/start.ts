@@ -1,0 +1,168 @@
+// `npm start`: the whole system on one machine, on its embedded defaults. Brings up PostgreSQL,
+// the Temporal dev server (persistent, with its Web UI and search attributes), a demo district,
+// the worker and the API; prints where everything is; stops it all on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PROJECT_ROOT, readEnv, type Env } from './config';
+import { createSql } from './data/db';
+import { listDistricts } from './data/district-registry';
+import { migrate } from './data/migrations';
+import { currentSchoolYear } from './cli/commands/seed';
+import { seedDistrict } from './generator/seed-district';
+import { openDatabases, type Databases } from './services/databases';
+import { resolveTemporalCli } from './services/temporal-cli';
+import { startDevServer, type RunningDevServer } from './services/temporal-dev-server';
+import { temporalUiUrl } from './api/server';
+
+const DEMO_DISTRICT = '1001';
+const say = (message: string) => console.log(`[start] ${message}`);
+
+async function ensureDemoDistrict(databases: Databases): Promise<string[]> {
+  const state = createSql(databases.urls.state, { max: 2 });
+  const district = databases.urls.district === databases.urls.state ? state : createSql(databases.urls.district, { max: 2 });
+  try {
+    await migrate(state);
+    if ((await listDistricts(state)).length === 0) {
+      const year = currentSchoolYear();
+      say(`seeding demo district ${DEMO_DISTRICT} (2 000 students, ${year - 1} and ${year})…`);
+      const result = await seedDistrict(state, district, {
+        districtId: DEMO_DISTRICT, name: 'Demo Unified School District', students: 2000, scopedYear: year,
+        years: [year - 1, year], state: null, reportingEntity: false, seed: 1,
+      });
+      say(`demo district seeded: ${result.total} records in ${result.seconds.toFixed(1)} s`);
+    }
+    return (await listDistricts(state)).map((d) => d.districtId);
+  } finally {
+    await state.end({ timeout: 5 });
+    if (district !== state) await district.end({ timeout: 5 });
+  }
+}
+
+async function demoTokens(env: Env, districts: string[]): Promise<{ spec: string; tokens: Record<string, string> }> {
+  const tokens: Record<string, string> = { state: `state-${randomBytes(12).toString('hex')}` };
+  for (const district of districts) tokens[`district:${district}`] = `district-${district}-${randomBytes(12).toString('hex')}`;
+  const file = path.join(env.RESYNC_DATA_DIR, 'api-tokens.json');
+  await writeFile(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+  return { spec: Object.entries(tokens).map(([role, token]) => `${token}=${role}`).join(';'), tokens };
+}
+
+function spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) console.log(`[${name}] ${line}`);
+    });
+  }
+  return child;
+}
+
+/** Keeps a service running: restarts it after an unexpected exit, a few times. */
+function supervise(name: string, entry: string, env: NodeJS.ProcessEnv, stopping: () => boolean): { current: () => ChildProcess } {
+  let child = spawnService(name, entry, env);
+  let restarts = 0;
+  const watch = (process: ChildProcess) => process.once('exit', (code, signal) => {
+    if (stopping()) return;
+    restarts++;
+    say(`${name} exited (${signal ?? code}); ${restarts <= 5 ? 'restarting' : 'giving up after 5 restarts'}`);
+    if (restarts > 5) return;
+    setTimeout(() => {
+      child = spawnService(name, entry, env);
+      watch(child);
+    }, 1000 * restarts);
+  });
+  watch(child);
+  return { current: () => child };
+}
+
+function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${url} did not turn healthy within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  await mkdir(env.RESYNC_DATA_DIR, { recursive: true });
+  say(`data directory: ${env.RESYNC_DATA_DIR}`);
+  const databases = await openDatabases(env, () => {});
+  say(databases.embedded ? `PostgreSQL (embedded) on ${databases.urls.state.replace(/:[^:@/]+@/, ':***@')}` : 'PostgreSQL: using the configured server');
+  const districts = await ensureDemoDistrict(databases);
+
+  let temporal: RunningDevServer | null = null;
+  if (!env.TEMPORAL_ADDRESS) {
+    const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log: say });
+    say(`Temporal CLI: ${cli.path ?? 'SDK download'} (route: ${cli.route})`);
+    temporal = await startDevServer({
+      cliPath: cli.path, port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, namespace: env.TEMPORAL_NAMESPACE,
+      dbFilename: path.join(env.RESYNC_DATA_DIR, 'temporal', 'temporal.db'), log: (line) => console.log(`[temporal] ${line}`),
+    });
+  }
+  const tokens = env.RESYNC_API_TOKENS ? null : await demoTokens(env, districts);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(databases.embedded ? { STATE_DATABASE_URL: databases.urls.state, DISTRICT_DATABASE_URL: databases.urls.district } : {}),
+    ...(temporal ? { TEMPORAL_ADDRESS: temporal.address } : {}),
+    ...(tokens ? { RESYNC_API_TOKENS: tokens.spec } : {}),
+    ...(temporal && !env.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: temporalUiUrl(env) ?? '' } : {}),
+  };
+  let stopping = false;
+  const worker = supervise('worker', 'src/worker.ts', childEnv, () => stopping);
+  const api = supervise('api', 'src/api/server.ts', childEnv, () => stopping);
+
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    await stopChild(api.current());
+    await stopChild(worker.current());
+    await temporal?.stop();
+    await databases.release();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+
+  const apiUrl = `http://localhost:${env.PORT}`;
+  await waitForHealth(`${apiUrl}/healthz`, 120_000);
+  const lines = [
+    '',
+    'State Resync is up.',
+    `  Tool page        ${apiUrl}/`,
+    `  API              ${apiUrl}/api   (OpenAPI: ${apiUrl}/api/openapi.json)`,
+    `  Health           ${apiUrl}/healthz`,
+    `  Temporal Web UI  ${temporalUiUrl(env) ?? `your cluster's UI (TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS})`}`,
+    `  Metrics          ${apiUrl}/metrics (API), http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics (worker)`,
+    ...(tokens ? ['', `API tokens (demo; also in ${path.join(env.RESYNC_DATA_DIR, 'api-tokens.json')}):`,
+      ...Object.entries(tokens.tokens).map(([role, token]) => `  ${role.padEnd(16)} ${token}`)] : []),
+    '',
+    'Press Ctrl-C to stop.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`[start] failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

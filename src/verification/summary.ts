@@ -1,0 +1,89 @@
+// The verification summary (DESIGN §2.10): per object and school year, what the district holds
+// against what the state holds. Both sides are streamed in id order and merged, so memory stays
+// flat however large the district; records are compared by content hash.
+import type { Sql } from '../data/db';
+import type { District } from '../data/district-registry';
+import type { DistrictSources } from '../data/district-sources';
+import { CATALOG, districtCatalog, offers, type SchoolYearChoice } from '../domain';
+import { districtSide, stateSide } from './statements';
+
+export interface ObjectVerification {
+  readonly object: string;
+  /** Records the district holds for the year. */
+  readonly district: number;
+  /** Records the state holds for the district and year. */
+  readonly state: number;
+  /** District records allowed to sync that the state lacks. */
+  readonly missing: number;
+  /** State records the district no longer has (or may no longer send). */
+  readonly extra: number;
+  /** Records on both sides whose content differs. */
+  readonly differing: number;
+  /** District records not allowed to sync (state-excluded, or under a state-excluded record). */
+  readonly excluded: number;
+  readonly inSync: boolean;
+}
+
+interface Row {
+  id: number;
+  hash: string;
+  excluded?: boolean;
+}
+
+const BATCH = 5000;
+
+async function* stream(sql: Sql, text: string, params: unknown[]): AsyncGenerator<Row> {
+  for await (const rows of sql.unsafe(text, params as never[]).cursor(BATCH)) {
+    for (const row of rows) yield row as unknown as Row;
+  }
+}
+
+async function verifyObject(
+  stateSql: Sql, source: Sql, district: District, objectName: string, schoolYear: number,
+): Promise<ObjectVerification> {
+  const object = CATALOG.get(objectName);
+  const counts = { district: 0, state: 0, missing: 0, extra: 0, differing: 0, excluded: 0 };
+  const left = stream(source, districtSide(district.sourceSchema, object), object.yearTied ? [schoolYear] : []);
+  const right = stream(stateSql, stateSide(object), object.yearTied ? [district.districtId, schoolYear] : [district.districtId]);
+  let d = await left.next();
+  let s = await right.next();
+  while (!d.done || !s.done) {
+    if (!d.done && (s.done || d.value.id < s.value.id)) {
+      counts.district++;
+      if (d.value.excluded) counts.excluded++;
+      else counts.missing++;
+      d = await left.next();
+    } else if (!s.done && (d.done || s.value.id < d.value.id)) {
+      counts.state++;
+      counts.extra++;
+      s = await right.next();
+    } else if (!d.done && !s.done) {
+      counts.district++;
+      counts.state++;
+      // A record the district may no longer send should not be at the state at all.
+      if (d.value.excluded) counts.extra++;
+      else if (d.value.hash !== s.value.hash) counts.differing++;
+      d = await left.next();
+      s = await right.next();
+    }
+  }
+  return { object: objectName, ...counts, inSync: counts.missing === 0 && counts.extra === 0 && counts.differing === 0 };
+}
+
+/** Objects a verification covers: those offered to the district for the year, or a selection. */
+export function verifiableObjects(district: District, year: SchoolYearChoice, selection?: readonly string[]): string[] {
+  const offered = offers(district.profile, year).filter((offer) => offer.notOfferedBecause === undefined).map((offer) => offer.object.name);
+  if (!selection) return offered;
+  const catalog = districtCatalog(district.profile);
+  const wanted = new Set(selection.map((name) => catalog.find(name)?.name).filter((name): name is string => Boolean(name)));
+  return offered.filter((name) => wanted.has(name));
+}
+
+export async function verifyDistrict(
+  deps: { state: Sql; districtSources: DistrictSources }, district: District, schoolYear: number, objects: readonly string[],
+): Promise<ObjectVerification[]> {
+  const source = deps.districtSources.for(district);
+  const results: ObjectVerification[] = [];
+  for (const object of objects) results.push(await verifyObject(deps.state, source, district, object, schoolYear));
+  return results;
+}
