@@ -12,19 +12,21 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 });
 
-const copying = proxyActivities<Activities>({
-  startToCloseTimeout: '4 hours',
-  // A silent worker (crash, partition) is noticed within this time and the range retried elsewhere.
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    // About ten minutes of retries: long enough to ride out a database restart.
-    maximumAttempts: 25,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-  },
-});
+function copyingActivities(attempts: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '4 hours',
+    // A silent worker (crash, partition) is noticed within this time and the range retried elsewhere.
+    heartbeatTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      // By default about ten minutes of retries: long enough to ride out a database restart.
+      maximumAttempts: attempts,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+    },
+  });
+}
 
 export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsResult> {
   const { ranges, records } = await bookkeeping.planObjectRanges({
@@ -32,6 +34,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
     ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
   });
   setCurrentDetails(`Copying ${records} ${input.object} record(s) in ${ranges} key range(s).`);
+  const copying = copyingActivities(input.options?.copyAttempts ?? 25);
   try {
     await forEachBounded(Array.from({ length: ranges }, (_, i) => i), input.options?.maxParallelRanges ?? 2, async (rangeIndex) => {
       await copying.syncRange({

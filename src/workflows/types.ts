@@ -24,6 +24,8 @@ export interface ResyncTuning {
   readonly maxParallelRanges?: number;
   readonly rangeRecords?: number;
   readonly pageSize?: number;
+  /** Attempts of a range copy before the object fails (default 25, about ten minutes). */
+  readonly copyAttempts?: number;
 }
 
 export interface SyncObjectInput {

@@ -1,0 +1,64 @@
+// The whole system inside a test file: a throwaway database, a real worker on the shared Temporal
+// server, and the API app built on them (call it with supertest, or listen on a free port).
+import { Resyncs } from '../../src/client/resyncs';
+import { buildApp } from '../../src/api/app';
+import { parseTokens } from '../../src/api/auth';
+import type { ApiDeps } from '../../src/api/deps';
+import { createApiMetrics } from '../../src/api/metrics';
+import { DistrictSources } from '../../src/data/district-sources';
+import { seedDistrict, type SeedOptions } from '../../src/generator/seed-district';
+import { createLogger } from '../../src/logging';
+import { createTestDatabase, type TestDatabase } from './database';
+import { startTestWorker, type TestWorker } from './temporal';
+
+export const TOKENS = {
+  state: 'test-state-token-0001',
+  district1001: 'test-district-1001-token',
+  district1002: 'test-district-1002-token',
+} as const;
+
+export interface TestSystem {
+  readonly db: TestDatabase;
+  readonly worker: TestWorker;
+  readonly sources: DistrictSources;
+  readonly resyncs: Resyncs;
+  readonly deps: ApiDeps;
+  readonly app: ReturnType<typeof buildApp>;
+  seed(options: Partial<SeedOptions> & { districtId: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(): Promise<TestSystem> {
+  const db = await createTestDatabase();
+  const sources = new DistrictSources(db.url);
+  const worker = await startTestWorker({ state: db.sql, districtSources: sources });
+  const resyncs = new Resyncs(worker.client, worker.taskQueue);
+  const deps: ApiDeps = {
+    state: db.sql,
+    districtSources: sources,
+    resyncs,
+    tokens: parseTokens(`${TOKENS.state}=state;${TOKENS.district1001}=district:1001;${TOKENS.district1002}=district:1002`),
+    log: createLogger('api', 'silent'),
+    metrics: createApiMetrics(db.sql),
+    temporalHealthy: async () => {
+      await worker.client.workflowService.getSystemInfo({});
+      return true;
+    },
+    workerPolling: () => resyncs.workerPolling(),
+    temporalUi: { url: 'http://localhost:8233', namespace: 'default' },
+  };
+  return {
+    db, worker, sources, resyncs, deps,
+    app: buildApp(deps),
+    seed: async (options) => {
+      await seedDistrict(db.sql, db.sql, {
+        students: 200, scopedYear: 2026, state: null, reportingEntity: false, seed: 1, ...options,
+      });
+    },
+    stop: async () => {
+      await worker.shutdown();
+      await sources.end();
+      await db.drop();
+    },
+  };
+}
