@@ -33,12 +33,14 @@ function stateCast(column: Column): string {
 }
 
 function readPageText(object: CatalogObject, columns: readonly Column[], schema: string): string {
-  const select = columns.map((column) => `${q(column.name)}::text`);
-  select.push(object.exclusionFlag ? '"state_excluded"' : 'false');
-  const yearFilter = object.yearTied ? '"school_year" = $1 and ' : '';
+  const select = columns.map((column) => `r.${q(column.name)}::text`);
+  select.push(object.exclusionFlag ? 'r."state_excluded"' : 'false');
+  const yearFilter = object.yearTied ? 'r."school_year" = $1 and ' : '';
   const [after, high, limit] = object.yearTied ? ['$2', '$3', '$4'] : ['$1', '$2', '$3'];
-  return `select ${select.join(', ')} from ${q(schema)}.${q(object.table)}
-    where ${yearFilter}"id" > ${after}::bigint and "id" <= ${high}::bigint order by "id" limit ${limit}`;
+  // Order by the table's column (r."id"), not the text output column of the same name: keyset
+  // pagination needs numeric order.
+  return `select ${select.join(', ')} from ${q(schema)}.${q(object.table)} r
+    where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}`;
 }
 
 function upsertPageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[]): string {

@@ -1,0 +1,193 @@
+// The data plane against real PostgreSQL: pages are idempotent, refused records are isolated,
+// exclusions are errors with reasons, state-owned fields survive, full resyncs delete children
+// first, an interrupted copy resumes from its cursor, and verification sees all of it.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { CancelledFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncObjectActivities } from '../../src/activities/sync-object';
+import { listErrors } from '../../src/data/batch-history';
+import { getDistrict } from '../../src/data/district-registry';
+import { DistrictSources } from '../../src/data/district-sources';
+import { seedDistrict } from '../../src/generator/seed-district';
+import { verifiableObjects, verifyDistrict } from '../../src/verification/summary';
+import { createTestDatabase, type TestDatabase } from '../setup/database';
+import { recordBatch, syncObjectDirectly, syncPlan, type Deps } from './sync-helpers';
+
+const DISTRICT = 'd1';
+let db: TestDatabase;
+let deps: Deps;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  deps = { state: db.sql, districtSources: new DistrictSources(db.url) };
+  await seedDistrict(db.sql, db.sql, { districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05 });
+});
+
+afterAll(async () => {
+  await deps?.districtSources.end();
+  await db?.drop();
+});
+
+async function stateSnapshot(table: string): Promise<string> {
+  const [row] = await db.sql.unsafe(`select md5(string_agg(t::text, '|' order by id)) as digest
+    from (select * from state."${table}" where source_district = '${DISTRICT}') t`);
+  return String(row?.digest);
+}
+
+async function districtCount(table: string, where = 'true'): Promise<number> {
+  const [row] = await db.sql.unsafe(`select count(*)::int as n from district_${DISTRICT}."${table}" where ${where}`);
+  return Number(row?.n);
+}
+
+async function stateCount(table: string, where = 'true'): Promise<number> {
+  const [row] = await db.sql.unsafe(`select count(*)::int as n from state."${table}" where source_district = '${DISTRICT}' and ${where}`);
+  return Number(row?.n);
+}
+
+describe('sync activities', () => {
+  it('reports everything missing at the state before any sync', async () => {
+    const district = await getDistrict(db.sql, DISTRICT);
+    const results = await verifyDistrict(deps, district, 2026, verifiableObjects(district, 'current'));
+    expect(results.length).toBeGreaterThan(30);
+    for (const result of results) {
+      expect(result.state).toBe(0);
+      expect(result.missing + result.excluded).toBe(result.district);
+      expect(result.inSync).toBe(result.district === result.excluded);
+    }
+  });
+
+  it('writes the same page twice with the same result (idempotent upsert)', async () => {
+    const first = await recordBatch(deps, DISTRICT, ['School'], true);
+    await syncObjectDirectly(deps, first, DISTRICT, 'District');
+    await syncObjectDirectly(deps, first, DISTRICT, 'School');
+    const once = await stateSnapshot('school');
+    // The same batch again: the range is done, nothing is re-sent or re-counted.
+    const again = await syncObjectDirectly(deps, first, DISTRICT, 'School');
+    expect(again[0]?.pages).toBe(0);
+    expect(await stateSnapshot('school')).toBe(once);
+    // The same page in another batch: identical records (only the batch marker moves).
+    const second = await recordBatch(deps, DISTRICT, ['School'], false);
+    const [result] = await syncObjectDirectly(deps, second, DISTRICT, 'School');
+    expect(result?.processed).toBe(await districtCount('school'));
+    const [rows] = await db.sql`select count(*)::int as n, count(distinct synced_batch)::int as batches from state.school where source_district = ${DISTRICT}`;
+    expect(rows).toEqual({ n: await districtCount('school'), batches: 1 });
+    await db.sql`update state.school set synced_batch = ${first.batchId} where source_district = ${DISTRICT}`;
+    expect(await stateSnapshot('school')).toBe(once);
+  });
+
+  it('isolates a record the state refuses; the rest of its page lands', async () => {
+    const [victim] = await db.sql.unsafe(`select id from district_${DISTRICT}.person_identity order by id offset 17 limit 1`);
+    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = repeat('x', 150) where id = ${victim?.id}`);
+    const batch = await recordBatch(deps, DISTRICT, ['PersonIdentity'], true);
+    await syncPlan(deps, DISTRICT, batch);
+    const persons = await districtCount('person_identity');
+    expect(await stateCount('person_identity')).toBe(persons - 1);
+    expect(await stateCount('person_identity', `id = ${victim?.id}`)).toBe(0);
+    const log = await listErrors(db.sql, batch.batchId, { object: 'PersonIdentity', limit: 10, offset: 0 });
+    expect(log.errors).toHaveLength(1);
+    expect(log.errors[0]).toMatchObject({ recordId: victim?.id, reasonCode: 'refused' });
+    expect(log.errors[0]?.reason).toMatch(/too long/);
+    const [object] = await db.sql`select processed, errors, sent from resync.batch_object where batch_id = ${batch.batchId} and object = 'PersonIdentity'`;
+    expect(object).toEqual({ processed: persons, errors: 1, sent: persons - 1 });
+    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = 'Ava' where id = ${victim?.id}`);
+  });
+
+  it('counts records not allowed to sync as errors, with their reason', async () => {
+    const batch = await recordBatch(deps, DISTRICT, ['Roster'], true);
+    await syncPlan(deps, DISTRICT, batch);
+    const excludedEnrollments = await districtCount('enrollment', 'state_excluded');
+    expect(excludedEnrollments).toBeGreaterThan(0);
+    const enrollmentErrors = await listErrors(db.sql, batch.batchId, { object: 'Enrollment', limit: 1000, offset: 0 });
+    expect(enrollmentErrors.total).toBe(excludedEnrollments);
+    expect(enrollmentErrors.errors.every((e) => e.reasonCode === 'not-allowed' && e.reason === 'not allowed to sync: state-excluded enrollment')).toBe(true);
+    const rosterErrors = await listErrors(db.sql, batch.batchId, { object: 'Roster', limit: 5000, offset: 0 });
+    const rostersOfExcluded = await districtCount('roster', 'enrollment_id in (select id from district_d1.enrollment where state_excluded)');
+    const rostersOfExcludedGrade = await districtCount('roster', 'structure_grade_level_id in (select id from district_d1.structure_grade_level where state_excluded)');
+    expect(rosterErrors.total).toBeGreaterThanOrEqual(Math.max(rostersOfExcluded, rostersOfExcludedGrade));
+    expect(rosterErrors.errors.some((e) => /its Enrollment \d+ is a state-excluded enrollment/.test(e.reason))).toBe(true);
+    expect(await stateCount('enrollment', 'id in (select id from district_d1.enrollment where state_excluded)')).toBe(0);
+  });
+
+  it('never overwrites a state-owned field', async () => {
+    const [person] = await db.sql`select id from state.person_identity where source_district = ${DISTRICT} order by id limit 1`;
+    await db.sql`update state.person_identity set state_id = 'KY-000123' where source_district = ${DISTRICT} and id = ${person?.id}`;
+    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set last_name = 'Renamed' where id = ${person?.id}`);
+    const batch = await recordBatch(deps, DISTRICT, ['PersonIdentity'], false);
+    await syncPlan(deps, DISTRICT, batch);
+    const [row] = await db.sql`select state_id, last_name from state.person_identity where source_district = ${DISTRICT} and id = ${person?.id}`;
+    expect(row).toEqual({ state_id: 'KY-000123', last_name: 'Renamed' });
+  });
+
+  it('resumes an interrupted copy from its heartbeat cursor without duplicating records', async () => {
+    const batch = await recordBatch(deps, DISTRICT, ['VaccineShot'], true);
+    for (const object of batch.plan.levels.flat().filter((o) => o !== 'VaccineShot')) await syncObjectDirectly(deps, batch, DISTRICT, object);
+    const { planObjectRanges, syncRange } = createSyncObjectActivities(deps);
+    await new MockActivityEnvironment().run(planObjectRanges, { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026 });
+    const input = { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026, rangeIndex: 0, pageSize: 100 };
+
+    const interrupted = new MockActivityEnvironment();
+    const heartbeats: { cursor: number; processed: number }[] = [];
+    interrupted.on('heartbeat', (details: { cursor: number; processed: number }) => {
+      heartbeats.push(details);
+      if (heartbeats.length === 3) interrupted.cancel();
+    });
+    await expect(interrupted.run(syncRange, input)).rejects.toBeInstanceOf(CancelledFailure);
+    const last = heartbeats.at(-1);
+    expect(last?.processed).toBe(300);
+    // Only whole pages reached the state: exactly the records up to the heartbeat cursor.
+    expect(await stateCount('vaccine_shot')).toBe(await districtCount('vaccine_shot', `id <= ${last?.cursor}`));
+
+    const retry = new MockActivityEnvironment({ heartbeatDetails: last });
+    const result = await retry.run(syncRange, input);
+    expect(result.resumedFrom).toBe(last?.cursor);
+    const shots = await districtCount('vaccine_shot');
+    expect(result.processed).toBe(shots);
+    expect(result.pages).toBe(Math.ceil((shots - 300) / 100) + ((shots - 300) % 100 === 0 ? 1 : 0));
+    expect(await stateCount('vaccine_shot')).toBe(shots);
+  });
+
+  it('a full resync makes verification in sync, removes deleted records children first, and sees changes', async () => {
+    const full = await recordBatch(deps, DISTRICT, 'all');
+    await syncPlan(deps, DISTRICT, full);
+    const district = await getDistrict(db.sql, DISTRICT);
+    const objects = verifiableObjects(district, 'current');
+    const after = await verifyDistrict(deps, district, 2026, objects);
+    expect(after.filter((r) => !r.inSync)).toEqual([]);
+    expect(after.some((r) => r.excluded > 0)).toBe(true);
+
+    // A person leaves the district: their records go, children before the person.
+    const [person] = await db.sql.unsafe(`select p.id from district_${DISTRICT}.person_identity p
+      join district_${DISTRICT}.enrollment e on e.person_identity_id = p.id where not e.state_excluded order by p.id limit 1`);
+    const personId = Number(person?.id);
+    const schema = `district_${DISTRICT}`;
+    await db.sql.begin(async (tx) => {
+      for (const table of ['roster', 'attendance_exact_count', 'custom_student', 'graduation']) {
+        await tx.unsafe(`delete from ${schema}.${table} where enrollment_id in (select id from ${schema}.enrollment where person_identity_id = ${personId})`);
+      }
+      await tx.unsafe(`delete from ${schema}.test_score where person_identity_id = ${personId} or test_id in (select id from ${schema}.test where person_identity_id = ${personId})`);
+      await tx.unsafe(`delete from ${schema}.plan_progress_report where plan_id in (select id from ${schema}.plan where person_identity_id = ${personId})`);
+      for (const table of ['enrollment', 'test', 'plan', 'behavior', 'census_contact_summary', 'contact_log', 'form', 'health_screening', 'imm_certificate',
+        'medicaid_insurance', 'pos_eligibility', 'process_message', 'program_participation', 'team_member', 'transportation', 'truancy', 'vaccine_shot', 'day',
+        'employment', 'employment_assignment', 'employment_background', 'employment_credential']) {
+        await tx.unsafe(`delete from ${schema}.${table} where person_identity_id = ${personId}`);
+      }
+      await tx.unsafe(`delete from ${schema}.person_identity where id = ${personId}`);
+    });
+    // And a changed record.
+    await db.sql.unsafe(`update ${schema}.school set name = 'Renamed School' where id = 1`);
+    const changed = await verifyDistrict(deps, district, 2026, ['School', 'PersonIdentity', 'Enrollment']);
+    expect(changed.find((r) => r.object === 'School')).toMatchObject({ differing: 1, inSync: false });
+    expect(changed.find((r) => r.object === 'PersonIdentity')).toMatchObject({ extra: 1, inSync: false });
+    expect(changed.find((r) => r.object === 'Enrollment')?.extra).toBeGreaterThan(0);
+
+    const next = await recordBatch(deps, DISTRICT, 'all');
+    await syncPlan(deps, DISTRICT, next);
+    const [personResult] = await db.sql`select deleted from resync.batch_object where batch_id = ${next.batchId} and object = 'PersonIdentity'`;
+    expect(personResult?.deleted).toBe(1);
+    const [enrollmentResult] = await db.sql`select deleted from resync.batch_object where batch_id = ${next.batchId} and object = 'Enrollment'`;
+    expect(enrollmentResult?.deleted).toBeGreaterThan(0);
+    expect(await stateCount('person_identity', `id = ${personId}`)).toBe(0);
+    const final = await verifyDistrict(deps, district, 2026, objects);
+    expect(final.filter((r) => !r.inSync)).toEqual([]);
+  });
+});
