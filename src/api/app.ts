@@ -31,7 +31,8 @@ export function buildApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
     // A body that is not JSON is refused rather than ignored.
-    next(req.is('application/json') === false ? new HttpProblem(415, 'Unsupported Media Type', 'send request bodies as application/json') : undefined);
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    next(hasBody && !req.is('application/json') ? new HttpProblem(415, 'Unsupported Media Type', 'send request bodies as application/json') : undefined);
   });
   api.use(authenticate(deps.tokens));
   api.use('/districts', districtsRouter(deps));

@@ -24,7 +24,7 @@ export interface TestWorker {
 
 export async function startTestWorker(deps: ActivityDeps, options: { taskQueue?: string } = {}): Promise<TestWorker> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const address = inject('temporalAddress');

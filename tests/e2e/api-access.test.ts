@@ -1,0 +1,148 @@
+// Who may call what, for every route of the OpenAPI document, and what bad input gets: a specific
+// problem+json and no change (no batch, no workflow).
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../src/api/openapi';
+import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+import { bearer } from './helpers';
+
+let system: TestSystem;
+let finishedBatchId: string;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  await system.seed({ districtId: '1001', students: 60 });
+  await system.seed({ districtId: '1002', students: 60, seed: 2 });
+  // A finished batch of district 1002 to address by id (a plan that copies only District).
+  const started = await request(system.app).post('/api/districts/1002/resyncs').set(bearer(TOKENS.district1002)).send({ objects: ['District'] });
+  finishedBatchId = started.body.batchId as string;
+  await system.resyncs.waitForBatch(started.body.workflowId as string);
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+type Method = 'get' | 'post';
+interface Route { method: Method; path: string; body?: object }
+
+function routes(): Route[] {
+  const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
+  return Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => ({
+    method: method as Method,
+    path: path.replace('{district}', '1002').replace('{batch}', finishedBatchId),
+    ...(method === 'post' ? { body: { objects: ['District'] } } : {}),
+  })));
+}
+
+const PUBLIC = new Set(['/healthz', '/api/openapi.json']);
+
+function call(route: Route, token?: string) {
+  const pending = route.method === 'get' ? request(system.app).get(route.path) : request(system.app).post(route.path).send(route.body ?? {});
+  return token ? pending.set(bearer(token)) : pending;
+}
+
+async function batchCount(): Promise<number> {
+  const [row] = await system.db.sql`select count(*)::int as n from resync.batch`;
+  return Number(row?.n);
+}
+
+describe('authorization, for every route', () => {
+  it('covers every route of the OpenAPI document', () => {
+    expect(routes().length).toBeGreaterThanOrEqual(13);
+  });
+
+  it('refuses a missing or wrong token with 401 problem+json', async () => {
+    for (const route of routes().filter((r) => !PUBLIC.has(r.path))) {
+      for (const token of [undefined, 'not-a-real-token']) {
+        const response = await call(route, token);
+        expect(response.status, `${route.method} ${route.path}`).toBe(401);
+        expect(response.type).toBe('application/problem+json');
+        expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+      }
+    }
+  });
+
+  it('refuses a district token on another district (403), and on state-only routes', async () => {
+    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && r.path !== '/api/districts' && r.path !== '/api/alerts')) {
+      const response = await call(route, TOKENS.district1001);
+      expect(response.status, `${route.method} ${route.path}`).toBe(403);
+      expect(response.body.detail).toMatch(/district 1001|state users/);
+    }
+    expect((await request(system.app).get('/api/alerts?district=1002').set(bearer(TOKENS.district1001))).status).toBe(403);
+  });
+
+  it('lets a district token reach its own district, and the state token every district', async () => {
+    const listed = await request(system.app).get('/api/districts').set(bearer(TOKENS.district1001));
+    expect(listed.body.districts.map((d: { districtId: string }) => d.districtId)).toEqual(['1001']);
+    const all = await request(system.app).get('/api/districts').set(bearer(TOKENS.state));
+    expect(all.body.districts.map((d: { districtId: string }) => d.districtId)).toEqual(['1001', '1002']);
+    for (const route of routes().filter((r) => r.method === 'get')) {
+      const response = await call(route, TOKENS.state);
+      expect(response.status, `${route.method} ${route.path}`).toBeLessThan(400);
+      if (route.path.startsWith('/api/districts/1002') || route.path.startsWith(`/api/resyncs/${finishedBatchId}`)) {
+        expect((await call(route, TOKENS.district1002)).status, `${route.path} as 1002`).toBe(200);
+      }
+    }
+  });
+
+  it('serves /healthz and the OpenAPI document without a token', async () => {
+    const health = await request(system.app).get('/healthz');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok', worker: 'ok' });
+    const openapi = await request(system.app).get('/api/openapi.json');
+    expect(openapi.body.openapi).toBe('3.1.0');
+  });
+});
+
+describe('bad input gets a specific error and changes nothing', () => {
+  const post = (body: unknown, district = '1001') => request(system.app).post(`/api/districts/${district}/resyncs`).set(bearer(TOKENS.state));
+
+  it.each([
+    ['an unknown object', { objects: ['Enrolment'] }, 422, /unknown object: "Enrolment" \(did you mean Enrollment\?\)/],
+    ['a wrong school year', { objects: 'all', year: 'last' }, 400, /year/],
+    ['objects of the wrong type', { objects: 'everything' }, 400, /objects/],
+    ['checkDependencies of the wrong type', { objects: ['School'], checkDependencies: 'yes' }, 400, /checkDependencies/],
+    ['an unknown field', { objects: ['School'], priority: 'high' }, 400, /Unrecognized key/],
+    ['an empty selection', { objects: [] }, 400, /objects/],
+    ['an injected object name', { objects: ["School'; drop table resync.batch; --"] }, 400, /object name/],
+  ])('%s', async (_label, body, status, detail) => {
+    const before = await batchCount();
+    const response = await post(body).send(body as object);
+    expect(response.status).toBe(status);
+    expect(response.type).toBe('application/problem+json');
+    expect(response.body.detail).toMatch(detail);
+    expect(await batchCount()).toBe(before);
+  });
+
+  it('refuses a huge body, a non-JSON body and malformed JSON', async () => {
+    const before = await batchCount();
+    const huge = await post({}).send({ objects: Array.from({ length: 5000 }, (_, i) => `Object${i}`) });
+    expect(huge.status).toBe(413);
+    const text = await post({}).set('content-type', 'text/plain').send('objects=all');
+    expect(text.status).toBe(415);
+    const malformed = await post({}).set('content-type', 'application/json').send('{"objects": ');
+    expect(malformed.status).toBe(400);
+    expect(await batchCount()).toBe(before);
+  });
+
+  it('refuses bad district ids, batch ids and query parameters', async () => {
+    const injected = await request(system.app).get(`/api/districts/${encodeURIComponent("1001' or '1'='1")}/objects`).set(bearer(TOKENS.state));
+    expect(injected.status).toBe(400);
+    expect((await request(system.app).get('/api/districts/9999/objects').set(bearer(TOKENS.state))).status).toBe(404);
+    expect((await request(system.app).get('/api/resyncs/no-such-batch').set(bearer(TOKENS.state))).status).toBe(404);
+    expect((await request(system.app).get(`/api/resyncs/${encodeURIComponent('x;drop')}`).set(bearer(TOKENS.state))).status).toBe(400);
+    expect((await request(system.app).get('/api/districts/1001/history?limit=100000').set(bearer(TOKENS.state))).status).toBe(400);
+    expect((await request(system.app).get('/api/districts/1001/objects?year=2020').set(bearer(TOKENS.state))).status).toBe(400);
+    expect((await request(system.app).get('/api/districts/1001/objects?colour=red').set(bearer(TOKENS.state))).status).toBe(400);
+  });
+
+  it('starts no workflow for refused requests', async () => {
+    const ids: string[] = [];
+    for await (const execution of system.worker.client.workflow.list({ query: `TaskQueue="${system.worker.taskQueue}" AND WorkflowType="resyncBatch"` })) {
+      ids.push(execution.workflowId);
+    }
+    const [row] = await system.db.sql`select count(*)::int as n from resync.batch`;
+    expect(ids.length).toBeLessThanOrEqual(Number(row?.n));
+  });
+});
