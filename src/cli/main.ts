@@ -6,6 +6,10 @@ type Command = (args: string[]) => Promise<void>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   plan: { summary: 'show the parent-first plan of a resync', load: async () => (await import('./commands/plan')).run },
   verify: { summary: 'compare a district\'s records with the state\'s, per object', load: async () => (await import('./commands/verify')).run },
+  start: { summary: 'start a resync through the API (--wait to follow it)', load: async () => (await import('./commands/operator')).start },
+  status: { summary: 'show a batch and its objects', load: async () => (await import('./commands/operator')).status },
+  cancel: { summary: 'cancel a queued or running batch', load: async () => (await import('./commands/operator')).cancel },
+  history: { summary: 'list a district\'s batches', load: async () => (await import('./commands/operator')).history },
   seed: { summary: 'generate a realistic district into the district database', load: async () => (await import('./commands/seed')).run },
 };
 

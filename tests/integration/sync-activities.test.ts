@@ -138,7 +138,7 @@ describe('sync activities', () => {
     expect(await stateCount('vaccine_shot')).toBe(await districtCount('vaccine_shot', `id <= ${last?.cursor}`));
 
     const retry = new MockActivityEnvironment({ heartbeatDetails: last });
-    const result = await retry.run(syncRange, input);
+    const result = await retry.run(syncRange, input) as Awaited<ReturnType<typeof syncRange>>;
     expect(result.resumedFrom).toBe(last?.cursor);
     const shots = await districtCount('vaccine_shot');
     expect(result.processed).toBe(shots);

@@ -1,0 +1,55 @@
+// The operator CLI talks to the API like any other client: API_URL (default the local API) and a
+// token from RESYNC_TOKEN, or, on the machine running `npm start` in demo mode, .data/api-tokens.json.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readEnv } from '../config';
+import { UsageError } from './usage-error';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(readonly status: number, message: string, readonly body: unknown) {
+    super(message);
+  }
+}
+
+export interface ApiClient {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  readonly baseUrl: string;
+}
+
+function demoToken(dataDir: string, role: string): string | undefined {
+  try {
+    const tokens = JSON.parse(readFileSync(path.join(dataDir, 'api-tokens.json'), 'utf8')) as Record<string, string>;
+    return tokens[role];
+  } catch {
+    return undefined;
+  }
+}
+
+export function apiClient(options: { as?: string | undefined } = {}): ApiClient {
+  const env = readEnv();
+  const baseUrl = (env.API_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const role = options.as ?? 'state';
+  const token = process.env.RESYNC_TOKEN ?? demoToken(env.RESYNC_DATA_DIR, role);
+  if (!token) throw new UsageError(`no API token: set RESYNC_TOKEN (or run npm start in demo mode, which writes ${role}'s token to .data/api-tokens.json)`);
+  const call = async <T>(method: string, target: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${target}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch {
+      throw new Error(`the API at ${baseUrl} does not answer (is npm start running? set API_URL otherwise)`);
+    }
+    const parsed: unknown = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.text();
+    if (!response.ok) {
+      const problem = parsed as { title?: string; detail?: string };
+      throw new ApiError(response.status, `${response.status} ${problem.title ?? ''}: ${problem.detail ?? String(parsed)}`, parsed);
+    }
+    return parsed as T;
+  };
+  return { baseUrl, get: (target) => call('GET', target), post: (target, body) => call('POST', target, body ?? {}) };
+}
