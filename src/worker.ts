@@ -2,8 +2,10 @@
 // through the environment (DESIGN §3); start as many as needed against the same task queue.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { Resyncs } from './client/resyncs';
 import { readEnv, type Env } from './config';
 import { createSql } from './data/db';
 import { DistrictSources } from './data/district-sources';
@@ -46,16 +48,21 @@ async function main(env: Env): Promise<void> {
   await migrate(state);
   const districtSources = new DistrictSources(databases.urls.district, 10);
   const settings = temporalSettings(env);
-  const connection = await NativeConnection.connect({
+  const connectionOptions = {
     address: settings.address,
     ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-  });
-  const worker = await createWorker({ connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources } });
+  };
+  const connection = await NativeConnection.connect(connectionOptions);
+  // Scheduled runs and rollovers submit batches to lanes with a client of their own.
+  const clientConnection = await Connection.connect(connectionOptions);
+  const resyncs = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE);
+  const worker = await createWorker({ connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, resyncs } });
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: settings.address, metrics: `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics` }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await districtSources.end();
   await state.end({ timeout: 5 });
   await databases.release();

@@ -2,12 +2,16 @@
 // workflows type their proxies with `Activities`.
 import { createBatchActivities } from './batch';
 import type { ActivityDeps } from './deps';
+import { createLifecycleActivities } from './lifecycle';
 import { createSyncObjectActivities } from './sync-object';
+import { createVerificationActivities } from './verification';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createBatchActivities(deps),
     ...createSyncObjectActivities(deps),
+    ...createVerificationActivities(deps),
+    ...createLifecycleActivities(deps),
   };
 }
 

@@ -14,7 +14,7 @@ export interface FinishObjectInput {
   readonly failure?: string;
 }
 
-export function createSyncObjectActivities(deps: ActivityDeps) {
+export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'districtSources'>) {
   return {
     async planObjectRanges(input: PlanRangesInput): Promise<PlannedRanges> {
       return planObjectRanges(deps, input);

@@ -2,7 +2,7 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, DistrictParams, ErrorsQuery, HistoryQuery, ResyncBody, VerificationQuery, YearQuery,
+  AlertsQuery, BatchParams, DistrictParams, ErrorsQuery, HistoryQuery, ResyncBody, VerificationQuery, YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -81,6 +81,12 @@ export function openApiDocument(): Json {
         get: {
           ...secured, summary: 'Verification summary: district vs state, per object', parameters: [...district, ...parameters('query', VerificationQuery)],
           responses: { 200: ok('Verification'), ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      '/api/districts/{district}/verify-and-resync': {
+        post: {
+          ...secured, summary: 'Verify, then resync exactly the objects that differ (with their parents), then verify again',
+          parameters: district, requestBody: body(YearBody), responses: { 202: ok('Started: workflow id'), ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
       },
       '/api/resyncs/{batch}': {

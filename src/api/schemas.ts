@@ -25,6 +25,8 @@ export const ResyncBody = z.object({
 }).strict();
 export type ResyncBody = z.infer<typeof ResyncBody>;
 
+export const YearBody = z.object({ year: YearChoice.default('current') }).strict();
+
 export const HistoryQuery = PageQuery.extend({ year: YearChoice.optional() }).strict();
 export const ErrorsQuery = PageQuery.extend({ object: ObjectName.optional(), format: z.enum(['json', 'csv']).default('json') }).strict();
 export const AlertsQuery = PageQuery.extend({ district: DistrictId.optional() }).strict();

@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: 'show a batch and its objects', load: async () => (await import('./commands/operator')).status },
   cancel: { summary: 'cancel a queued or running batch', load: async () => (await import('./commands/operator')).cancel },
   history: { summary: 'list a district\'s batches', load: async () => (await import('./commands/operator')).history },
+  schedules: { summary: 'apply, list, pause, unpause or trigger the year-end/year-start schedules', load: async () => (await import('./commands/schedules')).run },
+  rollover: { summary: 'start, follow or signal a district\'s year rollover', load: async () => (await import('./commands/rollover')).run },
   seed: { summary: 'generate a realistic district into the district database', load: async () => (await import('./commands/seed')).run },
 };
 

@@ -5,7 +5,7 @@ import {
   WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { RESYNC_ALREADY_RUNNING } from '../workflows/failures';
 import { progressQuery } from '../workflows/resync-batch';
 import { laneQuery, resyncLane, submitUpdate, withdrawUpdate } from '../workflows/resync-lane';
@@ -36,7 +36,7 @@ function alreadyRunning(error: unknown): ResyncAlreadyRunningError | undefined {
 }
 
 export class Resyncs {
-  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+  constructor(readonly client: Client, readonly taskQueue: string) {}
 
   async submit(request: ResyncRequest): Promise<SubmitResult> {
     // An idle lane may be closing exactly as we arrive; the server then refuses the update and
@@ -66,7 +66,7 @@ export class Resyncs {
     const response = await this.client.workflowService.describeTaskQueue({
       namespace: this.client.options.namespace,
       taskQueue: { name: this.taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     return (response.pollers ?? []).length > 0;
   }

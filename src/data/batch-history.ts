@@ -47,6 +47,8 @@ export interface ObjectResult {
   readonly finishedAt: Date | null;
   readonly failure: string | null;
   readonly colour: StatusColour;
+  /** The post-run verification's verdict for this object (null until verified). */
+  readonly verifiedInSync: boolean | null;
 }
 
 interface BatchRow {
@@ -59,6 +61,7 @@ interface BatchRow {
 interface ObjectRow {
   object: string; level: number; added_by_check_dependencies: boolean; status: ObjectOutcome; processed: number; errors: number;
   sent: number; deleted: number; kept: number; started_at: Date | null; finished_at: Date | null; failure: string | null;
+  verified_in_sync: boolean | null;
 }
 
 function toBatch(row: BatchRow): BatchRecord {
@@ -76,7 +79,7 @@ export function toObjectResult(row: ObjectRow): ObjectResult {
     object: row.object, level: row.level, addedByCheckDependencies: row.added_by_check_dependencies, status: row.status,
     processed: row.processed, errors: row.errors, sent: row.sent, deleted: row.deleted, kept: row.kept,
     startedAt: row.started_at, finishedAt: row.finished_at, failure: row.failure,
-    colour: statusColour(row.status, row),
+    colour: statusColour(row.status, row), verifiedInSync: row.verified_in_sync,
   };
 }
 

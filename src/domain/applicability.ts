@@ -1,6 +1,6 @@
 // Which catalog objects a district is offered for a school year, and why the others are not
 // (DESIGN §2.4, §2.5). The reasons are shown to users, so they say what to change.
-import { catalogFor, REPORTING_ENTITY, type Catalog, type CatalogObject } from './catalog';
+import { catalogFor, nameKey, REPORTING_ENTITY, type Catalog, type CatalogObject } from './catalog';
 import { MONTANA, REGION_NAMES, type DistrictProfile, type SchoolYearChoice } from './profile';
 
 export interface Offer {
@@ -17,21 +17,22 @@ function reportingEntityReason(profile: DistrictProfile): string | undefined {
   return undefined;
 }
 
+const names = (list: readonly string[]) => new Set(list.map(nameKey));
+
 function applicabilityReason(object: CatalogObject, profile: DistrictProfile): string | undefined {
-  if (object.name === REPORTING_ENTITY) return reportingEntityReason(profile);
-  if (object.region && object.region !== profile.state?.toUpperCase()) {
-    return `applies only to ${REGION_NAMES[object.region]} (${object.region}) districts`;
-  }
-  if (profile.disabledObjects.some((name) => name.toLowerCase() === object.name.toLowerCase())) {
-    return 'switched off in this district\'s configuration';
-  }
-  return undefined;
+  const own = object.name === REPORTING_ENTITY
+    ? reportingEntityReason(profile)
+    : object.region && object.region !== profile.state?.toUpperCase()
+      ? `applies only to ${REGION_NAMES[object.region]} (${object.region}) districts`
+      : undefined;
+  if (own) return own;
+  return names(profile.disabledObjects).has(nameKey(object.name)) ? 'switched off in this district\'s configuration' : undefined;
 }
 
 function yearReason(object: CatalogObject, profile: DistrictProfile, year: SchoolYearChoice): string | undefined {
   if (year === 'current') return undefined;
   if (!object.yearTied) return 'not tied to a school year: resynced only with the current year';
-  const configured = profile.yearSync[year].some((name) => name.toLowerCase() === object.name.toLowerCase());
+  const configured = names(profile.yearSync[year]).has(nameKey(object.name));
   return configured ? undefined : `not configured to sync for the ${year} school year`;
 }
 
@@ -47,7 +48,7 @@ export function offers(profile: DistrictProfile, year: SchoolYearChoice): Offer[
   });
 }
 
-/** A district syncs a previous/next year only if at least one object is configured for it. */
+/** A district syncs a previous/next year only if at least one object is offered for it. */
 export function yearIsOffered(profile: DistrictProfile, year: SchoolYearChoice): boolean {
-  return year === 'current' || profile.yearSync[year].length > 0;
+  return year === 'current' || offers(profile, year).some((offer) => offer.notOfferedBecause === undefined);
 }

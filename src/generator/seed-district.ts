@@ -90,7 +90,8 @@ export async function seedDistrict(
   const random = new Random(options.seed);
   const years = options.years ?? [options.scopedYear];
   const skeleton = buildSkeleton({
-    students: options.students, years, reportingEntity: options.reportingEntity, excludedShare: options.excludedShare ?? 0.01,
+    students: options.students, years, scopedYear: options.scopedYear, reportingEntity: options.reportingEntity,
+    excludedShare: options.excludedShare ?? 0.01,
   }, random);
   const counters = new Map<string, number>();
   const context: PopulationContext = {

@@ -35,6 +35,9 @@ export interface Skeleton {
 export interface SkeletonOptions {
   readonly students: number;
   readonly years: readonly number[];
+  /** The district's scoped year: people belong to that year's structures (they are synced with
+   *  the current year, so their parents must be current-year records). */
+  readonly scopedYear: number;
   readonly reportingEntity: boolean;
   readonly excludedShare: number;
 }
@@ -85,10 +88,11 @@ export function buildSkeleton(options: SkeletonOptions, random: Random): Skeleto
   }
 
   const firstYear = options.years[0] ?? 0;
+  const primaryYear = options.years.includes(options.scopedYear) ? options.scopedYear : firstYear;
   const byType = new Map<SchoolType, number[]>();
   schools.forEach((school, index) => byType.set(school.type, [...(byType.get(school.type) ?? []), index]));
   const schoolsOfType = (type: SchoolType) => byType.get(type) ?? [0];
-  const firstStructure = structureOf.get(firstYear) ?? [];
+  const firstStructure = structureOf.get(primaryYear) ?? [];
   const persons: Person[] = [];
   for (let i = 0; i < options.students; i++) {
     const grade = random.int(0, 12);

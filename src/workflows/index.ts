@@ -2,3 +2,6 @@
 export { resyncLane } from './resync-lane';
 export { resyncBatch } from './resync-batch';
 export { syncObject } from './sync-object';
+export { verifyThenResync } from './verify-then-resync';
+export { yearRollover } from './year-rollover';
+export { scheduledResync } from './scheduled-resync';

@@ -27,6 +27,8 @@ export interface BatchResult {
   readonly sent: number;
   readonly deleted: number;
   readonly colours: Readonly<Record<StatusColour, number>>;
+  /** Objects the post-run verification found out of sync. */
+  readonly outOfSync: readonly string[];
 }
 
 // ─── Signals & Queries ──────────────────────────────────────────────────────────────────────────
@@ -38,6 +40,11 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 const history = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
+
+const verifying = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 });
 
 const pruning = proxyActivities<Activities>({
@@ -58,6 +65,8 @@ function validate(request: ResyncRequest): void {
 class BatchState {
   phase: BatchPhase = 'planning';
   kind: 'full' | 'partial' | null = null;
+  /** Objects the post-run verification found out of sync. */
+  outOfSync: readonly string[] = [];
   readonly objects = new Map<string, ObjectProgress>();
 
   constructor(private readonly request: ResyncRequest) {}
@@ -84,6 +93,7 @@ class BatchState {
     return {
       batchId: this.request.batchId, districtId: this.request.districtId, schoolYear: this.request.schoolYear,
       kind: this.kind, initiator: this.request.initiator, phase: this.phase, objects: [...this.objects.values()],
+      outOfSync: this.outOfSync,
     };
   }
 
@@ -165,6 +175,18 @@ async function removeDeletedRecords(request: ResyncRequest, plan: Plan, state: B
   }
 }
 
+/** Post-run verification of the objects the batch completed: a green that does not match shows. */
+async function verifyTouchedObjects(request: ResyncRequest, state: BatchState): Promise<void> {
+  const completed = [...state.objects.values()].filter((object) => object.status === 'completed').map((object) => object.object);
+  if (completed.length === 0) return;
+  state.phase = 'verifying';
+  setCurrentDetails(state.describe());
+  const verification = await verifying.verifyBatch({
+    batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, yearChoice: request.yearChoice, objects: completed,
+  });
+  state.outOfSync = verification.objectsOutOfSync;
+}
+
 function colourCounts(state: BatchState): Record<StatusColour, number> {
   const colours: Record<StatusColour, number> = { green: 0, yellow: 0, red: 0, gray: 0 };
   for (const object of state.objects.values()) colours[object.colour]++;
@@ -187,7 +209,8 @@ export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> 
     await history.recordBatchStarted({ batchId: request.batchId, plan });
     const catalog = districtCatalog(district.profile);
     await syncLevels(request, plan, state, (object) => catalog.get(object).parents);
-    if (plan.kind === 'full') await removeDeletedRecords(request, plan, state);
+    if (request.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(request, plan, state);
+    if (request.verifyAfter ?? true) await verifyTouchedObjects(request, state);
   } catch (error) {
     state.phase = 'finished';
     const status = isCancellation(error) ? 'cancelled' : 'failed';
@@ -202,7 +225,7 @@ export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> 
     status: failed.length > 0 ? 'failed' : 'completed',
     ...(failed.length > 0 ? { failure: `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` } : {}),
   });
-  const result = { ...summary, colours: colourCounts(state) };
+  const result = { ...summary, colours: colourCounts(state), outOfSync: state.outOfSync };
   setCurrentDetails(`${summary.status}: ${summary.processed} processed, ${summary.errors} error(s), ${summary.deleted} removed. ${state.describe()}`);
   if (failed.length > 0) {
     throw ApplicationFailure.nonRetryable(

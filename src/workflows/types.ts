@@ -15,6 +15,11 @@ export interface ResyncRequest {
   readonly checkDependencies: boolean;
   readonly initiator: Initiator;
   readonly requestedBy: string;
+  /** Remove state records the district no longer has, for the planned objects (default: full
+   *  resyncs only; "verify, then resync" asks for it on its partial batch). */
+  readonly removeDeleted?: boolean;
+  /** Verify the touched objects after the batch and keep the result (default true). */
+  readonly verifyAfter?: boolean;
   /** Tuning; defaults suit one machine. */
   readonly options?: ResyncTuning;
 }
@@ -55,7 +60,7 @@ export interface ObjectProgress {
   readonly reason?: string;
 }
 
-export type BatchPhase = 'planning' | 'syncing' | 'removing deleted records' | 'finished';
+export type BatchPhase = 'planning' | 'syncing' | 'removing deleted records' | 'verifying' | 'finished';
 
 export interface BatchProgress {
   readonly batchId: string;
@@ -65,6 +70,7 @@ export interface BatchProgress {
   readonly initiator: Initiator;
   readonly phase: BatchPhase;
   readonly objects: readonly ObjectProgress[];
+  readonly outOfSync: readonly string[];
 }
 
 export interface LaneInput {

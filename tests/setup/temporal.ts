@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities';
+import { Resyncs } from '../../src/client/resyncs';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker';
 
 let bundle: Promise<{ code: string }> | undefined;
@@ -22,7 +23,7 @@ export interface TestWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startTestWorker(deps: ActivityDeps, options: { taskQueue?: string } = {}): Promise<TestWorker> {
+export async function startTestWorker(deps: Omit<ActivityDeps, 'resyncs'>, options: { taskQueue?: string } = {}): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -31,10 +32,11 @@ export async function startTestWorker(deps: ActivityDeps, options: { taskQueue?:
   const namespace = inject('temporalNamespace');
   const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue, deps, workflowBundle: await workflowBundle() });
-  const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
+  const resyncs = new Resyncs(client, taskQueue);
+  const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue, deps: { ...deps, resyncs }, workflowBundle: await workflowBundle() });
+  const running = worker.run();
   return {
     taskQueue, client, worker,
     shutdown: async () => {

@@ -10,7 +10,9 @@ import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { planFromBody, startResync } from '../resyncs/start';
 import { batchView } from '../resyncs/views';
-import { DistrictParams, HistoryQuery, input, ResyncBody, VerificationQuery, YearQuery } from '../schemas';
+import { DistrictParams, HistoryQuery, input, ResyncBody, VerificationQuery, YearBody, YearQuery } from '../schemas';
+import { startVerifyThenResync } from '../../client/lifecycle';
+import { temporalRunUrl } from '../deps';
 
 export function districtsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -120,6 +122,21 @@ export function districtsRouter(deps: ApiDeps): Router {
     const schoolYear = schoolYearFor(district, query.year);
     const results = await verifyDistrict(deps, district, schoolYear, objects);
     res.json({ districtId: district.districtId, year: query.year, schoolYear, inSync: results.every((r) => r.inSync), objects: results });
+  });
+
+  router.post('/:district/verify-and-resync', async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: YearBody });
+    const principal = principalOf(req);
+    assertDistrictAccess(principal, params.district);
+    const district = await getDistrict(deps.state, params.district);
+    if (!yearIsOffered(district.profile, body.year)) {
+      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${body.year} school year`);
+    }
+    const workflowId = await startVerifyThenResync(deps.resyncs.client, deps.resyncs.taskQueue, {
+      districtId: district.districtId, yearChoice: body.year, schoolYear: schoolYearFor(district, body.year),
+      initiator: principal.role === 'state' ? 'state' : 'district', requestedBy: principal.name,
+    });
+    res.status(202).json({ workflowId, temporalUi: temporalRunUrl(deps, workflowId) });
   });
 
   return router;

@@ -1,6 +1,7 @@
 // /api/resyncs/:batch: a batch (live while it runs), its cancellation, its error log.
 import { Router, type Response } from 'express';
 import { getBatch, listBatchObjects, listErrors, type SyncErrorEntry } from '../../data/batch-history';
+import { verificationsOf } from '../../data/verifications';
 import { assertDistrictAccess, principalOf, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { forbidden, HttpProblem, notFound } from '../problem';
@@ -36,7 +37,10 @@ export function resyncsRouter(deps: ApiDeps): Router {
     if (hidesObjects(principal, batch)) return void res.json(view);
     const running = batch.status === 'running' ? await deps.resyncs.progress(batch.workflowId) : undefined;
     const objects = (await listBatchObjects(deps.state, batch.batchId)).map(objectView);
-    res.json({ ...view, phase: running?.phase ?? (batch.status === 'running' ? 'syncing' : null), plan: batch.plan, objects });
+    const verifications = (await verificationsOf(deps.state, batch.batchId)).map((v) => ({
+      purpose: v.purpose, inSync: v.inSync, createdAt: v.createdAt, objects: v.objects,
+    }));
+    res.json({ ...view, phase: running?.phase ?? (batch.status === 'running' ? 'syncing' : null), plan: batch.plan, objects, verifications });
   });
 
   router.post('/:batch/cancel', async (req, res) => {

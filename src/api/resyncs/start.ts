@@ -2,7 +2,7 @@
 // changes nothing), then submit the batch to its lane.
 import { newBatchId } from '../../client/resyncs';
 import { getDistrict, schoolYearFor } from '../../data/district-registry';
-import { planResync, type Plan } from '../../domain';
+import { districtCatalog, planResync, type Plan } from '../../domain';
 import { batchWorkflowId, type Initiator } from '../../workflows/types';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
@@ -20,6 +20,15 @@ export interface PlannedResync {
 export async function planFromBody(deps: ApiDeps, districtId: string, body: ResyncBody): Promise<PlannedResync> {
   const district = await getDistrict(deps.state, districtId);
   const plan = planResync({ objects: body.objects, checkDependencies: body.checkDependencies, year: body.year }, district.profile);
+  if (body.objects !== 'all') {
+    // Asking for an object the district is not offered is a mistake to point out, not to skip.
+    const catalog = districtCatalog(district.profile);
+    const selected = new Set(body.objects.map((name) => catalog.find(name)?.name));
+    const refused = plan.excluded.filter((entry) => selected.has(entry.object));
+    if (refused.length > 0) {
+      throw new HttpProblem(422, 'Object Not Offered', refused.map((entry) => `${entry.object}: ${entry.reason}`).join('; '), { excluded: refused });
+    }
+  }
   if (plan.levels.length === 0) {
     throw new HttpProblem(422, 'Invalid Resync Request', 'nothing to resync: every requested object is excluded', { excluded: plan.excluded });
   }

@@ -44,5 +44,6 @@ export function objectView(result: ObjectResult) {
     object: result.object, level: result.level, addedByCheckDependencies: result.addedByCheckDependencies,
     status: result.status, colour: result.colour, processed: result.processed, errors: result.errors, sent: result.sent,
     deleted: result.deleted, kept: result.kept, startedAt: result.startedAt, finishedAt: result.finishedAt, failure: result.failure,
+    verifiedInSync: result.verifiedInSync,
   };
 }

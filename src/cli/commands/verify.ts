@@ -1,6 +1,10 @@
 // `npx resync verify`: the verification summary of a district, per object, district vs state.
 import { parseArgs } from 'node:util';
-import { readEnv } from '../../config';
+import { readEnv, type Env } from '../../config';
+import { startVerifyThenResync } from '../../client/lifecycle';
+import type { SchoolYearChoice } from '../../domain';
+import { connectClient } from '../../temporal/client';
+import type { VerifyThenResyncResult } from '../../workflows/verify-then-resync';
 import { createSql } from '../../data/db';
 import { findDistrict, schoolYearFor } from '../../data/district-registry';
 import { DistrictSources } from '../../data/district-sources';
@@ -10,15 +14,32 @@ import { verifiableObjects, verifyDistrict } from '../../verification/summary';
 import { UsageError } from '../usage-error';
 
 const HELP = `usage: npx resync verify --district <id> [--year <yyyy>] [--objects A,B,...] [--json]
+       npx resync verify --district <id> --resync [--year <yyyy>]
 
-  --year   the school year by its first calendar year (default: the district's scoped year)`;
+  --year    the school year by its first calendar year (default: the district's scoped year)
+  --resync  verify, resync exactly the objects that differ (with their parents), verify again`;
+
+async function verifyThenResyncFromCli(env: Env, districtId: string, yearChoice: SchoolYearChoice, schoolYear: number, json: boolean): Promise<void> {
+  const { client, close } = await connectClient(env);
+  try {
+    const workflowId = await startVerifyThenResync(client, env.TEMPORAL_TASK_QUEUE, { districtId, yearChoice, schoolYear, initiator: 'district', requestedBy: 'cli' });
+    if (!json) process.stderr.write(`verifying, then resyncing: ${workflowId}\n`);
+    const result = await client.workflow.getHandle(workflowId).result() as VerifyThenResyncResult;
+    if (json) return void process.stdout.write(`${JSON.stringify({ workflowId, ...result })}\n`);
+    process.stdout.write(result.batchId
+      ? `resynced ${result.resynced.join(', ')} in batch ${result.batchId}: ${result.inSyncAfter ? 'now in sync' : 'still out of sync'}\n`
+      : 'district and state agree: nothing to resync\n');
+  } finally {
+    await close();
+  }
+}
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true,
     options: {
       district: { type: 'string' }, year: { type: 'string' }, objects: { type: 'string' },
-      json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, resync: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void process.stdout.write(`${HELP}\n`);
@@ -35,6 +56,7 @@ export async function run(args: string[]): Promise<void> {
     if (!district) throw new UsageError(`district "${values.district}" is not registered (seed it with npx resync seed)`);
     const schoolYear = values.year ? Number(values.year) : schoolYearFor(district, 'current');
     const choice = schoolYear === district.scopedYear ? 'current' : schoolYear < district.scopedYear ? 'previous' : 'next';
+    if (values.resync) return await verifyThenResyncFromCli(env, district.districtId, choice, schoolYear, values.json);
     const selection = values.objects?.split(',').map((name) => name.trim()).filter(Boolean);
     const objects = verifiableObjects(district, choice, selection);
     const unknown = (selection ?? []).filter((name) => !objects.some((object) => object.toLowerCase() === name.toLowerCase()));

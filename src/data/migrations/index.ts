@@ -19,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'bookkeeping', statements: sqlFile('0001_bookkeeping.sql') },
   // The state tables follow the catalog; the statements are generated from it (idempotent).
   { version: 2, name: 'state schema from the catalog', statements: stateSchemaStatements },
+  { version: 3, name: 'verifications', statements: sqlFile('0003_verifications.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;

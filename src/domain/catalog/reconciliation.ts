@@ -92,7 +92,7 @@ export const SEED_DECISIONS: readonly SeedDecision[] = [
     kind: 'hierarchy', object: 'ReportingEntity', omittedBy: ['District'],
     wronglyListedBy: [],
     decision: 'ReportingEntity is an optional layer: where a district uses it (never in Montana), School\'s immediate parent becomes ReportingEntity and every object below School also depends on it; elsewhere it is not offered.',
-    reason: 'Its child column lists School* and everything below "only when the reporting entity object is used", while no row lists it as a parent and District\'s child column omits it. Only a conditional layer satisfies both columns.',
+    reason: 'Its child column lists School* and (nearly) everything below it "only when the reporting entity object is used", while no row lists it as a parent and District\'s child column omits it. Only a conditional layer satisfies both columns; it applies to every object below School, including the ones that column forgets (Calendar, CTEDataME, TeamMember).',
   },
 ];
 

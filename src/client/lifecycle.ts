@@ -1,0 +1,38 @@
+// Client-side starts of the lifecycle workflows: "verify, then resync" and the year rollover.
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { DISTRICT_ID, INITIATOR, SCHOOL_YEAR } from '../workflows/search-attributes';
+import type { Initiator } from '../workflows/types';
+import { schoolYearLabel } from '../workflows/types';
+import { verifyThenResync, type VerifyThenResyncInput } from '../workflows/verify-then-resync';
+import { yearRollover, type YearRolloverInput } from '../workflows/year-rollover';
+
+export function rolloverWorkflowId(districtId: string, endingYear: number): string {
+  return `rollover/${districtId}/${endingYear}`;
+}
+
+export async function startVerifyThenResync(client: Client, taskQueue: string, input: VerifyThenResyncInput): Promise<string> {
+  const workflowId = `verify-resync/${input.districtId}/${input.schoolYear}/${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  await client.workflow.start(verifyThenResync, {
+    workflowId, taskQueue, args: [input],
+    staticSummary: `Verify, then resync district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}`,
+    typedSearchAttributes: [
+      { key: DISTRICT_ID, value: input.districtId }, { key: SCHOOL_YEAR, value: input.schoolYear },
+      { key: INITIATOR, value: input.initiator satisfies Initiator },
+    ],
+  });
+  return workflowId;
+}
+
+/** One rollover per district and ending year: starting it twice is refused by its workflow id. */
+export async function startYearRollover(client: Client, taskQueue: string, input: YearRolloverInput): Promise<string> {
+  const workflowId = rolloverWorkflowId(input.districtId, input.endingYear);
+  await client.workflow.start(yearRollover, {
+    workflowId, taskQueue, args: [input],
+    staticSummary: `Year rollover of district ${input.districtId}: ${schoolYearLabel(input.endingYear)} → ${schoolYearLabel(input.endingYear + 1)}`,
+    typedSearchAttributes: [
+      { key: DISTRICT_ID, value: input.districtId }, { key: SCHOOL_YEAR, value: input.endingYear }, { key: INITIATOR, value: 'schedule' },
+    ],
+  });
+  return workflowId;
+}

@@ -1,0 +1,179 @@
+// The school-year lifecycle on real Temporal and PostgreSQL: schedules applied from the file, the
+// year rollover (and its red-year-end block), previous/next-year resyncs, "verify, then resync".
+import { inject } from 'vitest';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rolloverWorkflowId, startYearRollover } from '../../src/client/lifecycle';
+import { getDistrict } from '../../src/data/district-registry';
+import { enrollmentsRolledForwardSignal, operatorDecisionSignal, rolloverQuery, type RolloverState } from '../../src/workflows/year-rollover';
+import type { VerifyThenResyncResult } from '../../src/workflows/verify-then-resync';
+import { runCli } from '../setup/cli';
+import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+import { bearer, waitForBatch } from './helpers';
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function waitForRollover(workflowId: string, predicate: (state: RolloverState) => boolean, timeoutMs = 120_000): Promise<RolloverState> {
+  const handle = system.worker.client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(rolloverQuery);
+    if (predicate(state)) return state;
+    if (Date.now() > deadline) throw new Error(`rollover stuck in "${state.phase}"`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function batchRow(batchId: string) {
+  const [row] = await system.db.sql`select batch_id, school_year, kind, initiator, status from resync.batch where batch_id = ${batchId}`;
+  return row;
+}
+
+describe('schedules', () => {
+  it('applies the example file idempotently, lists, pauses and triggers a scheduled full resync', async () => {
+    await system.seed({ districtId: '1001', students: 40, excludedShare: 0 });
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
+    try {
+      const first = await runCli(['schedules', 'apply', '--json'], env);
+      expect(first.stderr).toBe('');
+      expect(JSON.parse(first.stdout).schedules).toEqual([
+        { id: 'resync-schedule/year-end/1001', outcome: 'created' },
+        { id: 'resync-schedule/year-start/1001', outcome: 'created' },
+        { id: 'resync-schedule/year-end/state-KY', outcome: 'created' },
+      ]);
+      const second = JSON.parse((await runCli(['schedules', 'apply', '--json'], env)).stdout) as { schedules: { outcome: string }[] };
+      expect(second.schedules.map((s) => s.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+
+      const listed = JSON.parse((await runCli(['schedules', 'list', '--json'], env)).stdout) as { schedules: { id: string; paused: boolean; nextRuns: string[] }[] };
+      expect(listed.schedules.map((s) => s.id)).toEqual(expect.arrayContaining(['resync-schedule/year-end/1001', 'resync-schedule/year-start/1001']));
+      expect(listed.schedules.every((s) => s.nextRuns.length > 0)).toBe(true);
+
+      expect((await runCli(['schedules', 'pause', 'year-end/1001'], env)).stdout).toMatch(/paused/);
+      const description = await system.worker.client.schedule.getHandle('resync-schedule/year-end/1001').describe();
+      expect(description.state.paused).toBe(true);
+      await runCli(['schedules', 'unpause', 'year-end/1001'], env);
+
+      expect((await runCli(['schedules', 'trigger', 'year-start/1001'], env)).code).toBe(0);
+      let batchId: string | undefined;
+      const deadline = Date.now() + 60_000;
+      while (!batchId && Date.now() < deadline) {
+        const [row] = await system.db.sql`select batch_id from resync.batch where district_id = '1001' and initiator = 'schedule'`;
+        batchId = row?.batch_id as string | undefined;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(batchId).toBeDefined();
+      const batch = await waitForBatch(system, TOKENS.state, batchId as string);
+      expect(batch).toMatchObject({ status: 'completed', initiator: 'schedule', kind: 'full' });
+    } finally {
+      const { applySchedules } = await import('../../src/schedules/apply');
+      await applySchedules(system.worker.client, [], system.worker.taskQueue);
+    }
+  });
+});
+
+describe('year rollover', () => {
+  it('resyncs the ending year, switches the scoped year, reminds while enrollments are not rolled forward, then resyncs the new year', async () => {
+    await system.seed({ districtId: '2001', students: 40, excludedShare: 0, years: [2026, 2027], seed: 5 });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2001', endingYear: 2026, reminderEvery: '1 second' });
+    const waiting = await waitForRollover(workflowId, (s) => s.phase === 'waiting for enrollments to be rolled forward' && s.reminders >= 2);
+    expect((await getDistrict(system.db.sql, '2001')).scopedYear).toBe(2027);
+    const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2001' });
+    expect(alerts.body.alerts.filter((a: { title: string }) => a.title === 'Year Rollover Waiting').length).toBeGreaterThanOrEqual(2);
+
+    await system.worker.client.workflow.getHandle(workflowId).signal(enrollmentsRolledForwardSignal);
+    const result = await system.worker.client.workflow.getHandle(workflowId).result() as RolloverState;
+    expect(result.phase).toBe('finished');
+    expect(await batchRow(waiting.yearEndBatches[0] ?? '')).toMatchObject({ school_year: 2026, kind: 'full', status: 'completed' });
+    expect(await batchRow(result.yearStartBatch ?? '')).toMatchObject({ school_year: 2027, kind: 'full', status: 'completed' });
+  });
+
+  it('refuses to switch after a red year-end resync until an operator retries or overrides', async () => {
+    await system.seed({ districtId: '2002', students: 40, excludedShare: 0.3, years: [2026, 2027], seed: 6 });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2002', endingYear: 2026, reminderEvery: '1 hour' });
+    const blocked = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked'));
+    expect(blocked.blockedBy.length).toBeGreaterThan(0);
+    expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2026);
+    const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2002' });
+    expect(alerts.body.alerts.map((a: { title: string }) => a.title)).toContain('Year Rollover Blocked');
+
+    const handle = system.worker.client.workflow.getHandle(rolloverWorkflowId('2002', 2026));
+    await handle.signal(operatorDecisionSignal, 'retry');
+    const blockedAgain = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked') && s.yearEndBatches.length === 2);
+    expect(blockedAgain.yearEndBatches).toHaveLength(2);
+    await handle.signal(operatorDecisionSignal, 'override');
+    await waitForRollover(workflowId, (s) => s.phase === 'waiting for enrollments to be rolled forward');
+    expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2027);
+    await handle.signal(enrollmentsRolledForwardSignal);
+    expect((await handle.result() as RolloverState).overridden).toBe(true);
+  });
+});
+
+describe('previous and next school years', () => {
+  it('offers only year-tied, configured objects for the previous year, refuses the rest with a reason, and syncs that year', async () => {
+    await system.seed({ districtId: '3001', students: 40, excludedShare: 0, years: [2025, 2026], seed: 7 });
+    const offered = await request(system.app).get('/api/districts/3001/objects?year=previous').set(bearer(TOKENS.state));
+    expect(offered.body.schoolYear).toBe(2025);
+    const names = (offered.body.objects as { object: string }[]).map((o) => o.object);
+    expect(names).toContain('Enrollment');
+    expect(names).not.toContain('PersonIdentity');
+    expect(offered.body.notOffered).toEqual(expect.arrayContaining([{ object: 'PersonIdentity', reason: 'not tied to a school year: resynced only with the current year' }]));
+
+    const refused = await request(system.app).post('/api/districts/3001/resyncs').set(bearer(TOKENS.state)).send({ objects: ['PersonIdentity'], year: 'previous' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toBe('PersonIdentity: not tied to a school year: resynced only with the current year');
+
+    // The current year first (persons live there), then the previous year's enrollments.
+    const current = await request(system.app).post('/api/districts/3001/resyncs').set(bearer(TOKENS.state)).send({ objects: 'all' });
+    await waitForBatch(system, TOKENS.state, current.body.batchId as string);
+    const previous = await request(system.app).post('/api/districts/3001/resyncs').set(bearer(TOKENS.state))
+      .send({ objects: ['Roster'], checkDependencies: true, year: 'previous' });
+    expect(previous.status).toBe(202);
+    expect(previous.body.schoolYear).toBe(2025);
+    expect(previous.body.plan.excluded.map((e: { object: string }) => e.object)).toEqual(expect.arrayContaining(['District', 'School', 'PersonIdentity']));
+    const batch = await waitForBatch(system, TOKENS.state, previous.body.batchId as string);
+    expect(batch.status).toBe('completed');
+    expect(batch.objects?.every((o) => o.colour === 'green')).toBe(true);
+    const verification = await request(system.app).get('/api/districts/3001/verification?year=previous&objects=Calendar,Enrollment,Roster').set(bearer(TOKENS.state));
+    expect(verification.body).toMatchObject({ schoolYear: 2025, inSync: true });
+  });
+});
+
+describe('verify, then resync', () => {
+  it('resyncs only the objects changed directly in the database (plus parents) and ends in sync', async () => {
+    await system.seed({ districtId: '4001', students: 60, excludedShare: 0, seed: 8 });
+    const full = await request(system.app).post('/api/districts/4001/resyncs').set(bearer(TOKENS.state)).send({ objects: 'all' });
+    const fullBatch = await waitForBatch(system, TOKENS.state, full.body.batchId as string);
+    expect(fullBatch.status).toBe('completed');
+    const fullView = await request(system.app).get(`/api/resyncs/${full.body.batchId as string}`).set(bearer(TOKENS.state));
+    expect(fullView.body.verifications).toEqual([expect.objectContaining({ purpose: 'post-run', inSync: true })]);
+    expect(fullView.body.objects.every((o: { verifiedInSync: boolean }) => o.verifiedInSync)).toBe(true);
+
+    const schema = 'district_4001';
+    await system.db.sql.unsafe(`update ${schema}.school set name = 'Edited in the database' where id = 2`);
+    await system.db.sql.unsafe(`update ${schema}.enrollment set grade = '12' where id in (select id from ${schema}.enrollment order by id limit 3)`);
+    await system.db.sql.unsafe(`delete from ${schema}.vaccine_shot where id in (select id from ${schema}.vaccine_shot order by id limit 2)`);
+
+    const started = await request(system.app).post('/api/districts/4001/verify-and-resync').set(bearer(TOKENS.state)).send({ year: 'current' });
+    expect(started.status).toBe(202);
+    const result = await system.worker.client.workflow.getHandle(started.body.workflowId as string).result() as VerifyThenResyncResult;
+    expect([...result.resynced].sort()).toEqual(['Enrollment', 'School', 'VaccineShot']);
+    expect(result.inSyncAfter).toBe(true);
+
+    const batch = await request(system.app).get(`/api/resyncs/${result.batchId}`).set(bearer(TOKENS.state));
+    expect(batch.body.kind).toBe('partial');
+    expect([...(batch.body.requestedObjects as string[])].sort()).toEqual(['Enrollment', 'School', 'VaccineShot']);
+    expect(batch.body.plan.addedByCheckDependencies).toEqual(expect.arrayContaining(['District', 'Calendar', 'ScheduleStructure', 'PersonIdentity']));
+    expect(batch.body.objects.find((o: { object: string }) => o.object === 'VaccineShot').deleted).toBe(2);
+    expect(batch.body.verifications.map((v: { purpose: string; inSync: boolean }) => [v.purpose, v.inSync])).toEqual(expect.arrayContaining([['before', false], ['after', true], ['post-run', true]]));
+    const verification = await request(system.app).get('/api/districts/4001/verification').set(bearer(TOKENS.state));
+    expect(verification.body.inSync).toBe(true);
+  });
+});
