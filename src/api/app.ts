@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { alertsRouter } from './alerts/router';
-import { authenticate } from './auth';
+import { authenticate, principalOf } from './auth';
 import type { ApiDeps } from './deps';
 import { districtsRouter } from './districts/router';
 import { healthRouter } from './health/router';
@@ -35,6 +35,10 @@ export function buildApp(deps: ApiDeps): Express {
     next(hasBody && !req.is('application/json') ? new HttpProblem(415, 'Unsupported Media Type', 'send request bodies as application/json') : undefined);
   });
   api.use(authenticate(deps.tokens));
+  api.get('/me', (req, res) => {
+    const principal = principalOf(req);
+    res.json(principal.role === 'state' ? { role: 'state' } : { role: 'district', districtId: principal.districtId });
+  });
   api.use('/districts', districtsRouter(deps));
   api.use('/resyncs', resyncsRouter(deps));
   api.use('/state', stateRouter(deps));

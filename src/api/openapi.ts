@@ -51,6 +51,7 @@ export function openApiDocument(): Json {
     },
     paths: {
       '/healthz': { get: { summary: 'Readiness of PostgreSQL and Temporal', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
+      '/api/me': { get: { ...secured, summary: 'Who the token is: the state, or a district', responses: { 200: ok('Role'), ...problems(401) } } },
       '/api/districts': { get: { ...secured, summary: 'Districts the caller may see', responses: { 200: ok('Districts'), ...problems(401) } } },
       '/api/districts/{district}/objects': {
         get: {

@@ -64,12 +64,17 @@ describe('authorization, for every route', () => {
   });
 
   it('refuses a district token on another district (403), and on state-only routes', async () => {
-    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && r.path !== '/api/districts' && r.path !== '/api/alerts')) {
+    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && r.path !== '/api/districts' && r.path !== '/api/alerts' && r.path !== '/api/me')) {
       const response = await call(route, TOKENS.district1001);
       expect(response.status, `${route.method} ${route.path}`).toBe(403);
       expect(response.body.detail).toMatch(/district 1001|state users/);
     }
     expect((await request(system.app).get('/api/alerts?district=1002').set(bearer(TOKENS.district1001))).status).toBe(403);
+  });
+
+  it('tells a token who it is', async () => {
+    expect((await request(system.app).get('/api/me').set(bearer(TOKENS.district1001))).body).toEqual({ role: 'district', districtId: '1001' });
+    expect((await request(system.app).get('/api/me').set(bearer(TOKENS.state))).body).toEqual({ role: 'state' });
   });
 
   it('lets a district token reach its own district, and the state token every district', async () => {

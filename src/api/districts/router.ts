@@ -17,6 +17,13 @@ import { temporalRunUrl } from '../deps';
 export function districtsRouter(deps: ApiDeps): Router {
   const router = Router();
 
+  // Who may touch a district is settled before anything else about the request is looked at.
+  router.param('district', (req, _res, next, value: string) => {
+    DistrictParams.parse({ district: value });
+    assertDistrictAccess(principalOf(req), value);
+    next();
+  });
+
   router.get('/', async (req, res) => {
     const principal = principalOf(req);
     const districts = (await listDistricts(deps.state))

@@ -1,0 +1,355 @@
+// The "Resync State Data" page in a real browser (Debian Chromium through playwright-core) against
+// the real API, database and Temporal worker: sign-in, the plan dialog, a batch watched live, the
+// legend, refusals, history, error details, the state's view and a screenshot of the table.
+// In-page code is passed as strings: the project compiles without the DOM library.
+import { once } from 'node:events';
+import { readFile, mkdir, stat } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+
+const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
+const SCREENSHOT = path.join(RESULTS_DIR, 'resync-table.png');
+const TEST_TIMEOUT = 120_000;
+const BATCH_TIMEOUT = 90_000;
+
+interface ObjectRow {
+  object: string;
+  processed: number | null;
+  errors: number | null;
+  sent: number | null;
+  colour: string | null;
+}
+
+let system: TestSystem;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+const pages: Page[] = [];
+
+async function api<T>(token: string, route: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method: init.method ?? 'GET',
+    headers: { Authorization: `Bearer ${token}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+  });
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function waitForBatch(token: string, batchId: string): Promise<void> {
+  const deadline = Date.now() + BATCH_TIMEOUT;
+  while (Date.now() < deadline) {
+    const batch = await api<{ status: string }>(token, `/api/resyncs/${batchId}`);
+    if (!['queued', 'running'].includes(batch.status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`batch ${batchId} did not finish in time`);
+}
+
+async function openPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
+  // Under a full parallel test run the machine is busy: give page waits the batch's patience.
+  context.setDefaultTimeout(BATCH_TIMEOUT);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  Object.assign(page, { problems });
+  pages.push(page);
+  return page;
+}
+
+/** Script errors on the page (thrown exceptions), collected by openPage. */
+const scriptErrors = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('API token', { exact: true }).fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#objects tbody tr').first().waitFor();
+}
+
+/** The table as the page shows it: colour, results text, tooltip, status words, per object. */
+async function shownRows(page: Page): Promise<Record<string, { colour: string; results: string; title: string | null; status: string }>> {
+  return page.evaluate(`Object.fromEntries([...document.querySelectorAll('#objects tbody tr')].map((tr) => [tr.dataset.object, {
+    colour: tr.dataset.colour,
+    results: tr.querySelector('.results > span')?.textContent ?? tr.querySelector('.results').textContent,
+    title: tr.querySelector('.results > span[title]')?.getAttribute('title') ?? null,
+    status: tr.querySelector('.status').textContent,
+  }]))`);
+}
+
+const formatted = (n: number) => n.toLocaleString('en-US');
+
+/** Every row shows exactly what GET /api/districts/:d/objects says. */
+async function expectTableMatchesApi(page: Page, token: string, district: string): Promise<ObjectRow[]> {
+  const { objects } = await api<{ objects: ObjectRow[] }>(token, `/api/districts/${district}/objects?year=current`);
+  const shown = await shownRows(page);
+  expect(Object.keys(shown).sort()).toEqual(objects.map((o) => o.object).sort());
+  for (const object of objects) {
+    const row = shown[object.object];
+    expect(row?.colour, object.object).toBe(object.colour ?? '');
+    if (object.processed === null) continue;
+    expect(row?.results, object.object).toBe(`${formatted(object.processed)} / ${formatted(object.errors ?? 0)}`);
+    expect(row?.title, object.object).toBe(`Total sent: ${formatted(object.sent ?? 0)}`);
+    expect(row?.status.toLowerCase(), object.object).toContain(object.colour);
+  }
+  return objects;
+}
+
+/** Confirms the dialog and returns the batch the API started. */
+async function confirmAndStart(page: Page, url: RegExp): Promise<{ batchId: string; request: unknown }> {
+  const [request, response] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'POST' && url.test(r.url())),
+    page.waitForResponse((r) => r.request().method() === 'POST' && url.test(r.url())),
+    page.getByRole('button', { name: 'OK', exact: true }).click(),
+  ]);
+  expect(response.status()).toBe(202);
+  const { batchId } = (await response.json()) as { batchId: string };
+  return { batchId, request: request.postDataJSON() };
+}
+
+/** Waits until the page has announced the batch's end and reloaded the history with it. */
+async function waitForFinishedOnPage(page: Page, batchId: string): Promise<void> {
+  await page.waitForFunction(`(() => {
+    const row = document.querySelector('#history tr[data-batch="${batchId}"]');
+    return row && /completed|failed|cancelled/.test(row.textContent) && !document.querySelector('#objects tr[data-colour="gray"]');
+  })()`, undefined, { timeout: BATCH_TIMEOUT, polling: 200 });
+}
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  await system.seed({ districtId: '1001', students: 200 });
+  await system.seed({ districtId: '1002', students: 200, seed: 2 });
+  server = system.app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}, 240_000);
+
+afterEach(async () => {
+  // Closing the pages also ends their polling; a script error on any of them fails the test.
+  const open = pages.splice(0);
+  for (const page of open) await page.context().close();
+  for (const page of open) expect(scriptErrors(page)).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await system?.stop();
+}, 60_000);
+
+describe('the Resync State Data page', () => {
+  it('sends a partial resync with Check Dependencies, shows its plan, and follows it live to the API colours', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1001);
+    expect(await page.locator('#who').textContent()).toContain('district 1001');
+
+    // Record every colour and result each row shows, from before the send to the end: a reload
+    // would lose this record (and the marker), so its survival proves the page updated in place.
+    await page.evaluate(`(() => {
+      window.__sameDocument = true;
+      const seen = window.__seen = {};
+      const record = (tr) => {
+        const list = (seen[tr.dataset.object] ??= []);
+        const state = { colour: tr.dataset.colour, results: tr.querySelector('.results').textContent };
+        const last = list[list.length - 1];
+        if (!last || last.colour !== state.colour || last.results !== state.results) list.push(state);
+      };
+      const body = document.querySelector('#objects tbody');
+      body.querySelectorAll('tr').forEach(record);
+      new MutationObserver(() => body.querySelectorAll('tr').forEach(record))
+        .observe(body, { subtree: true, childList: true, attributes: true, characterData: true });
+    })()`);
+
+    await page.getByLabel('Check Dependencies', { exact: true }).check();
+    await page.getByLabel('Select TestScore', { exact: true }).check();
+    await page.getByLabel('Select Roster', { exact: true }).check();
+    expect(await page.evaluate(`document.getElementById('select-all').indeterminate`)).toBe(true);
+
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send Resync?' });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement?.id')).toBe('confirm-cancel');
+
+    // The dialog shows the plan the API computes, level by level, with the added parents marked.
+    const expected = await api<{ plan: { levels: string[][]; addedByCheckDependencies: string[] } }>(
+      TOKENS.district1001, '/api/districts/1001/resyncs/plan', { method: 'POST', body: { objects: ['TestScore', 'Roster'], checkDependencies: true, year: 'current' } });
+    const shownPlan = await page.evaluate(`[...document.querySelectorAll('#confirm-plan ol.levels > li')].map((level) =>
+      [...level.querySelectorAll('li[data-object]')].map((li) => ({ object: li.dataset.object, added: li.dataset.added === 'true', text: li.textContent })))`) as
+      { object: string; added: boolean; text: string }[][];
+    expect(shownPlan.map((level) => level.map((entry) => entry.object))).toEqual(expected.plan.levels);
+    const added = shownPlan.flat().filter((entry) => entry.added);
+    expect(added.map((entry) => entry.object).sort()).toEqual([...expected.plan.addedByCheckDependencies].sort());
+    expect(added.length).toBeGreaterThan(0);
+    for (const entry of added) expect(entry.text).toContain('added by Check Dependencies');
+    for (const entry of shownPlan.flat().filter((e) => ['TestScore', 'Roster'].includes(e.object))) {
+      expect(entry.added).toBe(false);
+      expect(entry.text).not.toContain('added by Check Dependencies');
+    }
+
+    const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1001\/resyncs$/);
+    expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current' });
+    expect((request as { objects: string[] }).objects).toHaveLength(2);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('send'); // focus back where it was
+    await page.waitForFunction(`document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
+    await waitForFinishedOnPage(page, batchId);
+    expect(await page.locator('#status').textContent()).toMatch(new RegExp(`batch ${batchId} completed`));
+
+    // Each planned object went from never-synced to gray to its final colour, in place.
+    const planned = expected.plan.levels.flat();
+    const seen = await page.evaluate('window.__seen') as Record<string, { colour: string; results: string }[]>;
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    const objects = await expectTableMatchesApi(page, TOKENS.district1001, '1001');
+    for (const name of planned) {
+      const history = seen[name] ?? [];
+      const colours = history.map((state) => state.colour);
+      const final = objects.find((o) => o.object === name)?.colour;
+      expect(['green', 'yellow', 'red'], name).toContain(final);
+      expect(colours[0], name).toBe('');
+      expect(colours.indexOf('gray'), name).toBeGreaterThan(0);
+      expect(colours[colours.length - 1], name).toBe(final);
+      expect(colours.lastIndexOf('gray'), name).toBeLessThan(colours.length - 1);
+      expect(history[0]?.results, name).toContain('—');
+    }
+    // Objects outside the plan were not touched.
+    for (const object of objects.filter((o) => !planned.includes(o.object))) expect(object.colour).toBeNull();
+
+    // The history links the batch to its run in the Temporal UI.
+    const batch = await api<{ temporalUi: string }>(TOKENS.district1001, `/api/resyncs/${batchId}`);
+    const link = page.locator(`#history tr[data-batch="${batchId}"] a`);
+    expect(await link.getAttribute('href')).toBe(batch.temporalUi);
+    expect(await link.textContent()).toContain('Temporal UI');
+  }, TEST_TIMEOUT);
+
+  it('explains the four status colours in the Legend, as the seed does', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1001);
+    await page.getByRole('button', { name: 'Legend' }).click();
+    const legend = page.getByRole('dialog', { name: 'Status legend' });
+    await legend.waitFor();
+    const entries = await page.evaluate(`[...document.querySelectorAll('#legend dt')].map((dt) => ({
+      term: dt.textContent.trim(), dot: dt.querySelector('.dot').className, meaning: dt.nextElementSibling.textContent.trim() }))`);
+    expect(entries).toEqual([
+      { term: 'Green', dot: 'dot dot-green', meaning: 'Indicates that the sync finished without any errors.' },
+      { term: 'Yellow', dot: 'dot dot-yellow', meaning: 'Indicates that the sync finished with less than or equal to 1% of sync attempts resulting in error.' },
+      { term: 'Red', dot: 'dot dot-red', meaning: 'Indicates that the sync finished with more than 1% of sync attempts resulting in error.' },
+      { term: 'Gray', dot: 'dot dot-gray', meaning: 'Indicates that the sync is currently in-progress.' },
+    ]);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(`!document.getElementById('legend').open`);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('legend-open');
+  }, TEST_TIMEOUT);
+
+  it('says so when the token is refused (401) or the district is not the token\'s (403)', async () => {
+    const page = await openPage();
+    await page.goto(`${baseUrl}/`);
+    await page.getByLabel('API token', { exact: true }).fill('not-a-valid-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForFunction(`document.getElementById('error').textContent.includes('401')`);
+    expect(await page.locator('#error').textContent()).toContain('token was not accepted');
+    expect(await page.locator('#sign-in').isVisible()).toBe(true);
+
+    await signIn(page, TOKENS.district1001);
+    await page.evaluate(`location.hash = '#district=1002&year=current'`);
+    await page.waitForFunction(`document.getElementById('error').textContent.includes('403')`);
+    expect(await page.locator('#error').textContent()).toBe('Access denied (403 Forbidden): this token may only access district 1001.');
+    expect(await page.locator('#objects-section').isHidden()).toBe(true);
+    expect(await page.locator('#history-section').isHidden()).toBe(true);
+  }, TEST_TIMEOUT);
+
+  it('names the running batch when a district resync is refused (409)', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1001);
+    await page.getByLabel('Select District', { exact: true }).check();
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    await page.getByRole('dialog', { name: 'Send Resync?' }).waitFor();
+    // Another full resync of the same district and year starts while the user reads the plan.
+    const running = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    await page.getByRole('button', { name: 'OK', exact: true }).click();
+    await page.waitForFunction(`document.getElementById('error').textContent.includes('${running.batchId}')`);
+    expect(await page.locator('#error').textContent()).toContain('already running');
+    await waitForBatch(TOKENS.district1001, running.batchId);
+  }, TEST_TIMEOUT);
+
+  it('runs a full resync from the select-all box, shows its error details with a CSV download, and saves a screenshot', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1002);
+    await page.getByLabel('Select all objects (full resync)', { exact: true }).check();
+    expect(await page.evaluate(`[...document.querySelectorAll('#objects tbody input.pick-one')].every((box) => box.checked)`)).toBe(true);
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    await page.getByRole('dialog', { name: 'Send Resync?' }).waitFor();
+    expect(await page.locator('#confirm-summary').textContent()).toContain('A full resync of all');
+    const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1002\/resyncs$/);
+    expect(request).toEqual({ objects: 'all', checkDependencies: false, year: 'current' });
+    await waitForFinishedOnPage(page, batchId);
+    await expectTableMatchesApi(page, TOKENS.district1002, '1002');
+
+    // A tall window: the whole table in one picture, nothing sticky over it.
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.setViewportSize({ width: 1366, height: 2400 });
+    await page.locator('#objects-section').screenshot({ path: SCREENSHOT });
+    expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    // Error details: the reason counts the API gives, grouped by reason, and the CSV file.
+    const errors = await api<{ total: number; reasons: { reasonCode: string; object: string; count: number }[] }>(
+      TOKENS.district1002, `/api/resyncs/${batchId}/errors?limit=1`);
+    expect(errors.total).toBeGreaterThan(0); // the generator marks some records as not allowed to sync
+    await page.locator(`#history tr[data-batch="${batchId}"]`).getByRole('button', { name: /Error details/ }).click();
+    await page.locator('#errors-reasons tbody').first().waitFor();
+    expect(await page.evaluate('document.activeElement?.id')).toBe('errors-title');
+    const groups = await page.evaluate(`[...document.querySelectorAll('#errors-reasons tbody')].map((group) => ({
+      reason: group.querySelector('th .code').textContent,
+      rows: [...group.querySelectorAll('tr')].map((tr) => [tr.querySelector('td').textContent, tr.querySelector('td.num').textContent]) }))`) as
+      { reason: string; rows: [string, string][] }[];
+    expect(groups.map((g) => g.reason).sort()).toEqual([...new Set(errors.reasons.map((r) => r.reasonCode))].sort());
+    for (const reason of errors.reasons) {
+      const group = groups.find((g) => g.reason === reason.reasonCode);
+      expect(group?.rows).toContainEqual([reason.object, formatted(reason.count)]);
+    }
+    expect(await page.locator('#errors-list tbody tr').count()).toBe(Math.min(errors.total, 20));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`resync-${batchId}-errors.csv`);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('object,record_id,reason_code,reason,logged_at');
+    expect(lines).toHaveLength(errors.total + 1);
+  }, TEST_TIMEOUT);
+
+  it('lets the state request a resync of a district, which the district sees without its objects', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.state);
+    expect(await page.locator('#who').textContent()).toContain('the state');
+    await page.getByLabel('District', { exact: true }).selectOption('1002');
+    await page.waitForFunction(`location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await page.getByLabel('Select School', { exact: true }).check();
+    await page.getByRole('button', { name: 'Request Resync' }).click();
+    await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
+    const { batchId } = await confirmAndStart(page, /\/api\/state\/districts\/1002\/resync-requests$/);
+    await waitForFinishedOnPage(page, batchId);
+    const alert = page.locator('#alerts li', { hasText: 'State Resync Requested' });
+    await alert.first().waitFor();
+    expect(await alert.first().textContent()).toContain('Vertical Interoperability');
+
+    const district = await openPage();
+    await signIn(district, TOKENS.district1002);
+    const row = district.locator(`#history tr[data-batch="${batchId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-hidden')).toBe('true');
+    const text = await row.textContent();
+    expect(text).toContain('State');
+    expect(text).toContain('completed');
+    expect(text).toContain('objects not shown');
+    expect(await row.locator('button, a').count()).toBe(0);
+    expect(await district.locator('#alerts li', { hasText: 'State Resync Requested' }).count()).toBeGreaterThan(0);
+  }, TEST_TIMEOUT);
+});
