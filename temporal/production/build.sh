@@ -20,17 +20,25 @@ server_bin="$out/temporal-server"
 sql_bin="$out/temporal-sql-tool"
 schema_dir="$out/schema/postgresql/v12"
 
-if [[ -x "$server_bin" && -x "$sql_bin" && -f "$schema_dir/temporal/versioned/v1.0/schema.sql" ]]; then
+is_cached() { [[ -x "$server_bin" && -x "$sql_bin" && -f "$schema_dir/temporal/versioned/v1.0/schema.sql" ]]; }
+
+if ! is_cached; then
+  mkdir -p "$out"
+  # Two jobs starting on a cold cache would both build and race on the schema copy: the second
+  # waits here and then finds the cache complete. (flock is util-linux; skipped if absent.)
+  if command -v flock >/dev/null; then exec 9>"$out/.lock" && flock 9; fi
+fi
+
+if is_cached; then
   echo "temporal-server $RELEASE: cached in $out" >&2
 else
-  mkdir -p "$out"
   # GOTOOLCHAIN=local: fail loudly instead of trying to download a newer toolchain (no internet).
   # CGO_ENABLED=0: how upstream builds release binaries; no C toolchain needed.
   # GOBIN points into a temporary directory so a half-finished build never looks cached.
   gobin="$(mktemp -d "$out/.gobin.XXXXXX")"
   trap 'rm -rf "$gobin"' EXIT
   start=$(date +%s)
-  echo "temporal-server $RELEASE: building (takes several minutes on 2 cores)..." >&2
+  echo "temporal-server $RELEASE: building (about 4 minutes on 2 cores with a cold Go cache)..." >&2
   GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$gobin" GOFLAGS="${GOFLAGS:-} -mod=mod" \
     go install "go.temporal.io/server/cmd/server@$RELEASE" "go.temporal.io/server/cmd/tools/sql@$RELEASE"
   echo "temporal-server $RELEASE: built in $(( $(date +%s) - start ))s" >&2
@@ -42,6 +50,7 @@ else
   cp -R "$module_dir/schema/postgresql/v12" "$out/schema/postgresql/"
   chmod -R u+w "$out/schema"   # the module cache is read-only; keep our copy deletable
 
+  # Binaries last: their presence is what marks the cache complete.
   mv "$gobin/server" "$server_bin"
   mv "$gobin/sql" "$sql_bin"
 fi
