@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { Resyncs } from './client/resyncs';
 import { readEnv, type Env } from './config';
@@ -13,6 +13,8 @@ import { migrate } from './data/migrations';
 import { createLogger } from './logging';
 import { openDatabases } from './services/databases';
 import { temporalSettings } from './temporal/connection';
+
+const SDK_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' };
 
 export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
@@ -41,6 +43,7 @@ export async function createWorker(options: {
 async function main(env: Env): Promise<void> {
   const log = createLogger('worker', env.LOG_LEVEL);
   Runtime.install({
+    logger: new DefaultLogger(SDK_LOG_LEVELS[env.LOG_LEVEL] ?? 'INFO'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.WORKER_METRICS_PORT}` } } },
   });
   const databases = await openDatabases(env);

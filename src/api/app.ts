@@ -28,13 +28,14 @@ export function buildApp(deps: ApiDeps): Express {
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
 
   const api = express.Router();
+  // Who is asking comes first: without a valid token nothing else about the request is answered.
+  api.use(authenticate(deps.tokens));
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
     // A body that is not JSON is refused rather than ignored.
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     next(hasBody && !req.is('application/json') ? new HttpProblem(415, 'Unsupported Media Type', 'send request bodies as application/json') : undefined);
   });
-  api.use(authenticate(deps.tokens));
   api.get('/me', (req, res) => {
     const principal = principalOf(req);
     res.json(principal.role === 'state' ? { role: 'state' } : { role: 'district', districtId: principal.districtId });

@@ -43,6 +43,12 @@ function problemOf(error: unknown): HttpProblem | undefined {
   if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
     return new HttpProblem(415, 'Unsupported Media Type', 'send the body as UTF-8 JSON');
   }
+  // Anything else the HTTP layer refuses as the client's fault (an undecodable path parameter, a
+  // body whose Content-Encoding lies) is a 400, not a server error.
+  const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpProblem(400, 'Invalid Request', `the request could not be read: ${(error as Error).message}`);
+  }
   return undefined;
 }
 

@@ -23,8 +23,9 @@ function canBeExcluded(object: CatalogObject): boolean {
 }
 
 /** True for a district record that is not allowed to sync: state-excluded itself, or hanging from
- *  a record that is (a roster of a state-excluded enrollment cannot reach the state either). */
-function notAllowed(schema: string, object: CatalogObject, alias: string, depth = 0): string {
+ *  a record that is (a roster of a state-excluded enrollment cannot reach the state either). The
+ *  benchmark's raw-copy baseline uses it to copy exactly the records a resync can land. */
+export function notAllowed(schema: string, object: CatalogObject, alias: string, depth = 0): string {
   const conditions: string[] = [];
   if (object.exclusionFlag) conditions.push(`${alias}."state_excluded"`);
   for (const reference of parentReferences(object)) {

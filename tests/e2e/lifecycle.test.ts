@@ -40,7 +40,7 @@ async function batchRow(batchId: string) {
 describe('schedules', () => {
   it('applies the example file idempotently, lists, pauses and triggers a scheduled full resync', async () => {
     await system.seed({ districtId: '1001', students: 40, excludedShare: 0 });
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: system.worker.namespace, TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
     try {
       const first = await runCli(['schedules', 'apply', '--json'], env);
       expect(first.stderr).toBe('');

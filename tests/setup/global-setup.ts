@@ -37,6 +37,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   let temporalAddress = env.TEMPORAL_ADDRESS;
+  if (!temporalAddress && process.env.RESYNC_TEST_TEMPORAL === 'production') {
+    // The real server build, with PostgreSQL persistence and visibility (npm run test:production).
+    const { startProductionTemporal } = await import('../../src/services/temporal-production-server');
+    const server = await startProductionTemporal({ postgresUrl, frontendPort: await freePort(), cacheDir: env.RESYNC_CACHE_DIR, log, timeoutMs: 180_000 });
+    temporalAddress = server.address;
+    stops.push(() => server.stop());
+  }
   if (!temporalAddress) {
     const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log: console.log });
     const server = await startDevServer({ cliPath: cli.path, port: await freePort(), namespace: env.TEMPORAL_NAMESPACE, log });

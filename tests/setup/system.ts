@@ -31,7 +31,7 @@ export interface TestSystem {
 export async function startTestSystem(): Promise<TestSystem> {
   const db = await createTestDatabase();
   const sources = new DistrictSources(db.url);
-  const worker = await startTestWorker({ state: db.sql, districtSources: sources });
+  const worker = await startTestWorker({ state: db.sql, districtSources: sources }, { databaseUrl: db.url });
   const resyncs = new Resyncs(worker.client, worker.taskQueue);
   const deps: ApiDeps = {
     state: db.sql,
@@ -45,7 +45,7 @@ export async function startTestSystem(): Promise<TestSystem> {
       return true;
     },
     workerPolling: () => resyncs.workerPolling(),
-    temporalUi: { url: 'http://localhost:8233', namespace: 'default' },
+    temporalUi: { url: 'http://localhost:8233', namespace: worker.namespace },
   };
   return {
     db, worker, sources, resyncs, deps,

@@ -1,12 +1,19 @@
-// A real worker on the shared Temporal dev server, with a fresh task queue per test file. The
-// workflow bundle is built once per test process.
+// A real worker on the shared Temporal server, with a fresh task queue per test file. By default
+// the worker runs in the test process (workflow bundle built once per process); with
+// RESYNC_TEST_WORKER_PROCESSES=n, n worker processes (src/worker.ts) share the task queue instead,
+// as a deployment would run them.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities';
 import { Resyncs } from '../../src/client/resyncs';
+import { PROJECT_ROOT } from '../../src/config';
+import { ensureNamespace } from '../../src/temporal/namespaces';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker';
+import { freePort } from './ports';
 
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
@@ -18,31 +25,93 @@ export function workflowBundle(): Promise<{ code: string }> {
 
 export interface TestWorker {
   readonly taskQueue: string;
+  readonly namespace: string;
   readonly client: Client;
-  readonly worker: Worker;
   shutdown(): Promise<void>;
 }
 
-export async function startTestWorker(deps: Omit<ActivityDeps, 'resyncs'>, options: { taskQueue?: string } = {}): Promise<TestWorker> {
+export const workerProcesses = Number(process.env.RESYNC_TEST_WORKER_PROCESSES ?? 0);
+
+function installRuntime(): void {
+  // Once per process, before any native connection.
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
+}
+
+async function startInProcess(deps: ActivityDeps, connection: NativeConnection, namespace: string, taskQueue: string): Promise<() => Promise<void>> {
+  const worker = await createWorker({ connection, namespace, taskQueue, deps, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  return async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  };
+}
+
+async function startProcesses(count: number, databaseUrl: string, namespace: string, taskQueue: string, resyncs: Resyncs): Promise<() => Promise<void>> {
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker.ts')], {
+      env: {
+        ...process.env, STATE_DATABASE_URL: databaseUrl, DISTRICT_DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(child);
+  }
+  // Both processes must poll before the test starts, or one could do all the work.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const pollers = await resyncs.client.workflowService.describeTaskQueue({
+      namespace: resyncs.client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1,
+    });
+    if ((pollers.pollers ?? []).length >= count) break;
+    if (Date.now() > deadline) throw new Error(`${count} worker processes did not start polling ${taskQueue}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return async () => {
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    })));
+  };
+}
+
+export async function startTestWorker(
+  deps: Omit<ActivityDeps, 'resyncs'>, options: { taskQueue?: string; databaseUrl?: string } = {},
+): Promise<TestWorker> {
+  installRuntime();
   const address = inject('temporalAddress');
-  const namespace = inject('temporalNamespace');
-  const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
-  const nativeConnection = await NativeConnection.connect({ address });
+  const suffix = randomBytes(6).toString('hex');
+  const taskQueue = options.taskQueue ?? `test-${suffix}`;
   const connection = await Connection.connect({ address });
+  // A namespace per test file: workflow ids (lanes are per district and year) never collide
+  // between files running side by side or one after another.
+  const namespace = `test-${suffix}`;
+  await ensureNamespace(connection, namespace);
   const client = new Client({ connection, namespace });
   const resyncs = new Resyncs(client, taskQueue);
-  const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue, deps: { ...deps, resyncs }, workflowBundle: await workflowBundle() });
-  const running = worker.run();
+  let nativeConnection: NativeConnection | undefined;
+  let stopWorkers: () => Promise<void>;
+  if (workerProcesses > 0) {
+    if (!options.databaseUrl) throw new Error('worker processes need the database URL');
+    stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs);
+  } else {
+    nativeConnection = await NativeConnection.connect({ address });
+    stopWorkers = await startInProcess({ ...deps, resyncs }, nativeConnection, namespace, taskQueue);
+  }
   return {
-    taskQueue, client, worker,
+    taskQueue, namespace, client,
     shutdown: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await nativeConnection.close();
+      await stopWorkers();
+      await nativeConnection?.close();
       await connection.close();
     },
   };

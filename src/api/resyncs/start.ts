@@ -1,9 +1,10 @@
 // Starting a resync from the API: validate against the district and the planner (bad input
 // changes nothing), then submit the batch to its lane.
-import { newBatchId } from '../../client/resyncs';
+import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
+import { getBatch } from '../../data/batch-history';
 import { getDistrict, schoolYearFor } from '../../data/district-registry';
 import { districtCatalog, planResync, type Plan } from '../../domain';
-import { batchWorkflowId, type Initiator } from '../../workflows/types';
+import { batchWorkflowId, type Initiator, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
@@ -38,6 +39,21 @@ export async function planFromBody(deps: ApiDeps, districtId: string, body: Resy
   return { districtId, schoolYear: schoolYearFor(district, body.year), plan, objects };
 }
 
+/** A batch records its end a moment before its lane hears of it; a district request arriving in
+ *  that moment would be refused for a batch that has already finished. Ask again briefly. */
+async function submitRefusingOnlyLiveBatches(deps: ApiDeps, request: ResyncRequest) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.resyncs.submit(request);
+    } catch (error) {
+      if (!(error instanceof ResyncAlreadyRunningError) || !error.running || attempt >= 40) throw error;
+      const running = await getBatch(deps.state, error.running.batchId);
+      if (!running || running.status === 'queued' || running.status === 'running') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 function initiatorOf(principal: Principal): Initiator {
   return principal.role === 'state' ? 'state' : 'district';
 }
@@ -46,7 +62,7 @@ export async function startResync(deps: ApiDeps, principal: Principal, districtI
   const planned = await planFromBody(deps, districtId, body);
   const batchId = newBatchId();
   const initiator = initiatorOf(principal);
-  const submitted = await deps.resyncs.submit({
+  const submitted = await submitRefusingOnlyLiveBatches(deps, {
     batchId, districtId, yearChoice: body.year, schoolYear: planned.schoolYear, objects: planned.objects,
     checkDependencies: body.checkDependencies, initiator, requestedBy: principal.name,
   });
