@@ -20,7 +20,7 @@ export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.u
 
 /** Worker options that suit one 2-core machine; raise them on bigger ones. */
 export function workerTuning(): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'> {
-  return { maxConcurrentActivityTaskExecutions: 8, maxConcurrentWorkflowTaskExecutions: 20 };
+  return { maxConcurrentActivityTaskExecutions: 16, maxConcurrentWorkflowTaskExecutions: 40 };
 }
 
 export async function createWorker(options: {
@@ -49,7 +49,7 @@ async function main(env: Env): Promise<void> {
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-worker' });
   await migrate(state);
-  const districtSources = new DistrictSources(databases.urls.district, 10);
+  const districtSources = new DistrictSources(databases.urls.district, 10, databases.urls.state);
   const settings = temporalSettings(env);
   const connectionOptions = {
     address: settings.address,

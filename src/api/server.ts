@@ -27,7 +27,7 @@ async function main(env: Env): Promise<void> {
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-api' });
   await migrate(state);
-  const districtSources = new DistrictSources(databases.urls.district, 5);
+  const districtSources = new DistrictSources(databases.urls.district, 5, databases.urls.state);
   const settings = temporalSettings(env);
   // Lazy: the API answers (503 on /healthz) before Temporal is reachable.
   const connection = Connection.lazy({

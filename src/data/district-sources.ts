@@ -5,7 +5,13 @@ import type { District } from './district-registry';
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
 
-  constructor(private readonly defaultUrl: string, private readonly poolSize = 10) {}
+  /** `stateUrl`, when given, lets a sync copy pages inside the database where a district's source
+   *  data sits beside the state's (no record leaves PostgreSQL). */
+  constructor(private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string) {}
+
+  sharesDatabaseWithState(district: Pick<District, 'sourceUrl'>): boolean {
+    return this.stateUrl !== undefined && (district.sourceUrl ?? this.defaultUrl) === this.stateUrl;
+  }
 
   for(district: Pick<District, 'sourceUrl'>): Sql {
     const url = district.sourceUrl ?? this.defaultUrl;

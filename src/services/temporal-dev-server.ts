@@ -92,7 +92,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
   ];
-  const extraArgs = [...attributeArgs, ...(options.dbFilename ? tuningArgs : [])];
+  // One task-queue partition: with a handful of workers, more partitions only add dispatch latency.
+  const partitionArgs = [
+    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+  ];
+  const extraArgs = [...attributeArgs, ...partitionArgs, ...(options.dbFilename ? tuningArgs : [])];
   if (options.cliPath === null) return startWithSdkDownload(options, extraArgs);
 
   if (options.dbFilename) await mkdir(path.dirname(options.dbFilename), { recursive: true });

@@ -51,3 +51,19 @@ export function stateSide(object: CatalogObject): string {
   return `select s."id", ${contentHash(object, 's')} as hash
     from ${q(STATE_SCHEMA)}.${q(object.table)} s where s."source_district" = $1${yearFilter} order by s."id"`;
 }
+
+/** Both sides compared inside one database (district and state side by side): $1 district,
+ *  $2 school year (year-tied objects only). One row of counts; nothing crosses to the client. */
+export function compareInDatabase(schema: string, object: CatalogObject): string {
+  const districtYear = object.yearTied ? 'where d."school_year" = $2' : '';
+  const stateYear = object.yearTied ? ' and s."school_year" = $2' : '';
+  return `select count(d.id)::int as district, count(s.id)::int as state,
+      count(*) filter (where s.id is null and not d.excluded)::int as missing,
+      count(*) filter (where s.id is null and d.excluded)::int as excluded,
+      count(*) filter (where d.id is null or (s.id is not null and d.excluded))::int as extra,
+      count(*) filter (where d.id is not null and s.id is not null and not d.excluded and d.hash <> s.hash)::int as differing
+    from (select d."id", ${contentHash(object, 'd')} as hash, (${notAllowed(schema, object, 'd')}) as excluded
+          from ${q(schema)}.${q(object.table)} d ${districtYear}) d
+    full join (select s."id", ${contentHash(object, 's')} as hash
+          from ${q(STATE_SCHEMA)}.${q(object.table)} s where s."source_district" = $1${stateYear}) s on s.id = d.id`;
+}

@@ -37,6 +37,9 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
+/** Objects of one level copied side by side: most are small, so the round trips overlap. */
+const DEFAULT_PARALLEL_OBJECTS = 8;
+
 const history = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
@@ -142,7 +145,7 @@ async function syncLevels(request: ResyncRequest, plan: Plan, state: BatchState,
   state.phase = 'syncing';
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
-    await forEachBounded(runnable, options.maxParallelObjects ?? 4, async (object) => {
+    await forEachBounded(runnable, options.maxParallelObjects ?? DEFAULT_PARALLEL_OBJECTS, async (object) => {
       state.update(object, { status: 'running' });
       setCurrentDetails(state.describe());
       try {
@@ -169,9 +172,8 @@ async function removeDeletedRecords(request: ResyncRequest, plan: Plan, state: B
   setCurrentDetails(state.describe());
   for (const level of [...plan.levels].reverse()) {
     const completed = level.filter((object) => state.objects.get(object)?.status === 'completed');
-    await forEachBounded(completed, request.options?.maxParallelObjects ?? 4, async (object) => {
-      await pruning.pruneObject({ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear });
-    });
+    if (completed.length === 0) continue;
+    await pruning.pruneObjects({ batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, objects: completed });
   }
 }
 

@@ -28,13 +28,34 @@ function copyingActivities(attempts: number) {
   });
 }
 
+/** Records how the object ended when it did not complete: cancelled, or failed with the reason. */
+async function recordFailure(input: SyncObjectInput, error: unknown): Promise<void> {
+  if (isCancellation(error)) {
+    await CancellationScope.nonCancellable(() => bookkeeping.finishObject({ batchId: input.batchId, object: input.object, outcome: 'cancelled' }));
+  } else {
+    await bookkeeping.finishObject({ batchId: input.batchId, object: input.object, outcome: 'failed', failure: rootMessage(error) });
+  }
+}
+
 export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsResult> {
-  const { ranges, records } = await bookkeeping.planObjectRanges({
-    batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear,
-    ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
-  });
-  setCurrentDetails(`Copying ${records} ${input.object} record(s) in ${ranges} key range(s).`);
   const copying = copyingActivities(input.options?.copyAttempts ?? 25);
+  let ranges: number;
+  try {
+    const started = await copying.copyObject({
+      batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear,
+      ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
+      ...(input.options?.pageSize ? { pageSize: input.options.pageSize } : {}),
+    });
+    if (started.result) {
+      setCurrentDetails(`${started.result.processed} processed, ${started.result.errors} error(s): ${started.result.colour}.`);
+      return { object: input.object, processed: started.result.processed, errors: started.result.errors, sent: started.result.sent, colour: started.result.colour };
+    }
+    ranges = started.ranges;
+    setCurrentDetails(`Copying ${started.records} ${input.object} record(s) in ${ranges} key ranges.`);
+  } catch (error) {
+    await recordFailure(input, error);
+    throw error;
+  }
   try {
     await forEachBounded(Array.from({ length: ranges }, (_, i) => i), input.options?.maxParallelRanges ?? 2, async (rangeIndex) => {
       await copying.syncRange({
@@ -43,11 +64,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
       });
     });
   } catch (error) {
-    if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.finishObject({ batchId: input.batchId, object: input.object, outcome: 'cancelled' }));
-    } else {
-      await bookkeeping.finishObject({ batchId: input.batchId, object: input.object, outcome: 'failed', failure: rootMessage(error) });
-    }
+    await recordFailure(input, error);
     throw error;
   }
   const result = await bookkeeping.finishObject({ batchId: input.batchId, object: input.object, outcome: 'completed' });

@@ -20,6 +20,10 @@ export interface ObjectStatements {
   readonly readPage: (schema: string) => string;
   /** $1 district, $2 batch, then one text[] per synced column. */
   readonly upsertPage: string;
+  /** Reads and writes a page inside one database (district and state side by side): $1 district,
+   *  $2 batch, [$3 year], after-id, high-id, limit. Returns processed, cursor, written, not_allowed
+   *  ids and orphans. */
+  readonly movePage: (schema: string) => string;
   /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
   readonly prune: string;
   /** $1 district, $2 ids (bigint[]), $3 batch: mark rows the batch deliberately keeps. */
@@ -47,14 +51,7 @@ function upsertPageText(object: CatalogObject, columns: readonly Column[], refer
   const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
   const params = columns.map((_, i) => `$${i + 3}::text[]`).join(', ');
   const names = columns.map((column) => q(column.name)).join(', ');
-  const orphanChecks = references.map((reference) => `
-      select i."id"::bigint as id, '${reference.parent}' as parent, i.${q(reference.column)}::bigint as parent_id from input i
-      where i.${q(reference.column)} is not null and not exists (
-        select 1 from ${q(STATE_SCHEMA)}.${q(reference.parentTable)} p
-        where p."source_district" = $1 and p."id" = i.${q(reference.column)}::bigint)`);
-  const orphans = orphanChecks.length > 0
-    ? orphanChecks.join('\n      union all')
-    : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
+  const orphans = orphanChecks(references, 'input', '');
   const values = columns.map((column) => `i.${q(column.name)}::${stateCast(column)}`).join(', ');
   const updates = columns.filter((column) => column.name !== 'id')
     .map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
@@ -68,6 +65,39 @@ function upsertPageText(object: CatalogObject, columns: readonly Column[], refer
       on conflict ("source_district", "id") do update set ${updates.join(', ')}
       returning 1)
     select (select count(*) from written)::int as written,
+      coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
+}
+
+function orphanChecks(references: readonly ParentReference[], rows: string, extraCondition: string): string {
+  const checks = references.map((reference) => `
+      select i."id"::bigint as id, '${reference.parent}' as parent, i.${q(reference.column)}::bigint as parent_id from ${rows} i
+      where ${extraCondition}i.${q(reference.column)} is not null and not exists (
+        select 1 from ${q(STATE_SCHEMA)}.${q(reference.parentTable)} p
+        where p."source_district" = $1 and p."id" = i.${q(reference.column)}::bigint)`);
+  return checks.length > 0 ? checks.join('\n      union all') : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
+}
+
+function movePageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string): string {
+  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+  const names = columns.map((column) => q(column.name)).join(', ');
+  const [year, after, high, limit] = object.yearTied ? ['$3', '$4', '$5', '$6'] : [null, '$3', '$4', '$5'];
+  const yearFilter = year ? `r."school_year" = ${year} and ` : '';
+  const updates = columns.filter((column) => column.name !== 'id').map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
+  updates.push('"synced_batch" = excluded."synced_batch"');
+  return `with page as materialized (
+      select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${object.exclusionFlag ? 'r."state_excluded"' : 'false'} as not_allowed
+      from ${q(schema)}.${q(object.table)} r
+      where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}),
+    orphans as (${orphanChecks(references, 'page', 'not i.not_allowed and ')}),
+    written as (
+      insert into ${table} as t ("source_district", ${names}, "synced_batch")
+      select $1, ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, $2 from page p
+      where not p.not_allowed and not exists (select 1 from orphans o where o.id = p."id")
+      on conflict ("source_district", "id") do update set ${updates.join(', ')}
+      returning 1)
+    select (select count(*) from page)::int as processed, (select max("id") from page) as cursor,
+      (select count(*) from written)::int as written,
+      coalesce((select json_agg("id") from page where not_allowed), '[]'::json) as not_allowed,
       coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
 }
 
@@ -87,7 +117,7 @@ function pruneText(object: CatalogObject): string {
         - (select count(*) from deleted)::int as kept`;
 }
 
-const cache = new Map<string, Omit<ObjectStatements, 'readPage'> & { readPage: (schema: string) => string }>();
+const cache = new Map<string, ObjectStatements>();
 
 export function statementsFor(object: CatalogObject): ObjectStatements {
   let statements = cache.get(object.name);
@@ -95,12 +125,18 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
     const columns = syncedColumns(object);
     const references = parentReferences(object);
     const readTexts = new Map<string, string>();
+    const moveTexts = new Map<string, string>();
     statements = {
       columns,
       references,
       readPage: (schema) => {
         let text = readTexts.get(schema);
         if (!text) readTexts.set(schema, (text = readPageText(object, columns, schema)));
+        return text;
+      },
+      movePage: (schema) => {
+        let text = moveTexts.get(schema);
+        if (!text) moveTexts.set(schema, (text = movePageText(object, columns, references, schema)));
         return text;
       },
       upsertPage: upsertPageText(object, columns, references),

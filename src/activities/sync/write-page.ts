@@ -1,6 +1,6 @@
-// Writes one page of district records to the state in one bulk statement, isolating the records
-// the state refuses: a failing statement is retried on halves of the page (inside savepoints)
-// until the refused records stand alone, so the rest of the page still lands.
+// Writes one page of district records to the state in one bulk statement. When the state refuses a
+// record, the page is written again isolating it: the statement is retried on halves of the page
+// (inside savepoints) until the refused records stand alone, so the rest of the page still lands.
 import type { TransactionSql } from 'postgres';
 import type { ObjectStatements } from './statements';
 
@@ -33,7 +33,7 @@ interface PostgresError {
 }
 
 /** Errors that belong to a record (its data or its references), not to the database or network. */
-function isRecordError(error: unknown): error is PostgresError {
+export function isRecordError(error: unknown): error is PostgresError {
   const code = (error as PostgresError | undefined)?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
@@ -57,6 +57,17 @@ async function upsert(
   return { written: Number(result?.written ?? 0), orphans: (result?.orphans ?? []) as Orphan[] };
 }
 
+/** Writes the page in one statement; a record the state refuses fails it (and the transaction). */
+export async function writePageWhole(
+  tx: TransactionSql<Record<string, never>>, statements: ObjectStatements, districtId: string, batchId: string, rows: readonly TextRow[],
+): Promise<PageWrite> {
+  if (rows.length === 0) return { written: 0, orphans: [], refused: [] };
+  return { ...(await upsert(tx, statements, districtId, batchId, rows)), refused: [] };
+}
+
+/** Writes the page isolating refused records: halves are retried inside savepoints until the
+ *  refused records stand alone. Savepoints cost (foreign-key locks taken in a subtransaction
+ *  become multixacts on the parent rows), so this runs only for a page known to hold one. */
 export async function writePage(
   tx: TransactionSql<Record<string, never>>, statements: ObjectStatements, districtId: string, batchId: string, rows: readonly TextRow[],
 ): Promise<PageWrite> {

@@ -49,7 +49,7 @@ export async function run(args: string[]): Promise<void> {
   const env = readEnv();
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 2 });
-  const districtSources = new DistrictSources(databases.urls.district, 2);
+  const districtSources = new DistrictSources(databases.urls.district, 2, databases.urls.state);
   try {
     await migrate(state);
     const district = await findDistrict(state, values.district.toLowerCase());
