@@ -6,6 +6,7 @@ import { raiseAlert, type NewAlert } from '../data/alerts';
 import { getDistrict, UnknownDistrictError } from '../data/district-registry';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
+import { countRecords } from './sync/object-ranges';
 
 export interface DistrictSnapshot {
   readonly districtId: string;
@@ -39,8 +40,15 @@ export function createBatchActivities(deps: ActivityDeps) {
       await insertQueuedBatch(deps.state, batch);
     },
 
-    async recordBatchStarted(input: { batchId: string; plan: Plan }): Promise<void> {
+    /** Records the plan and returns how many records each planned object holds, so the batch can
+     *  schedule its large objects apart from its small ones. */
+    async recordBatchStarted(input: { batchId: string; districtId: string; schoolYear: number; plan: Plan }): Promise<Record<string, number>> {
       await markBatchRunning(deps.state, input.batchId, input.plan);
+      const district = await getDistrict(deps.state, input.districtId);
+      const source = deps.districtSources.for(district);
+      const records: Record<string, number> = {};
+      for (const object of input.plan.levels.flat()) records[object] = await countRecords(source, district.sourceSchema, object, input.schoolYear);
+      return records;
     },
 
     async recordObjectsSkipped(input: { batchId: string; skipped: { object: string; reason: string }[] }): Promise<void> {

@@ -37,8 +37,11 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
-/** Objects of one level copied side by side: most are small, so the round trips overlap. */
+/** Small objects of one level copied side by side: their round trips overlap. */
 const DEFAULT_PARALLEL_OBJECTS = 8;
+/** Objects from this many records on count as large. */
+const LARGE_OBJECT_RECORDS = 50_000;
+const DEFAULT_PARALLEL_LARGE_OBJECTS = 2;
 
 const history = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -140,12 +143,20 @@ function planFor(request: ResyncRequest, profile: DistrictProfile): Plan {
   }
 }
 
-async function syncLevels(request: ResyncRequest, plan: Plan, state: BatchState, parentsOf: (object: string) => readonly string[]): Promise<void> {
+async function syncLevels(
+  request: ResyncRequest, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>, parentsOf: (object: string) => readonly string[],
+): Promise<void> {
   const options = request.options ?? {};
   state.phase = 'syncing';
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
-    await forEachBounded(runnable, options.maxParallelObjects ?? DEFAULT_PARALLEL_OBJECTS, async (object) => {
+    // Large objects run one after another, largest first, beside the small ones: concurrent
+    // copies of large children contend on their shared parents' rows (foreign-key locks), while
+    // small objects gain from overlapping their round trips.
+    const large = runnable.filter((object) => (records[object] ?? 0) >= LARGE_OBJECT_RECORDS)
+      .sort((a, b) => (records[b] ?? 0) - (records[a] ?? 0));
+    const small = runnable.filter((object) => !large.includes(object));
+    const copy = async (object: string) => {
       state.update(object, { status: 'running' });
       setCurrentDetails(state.describe());
       try {
@@ -160,7 +171,11 @@ async function syncLevels(request: ResyncRequest, plan: Plan, state: BatchState,
         state.update(object, { status: 'failed', reason: rootMessage(error) });
       }
       setCurrentDetails(state.describe());
-    });
+    };
+    await Promise.all([
+      forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copy),
+      forEachBounded(small, options.maxParallelObjects ?? DEFAULT_PARALLEL_OBJECTS, copy),
+    ]);
     const skipped = dependentsToSkip(plan, state, parentsOf);
     if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: request.batchId, skipped });
   }
@@ -208,9 +223,9 @@ export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> 
     const district = await history.loadDistrict(request.districtId);
     plan = planFor(request, district.profile);
     state.track(plan);
-    await history.recordBatchStarted({ batchId: request.batchId, plan });
+    const records = await history.recordBatchStarted({ batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, plan });
     const catalog = districtCatalog(district.profile);
-    await syncLevels(request, plan, state, (object) => catalog.get(object).parents);
+    await syncLevels(request, plan, state, records, (object) => catalog.get(object).parents);
     if (request.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(request, plan, state);
     if (request.verifyAfter ?? true) await verifyTouchedObjects(request, state);
   } catch (error) {

@@ -26,6 +26,7 @@ export interface ResyncRequest {
 
 export interface ResyncTuning {
   readonly maxParallelObjects?: number;
+  readonly maxParallelLargeObjects?: number;
   readonly maxParallelRanges?: number;
   readonly rangeRecords?: number;
   readonly pageSize?: number;
