@@ -17,17 +17,6 @@ const DISTRICT = 'd1';
 let db: TestDatabase;
 let deps: Deps;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  deps = { state: db.sql, districtSources: new DistrictSources(db.url) };
-  await seedDistrict(db.sql, db.sql, { districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05 });
-});
-
-afterAll(async () => {
-  await deps?.districtSources.end();
-  await db?.drop();
-});
-
 async function stateSnapshot(table: string): Promise<string> {
   const [row] = await db.sql.unsafe(`select md5(string_agg(t::text, '|' order by id)) as digest
     from (select * from state."${table}" where source_district = '${DISTRICT}') t`);
@@ -44,7 +33,23 @@ async function stateCount(table: string, where = 'true'): Promise<number> {
   return Number(row?.n);
 }
 
-describe('sync activities', () => {
+// Both ways a page travels: through the application (district and state in separate databases)
+// and inside one database (the embedded default).
+describe.each([
+  { path: 'through the application', sameDatabase: false },
+  { path: 'inside the database', sameDatabase: true },
+])('sync activities, pages moving $path', ({ sameDatabase }) => {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    deps = { state: db.sql, districtSources: new DistrictSources(db.url, 10, sameDatabase ? db.url : undefined) };
+    await seedDistrict(db.sql, db.sql, { districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05 });
+  });
+
+  afterAll(async () => {
+    await deps?.districtSources.end();
+    await db?.drop();
+  });
+
   it('reports everything missing at the state before any sync', async () => {
     const district = await getDistrict(db.sql, DISTRICT);
     const results = await verifyDistrict(deps, district, 2026, verifiableObjects(district, 'current'));

@@ -30,7 +30,8 @@ export interface TestSystem {
 
 export async function startTestSystem(): Promise<TestSystem> {
   const db = await createTestDatabase();
-  const sources = new DistrictSources(db.url);
+  // District and state share the test database, as on the embedded default: pages move inside it.
+  const sources = new DistrictSources(db.url, 10, db.url);
   const worker = await startTestWorker({ state: db.sql, districtSources: sources }, { databaseUrl: db.url });
   const resyncs = new Resyncs(worker.client, worker.taskQueue);
   const deps: ApiDeps = {
