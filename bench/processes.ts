@@ -10,17 +10,7 @@ export function spawnService(entry: string, env: NodeJS.ProcessEnv): ChildProces
   });
 }
 
-export function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+export { stopChild as stopService } from '../src/services/child-process';
 
 /** Peak resident set size of a live process (VmHWM), in MB. */
 export async function peakRssMb(pid: number | undefined): Promise<number> {

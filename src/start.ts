@@ -15,6 +15,7 @@ import { openDatabases, type Databases } from './services/databases';
 import { resolveTemporalCli } from './services/temporal-cli';
 import { startDevServer, type RunningDevServer } from './services/temporal-dev-server';
 import { temporalUiUrl } from './api/server';
+import { stopChild } from './services/child-process';
 
 const DEMO_DISTRICT = '1001';
 const say = (message: string) => console.log(`[start] ${message}`);
@@ -74,18 +75,6 @@ function supervise(name: string, entry: string, env: NodeJS.ProcessEnv, stopping
   });
   watch(child);
   return { current: () => child };
-}
-
-function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {

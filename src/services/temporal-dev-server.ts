@@ -5,6 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../config';
+import { stopChild } from './child-process';
 
 export interface DevServerOptions {
   readonly cliPath: string | null;
@@ -49,18 +50,6 @@ async function waitUntilServing(address: string, child: ChildProcess | null, tim
     }
   }
   throw new Error(`the Temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function startWithSdkDownload(options: DevServerOptions, extraArgs: string[]): Promise<RunningDevServer> {
@@ -120,12 +109,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   try {
     await waitUntilServing(address, child, 60_000);
   } catch (error) {
-    await stopChild(child);
+    await stopChild(child, 10_000);
     throw error;
   }
   return {
     address,
     uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : null,
-    stop: () => stopChild(child),
+    stop: () => stopChild(child, 10_000),
   };
 }

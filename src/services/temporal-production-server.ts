@@ -13,6 +13,7 @@ import proto from '@temporalio/proto';
 import postgres from 'postgres';
 import { PROJECT_ROOT } from '../config';
 import { searchAttributeDefinitions } from './temporal-dev-server';
+import { stopChild } from './child-process';
 
 export interface ProductionTemporalOptions {
   /** Any database in the URL is ignored: only host, port, user and password are used. */
@@ -153,18 +154,6 @@ async function freePort(belowSmallint = false): Promise<number> {
   throw new Error('could not find a free loopback port');
 }
 
-function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** Retries `attempt` until it resolves, the server process dies, or the deadline passes. */
 async function retry<T>(what: string, child: ChildProcess, deadline: number, attempt: () => Promise<T>): Promise<T> {
   let lastError: unknown;
@@ -283,7 +272,7 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const stop = async () => {
-    await stopChild(child);
+    await stopChild(child, 30_000);
     process.off('exit', killOnExit);
   };
   for (const stream of [child.stdout, child.stderr]) {

@@ -7,6 +7,7 @@ import {
   setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { BatchSummary } from '../activities/batch';
 import {
   districtCatalog, InvalidPlanRequestError, planResync, SCHOOL_YEAR_CHOICES, statusColour, type DistrictProfile, type Plan,
   type StatusColour,
@@ -19,13 +20,7 @@ import { resyncKind, schoolYearLabel } from './types';
 
 // ─── Types ──────────────────────────────────────────────────────────────────────────────────────
 
-export interface BatchResult {
-  readonly batchId: string;
-  readonly status: 'completed' | 'failed' | 'cancelled';
-  readonly processed: number;
-  readonly errors: number;
-  readonly sent: number;
-  readonly deleted: number;
+export interface BatchResult extends BatchSummary {
   readonly colours: Readonly<Record<StatusColour, number>>;
   /** Objects the post-run verification found out of sync. */
   readonly outOfSync: readonly string[];

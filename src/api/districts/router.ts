@@ -2,8 +2,8 @@
 import { Router } from 'express';
 import { countRecords } from '../../activities/sync/object-ranges';
 import { latestObjectResults, listBatches } from '../../data/batch-history';
-import { getDistrict, listDistricts, schoolYearFor } from '../../data/district-registry';
-import { offers, planResync, yearIsOffered } from '../../domain';
+import { getDistrict, listDistricts, schoolYearFor, type District } from '../../data/district-registry';
+import { offers, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';
 import { assertDistrictAccess, principalOf } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -13,6 +13,12 @@ import { batchView } from '../resyncs/views';
 import { DistrictParams, HistoryQuery, input, ResyncBody, VerificationQuery, YearBody, YearQuery } from '../schemas';
 import { startVerifyThenResync } from '../../client/lifecycle';
 import { temporalRunUrl } from '../deps';
+
+function assertYearOffered(district: District, year: SchoolYearChoice): void {
+  if (!yearIsOffered(district.profile, year)) {
+    throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${year} school year`);
+  }
+}
 
 export function districtsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -46,9 +52,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     const principal = principalOf(req);
     assertDistrictAccess(principal, params.district);
     const district = await getDistrict(deps.state, params.district);
-    if (!yearIsOffered(district.profile, query.year)) {
-      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${query.year} school year`);
-    }
+    assertYearOffered(district, query.year);
     const schoolYear = schoolYearFor(district, query.year);
     const latest = await latestObjectResults(deps.state, district.districtId, schoolYear, { includeStateBatches: principal.role === 'state' });
     const fullPlan = planResync({ objects: 'all', checkDependencies: false, year: query.year }, district.profile);
@@ -117,9 +121,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     const { params, query } = input(req, { params: DistrictParams, query: VerificationQuery });
     assertDistrictAccess(principalOf(req), params.district);
     const district = await getDistrict(deps.state, params.district);
-    if (!yearIsOffered(district.profile, query.year)) {
-      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${query.year} school year`);
-    }
+    assertYearOffered(district, query.year);
     const selection = query.objects?.split(',').map((name) => name.trim()).filter(Boolean);
     const objects = verifiableObjects(district, query.year, selection);
     if (selection && objects.length < new Set(selection.map((s) => s.toLowerCase())).size) {
@@ -136,9 +138,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     const principal = principalOf(req);
     assertDistrictAccess(principal, params.district);
     const district = await getDistrict(deps.state, params.district);
-    if (!yearIsOffered(district.profile, body.year)) {
-      throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${body.year} school year`);
-    }
+    assertYearOffered(district, body.year);
     const workflowId = await startVerifyThenResync(deps.resyncs.client, deps.resyncs.taskQueue, {
       districtId: district.districtId, yearChoice: body.year, schoolYear: schoolYearFor(district, body.year),
       initiator: principal.role === 'state' ? 'state' : 'district', requestedBy: principal.name,
