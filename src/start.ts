@@ -59,17 +59,21 @@ function spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): Chil
   return child;
 }
 
-/** Keeps a service running: restarts it after an unexpected exit, a few times. */
+/** Keeps a service running: restarts it after an unexpected exit; gives up after 5 crashes in a
+ *  row (a service that ran for a minute starts the count afresh). */
 function supervise(name: string, entry: string, env: NodeJS.ProcessEnv, stopping: () => boolean): { current: () => ChildProcess } {
   let child = spawnService(name, entry, env);
   let restarts = 0;
+  let startedAt = Date.now();
   const watch = (process: ChildProcess) => process.once('exit', (code, signal) => {
     if (stopping()) return;
+    if (Date.now() - startedAt > 60_000) restarts = 0;
     restarts++;
     say(`${name} exited (${signal ?? code}); ${restarts <= 5 ? 'restarting' : 'giving up after 5 restarts'}`);
     if (restarts > 5) return;
     setTimeout(() => {
       child = spawnService(name, entry, env);
+      startedAt = Date.now();
       watch(child);
     }, 1000 * restarts);
   });

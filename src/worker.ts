@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import { createActivities, type ActivityDeps } from './activities';
 import { Resyncs } from './client/resyncs';
 import { readEnv, type Env } from './config';
+import { tolerateClosedSocketWrites } from './data/closed-socket-guard';
 import { createSql } from './data/db';
 import { DistrictSources } from './data/district-sources';
 import { migrate } from './data/migrations';
@@ -42,6 +43,7 @@ export async function createWorker(options: {
 
 async function main(env: Env): Promise<void> {
   const log = createLogger('worker', env.LOG_LEVEL);
+  tolerateClosedSocketWrites(log);
   Runtime.install({
     logger: new DefaultLogger(SDK_LOG_LEVELS[env.LOG_LEVEL] ?? 'INFO'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.WORKER_METRICS_PORT}` } } },

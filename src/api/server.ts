@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { Resyncs } from '../client/resyncs';
 import { readEnv, type Env } from '../config';
+import { tolerateClosedSocketWrites } from '../data/closed-socket-guard';
 import { createSql } from '../data/db';
 import { DistrictSources } from '../data/district-sources';
 import { migrate } from '../data/migrations';
@@ -22,6 +23,7 @@ export function temporalUiUrl(env: Env): string | null {
 
 async function main(env: Env): Promise<void> {
   const log = createLogger('api', env.LOG_LEVEL);
+  tolerateClosedSocketWrites(log);
   if (!env.RESYNC_API_TOKENS) throw new Error('RESYNC_API_TOKENS is not set (e.g. "secret-state-token=state;secret-1001-token=district:1001")');
   const tokens = parseTokens(env.RESYNC_API_TOKENS);
   const databases = await openDatabases(env);

@@ -75,6 +75,12 @@ export class UnknownRangeError extends Error {
   override readonly name = 'UnknownRangeError';
 }
 
+/** Another attempt has moved the range on (this one stalled past its heartbeat timeout and was
+ *  retried elsewhere): its page is rolled back rather than counted twice. */
+export class SupersededAttemptError extends Error {
+  override readonly name = 'SupersededAttemptError';
+}
+
 async function excludedParents(source: Sql, schema: string, orphans: readonly Orphan[]): Promise<Set<string>> {
   const flagged = new Set<string>();
   const byParent = new Map<string, number[]>();
@@ -125,6 +131,8 @@ type Tx = TransactionSql<Record<string, never>>;
 
 interface PageRequest {
   readonly input: SyncRangeInput;
+  /** The range's cursor as this attempt knows it; the page commits only if it is still so. */
+  readonly expectedCursor: number | null;
   readonly object: CatalogObject;
   readonly statements: ObjectStatements;
   readonly schema: string;
@@ -197,9 +205,13 @@ async function commitMoved(state: Sql, source: Sql, page: PageRequest, move: (tx
       const kept = [...moved.orphans.map((o) => o.id), ...moved.refused.map((r) => r.id)];
       if (kept.length > 0) await tx.unsafe(statements.keep, [input.districtId, kept, input.batchId] as never[]);
     }
-    await tx`update resync.batch_range set cursor = ${moved.cursor}, processed = processed + ${moved.processed},
+    const advanced = await tx`update resync.batch_range set cursor = ${moved.cursor}, processed = processed + ${moved.processed},
       errors = errors + ${errors.length}, sent = sent + ${moved.written}
-      where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}`;
+      where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}
+        and cursor is not distinct from ${page.expectedCursor}::bigint`;
+    if (advanced.count !== 1) {
+      throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
+    }
     await tx`update resync.batch_object set processed = processed + ${moved.processed},
       errors = errors + ${errors.length}, sent = sent + ${moved.written}
       where batch_id = ${input.batchId} and object = ${input.object}`;
@@ -223,7 +235,9 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
   let pages = 0;
   for (;;) {
     const after = String(progress.cursor ?? range.low_exclusive ?? MIN_ID);
-    const page = await commitPage(deps, district, { input, object, statements, schema: district.sourceSchema, after, high, pageSize });
+    const page = await commitPage(deps, district, {
+      input, object, statements, schema: district.sourceSchema, after, high, pageSize, expectedCursor: progress.cursor,
+    });
     if (page.processed > 0) {
       pages++;
       progress = {
@@ -235,7 +249,9 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
     if (page.processed < pageSize) break;
     hooks.checkpoint();
   }
-  await deps.state`update resync.batch_range set done = true
-    where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}`;
+  const finished = await deps.state`update resync.batch_range set done = true
+    where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}
+      and cursor is not distinct from ${progress.cursor}::bigint`;
+  if (finished.count !== 1) throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
   return { ...progress, pages, resumedFrom };
 }
