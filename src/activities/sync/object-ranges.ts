@@ -4,6 +4,7 @@ import { CATALOG } from '../../domain';
 import type { Sql } from '../../data/db';
 import { getDistrict } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
+import { STATE_SCHEMA } from '../../data/schema/columns';
 
 export interface PlanRangesInput {
   readonly batchId: string;
@@ -42,6 +43,15 @@ async function upperBounds(source: Sql, schema: string, objectName: string, scho
   return rows.map((row) => Number(row.high));
 }
 
+/** Whether the state already holds records of the object for the district (and year). */
+async function stateHolds(state: Sql, districtId: string, objectName: string, schoolYear: number): Promise<boolean> {
+  const object = CATALOG.get(objectName);
+  const table = state`${state(STATE_SCHEMA)}.${state(object.table)}`;
+  const year = object.yearTied ? state`and school_year = ${schoolYear}` : state``;
+  const [row] = await state`select exists (select 1 from ${table} where source_district = ${districtId} ${year}) as holds`;
+  return Boolean(row?.holds);
+}
+
 export async function planObjectRanges(deps: { state: Sql; districtSources: DistrictSources }, input: PlanRangesInput): Promise<PlannedRanges> {
   const district = await getDistrict(deps.state, input.districtId);
   const source = deps.districtSources.for(district);
@@ -54,9 +64,10 @@ export async function planObjectRanges(deps: { state: Sql; districtSources: Dist
     Math.max(1, Math.ceil(records / (input.rangeRecords ?? DEFAULT_RANGE_RECORDS))));
   // The last range stays open above, so records added during the batch are still covered.
   const highs = count > 1 ? (await upperBounds(source, district.sourceSchema, input.object, input.schoolYear, count)).slice(0, -1) : [];
+  const fresh = !(await stateHolds(deps.state, input.districtId, input.object, input.schoolYear));
   const bounds = [...highs, null].map((high, index) => ({
     batch_id: input.batchId, object: input.object, range_index: index,
-    low_exclusive: index === 0 ? null : highs[index - 1] ?? null, high_inclusive: high,
+    low_exclusive: index === 0 ? null : highs[index - 1] ?? null, high_inclusive: high, fresh,
   }));
   await deps.state.begin(async (tx) => {
     await tx`insert into resync.batch_range ${tx(bounds)} on conflict do nothing`;

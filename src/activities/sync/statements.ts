@@ -22,8 +22,9 @@ export interface ObjectStatements {
   readonly upsertPage: string;
   /** Reads and writes a page inside one database (district and state side by side): $1 district,
    *  $2 batch, [$3 year], after-id, high-id, limit. Returns processed, cursor, written, not_allowed
-   *  ids and orphans. */
-  readonly movePage: (schema: string) => string;
+   *  ids and orphans. `fresh`: the state holds none of these records yet, so a plain INSERT will do
+   *  (a duplicate then fails the page, which is written again the careful way). */
+  readonly movePage: (schema: string, fresh: boolean) => string;
   /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
   readonly prune: string;
   /** $1 district, $2 ids (bigint[]), $3 batch: mark rows the batch deliberately keeps. */
@@ -77,7 +78,7 @@ function orphanChecks(references: readonly ParentReference[], rows: string, extr
   return checks.length > 0 ? checks.join('\n      union all') : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
 }
 
-function movePageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string): string {
+function movePageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string, fresh: boolean): string {
   const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
   const names = columns.map((column) => q(column.name)).join(', ');
   const [year, after, high, limit] = object.yearTied ? ['$3', '$4', '$5', '$6'] : [null, '$3', '$4', '$5'];
@@ -93,7 +94,7 @@ function movePageText(object: CatalogObject, columns: readonly Column[], referen
       insert into ${table} as t ("source_district", ${names}, "synced_batch")
       select $1, ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, $2 from page p
       where not p.not_allowed and not exists (select 1 from orphans o where o.id = p."id")
-      on conflict ("source_district", "id") do update set ${updates.join(', ')}
+      ${fresh ? '' : `on conflict ("source_district", "id") do update set ${updates.join(', ')}`}
       returning 1)
     select (select count(*) from page)::int as processed, (select max("id") from page) as cursor,
       (select count(*) from written)::int as written,
@@ -134,9 +135,10 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
         if (!text) readTexts.set(schema, (text = readPageText(object, columns, schema)));
         return text;
       },
-      movePage: (schema) => {
-        let text = moveTexts.get(schema);
-        if (!text) moveTexts.set(schema, (text = movePageText(object, columns, references, schema)));
+      movePage: (schema, fresh) => {
+        const key = `${schema}:${fresh}`;
+        let text = moveTexts.get(key);
+        if (!text) moveTexts.set(key, (text = movePageText(object, columns, references, schema, fresh)));
         return text;
       },
       upsertPage: upsertPageText(object, columns, references),

@@ -61,6 +61,7 @@ interface RangeRow {
   errors: number;
   sent: number;
   done: boolean;
+  fresh: boolean;
 }
 
 interface ErrorEntry {
@@ -133,6 +134,8 @@ interface PageRequest {
   readonly input: SyncRangeInput;
   /** The range's cursor as this attempt knows it; the page commits only if it is still so. */
   readonly expectedCursor: number | null;
+  /** The state held none of the object's records when the range was planned. */
+  readonly fresh: boolean;
   readonly object: CatalogObject;
   readonly statements: ObjectStatements;
   readonly schema: string;
@@ -163,7 +166,7 @@ async function movePageInDatabase(tx: Tx, page: PageRequest): Promise<PageOutcom
   const params = object.yearTied
     ? [input.districtId, input.batchId, input.schoolYear, page.after, page.high, page.pageSize]
     : [input.districtId, input.batchId, page.after, page.high, page.pageSize];
-  const [row] = await tx.unsafe(statements.movePage(page.schema), params as never[]);
+  const [row] = await tx.unsafe(statements.movePage(page.schema, page.fresh), params as never[]);
   return {
     processed: Number(row?.processed ?? 0), cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
     written: Number(row?.written ?? 0), notAllowed: (row?.not_allowed ?? []) as number[], orphans: (row?.orphans ?? []) as Orphan[], refused: [],
@@ -236,7 +239,7 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
   for (;;) {
     const after = String(progress.cursor ?? range.low_exclusive ?? MIN_ID);
     const page = await commitPage(deps, district, {
-      input, object, statements, schema: district.sourceSchema, after, high, pageSize, expectedCursor: progress.cursor,
+      input, object, statements, schema: district.sourceSchema, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
     });
     if (page.processed > 0) {
       pages++;

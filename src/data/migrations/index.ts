@@ -20,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // The state tables follow the catalog; the statements are generated from it (idempotent).
   { version: 2, name: 'state schema from the catalog', statements: stateSchemaStatements },
   { version: 3, name: 'verifications', statements: sqlFile('0003_verifications.sql') },
+  { version: 4, name: 'fresh ranges', statements: sqlFile('0004_fresh_ranges.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;
