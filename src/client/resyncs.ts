@@ -97,20 +97,20 @@ export class Resyncs {
     await this.client.workflow.getHandle(batch.workflowId).cancel();
   }
 
-  /** Waits until a batch workflow has closed, whatever its outcome. */
-  async waitForBatch(workflowId: string): Promise<void> {
+  /** Waits until a batch workflow has closed, whatever its outcome. A queued batch's workflow does
+   *  not exist yet: wait for it to appear, up to `timeoutMs`. */
+  async waitForBatch(workflowId: string, timeoutMs = 600_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         await this.client.workflow.getHandle(workflowId).result();
         return;
       } catch (error) {
-        const name = (error as Error).name;
-        if (name === 'WorkflowNotFoundError') {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          continue;
-        }
-        return;
+        if ((error as Error).name !== 'WorkflowNotFoundError') return;
+        if (Date.now() > deadline) throw new Error(`batch workflow ${workflowId} did not appear within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
   }
+
 }

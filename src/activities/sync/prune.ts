@@ -19,6 +19,11 @@ export interface PruneResult {
 
 export async function pruneObject(state: Sql, input: PruneInput): Promise<PruneResult> {
   const object = CATALOG.get(input.object);
+  // The state held none of the object's records for the district when the batch planned it:
+  // everything there now was written by this batch, so nothing can be stale.
+  const [ranges] = await state`select bool_and(fresh) as fresh from resync.batch_range
+    where batch_id = ${input.batchId} and object = ${input.object}`;
+  if (ranges?.fresh === true) return { deleted: 0, kept: 0 };
   const params = object.yearTied ? [input.districtId, input.batchId, input.schoolYear] : [input.districtId, input.batchId];
   return state.begin(async (tx) => {
     const [row] = await tx.unsafe(statementsFor(object).prune, params as never[]);
