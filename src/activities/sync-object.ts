@@ -49,10 +49,6 @@ export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'd
   };
 
   return {
-    async planObjectRanges(input: PlanRangesInput): Promise<PlannedRanges> {
-      return planObjectRanges(deps, input);
-    },
-
     /** Plans the object's key ranges; an object that fits one range (most of them) is copied and
      *  recorded right here, saving the round trips of separate activities. Safe to retry: each
      *  step resumes from what is committed. */
@@ -73,10 +69,6 @@ export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'd
     async finishObject(input: FinishObjectInput): Promise<ObjectResult> {
       if (input.outcome === 'completed') return completeObject(deps, input.batchId, input.object);
       return finishObject(deps.state, input.batchId, input.object, input.outcome, input.failure ?? null);
-    },
-
-    async pruneObject(input: PruneInput): Promise<PruneResult> {
-      return pruneObject(deps.state, input);
     },
 
     /** Prunes the objects of one level (one activity instead of one per object). */

@@ -61,14 +61,18 @@ export class Resyncs {
     }
   }
 
-  /** Whether a worker has polled the task queue recently. */
-  async workerPolling(): Promise<boolean> {
+  /** How many workers have polled the task queue recently. */
+  async pollers(): Promise<number> {
     const response = await this.client.workflowService.describeTaskQueue({
       namespace: this.client.options.namespace,
       taskQueue: { name: this.taskQueue },
       taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
-    return (response.pollers ?? []).length > 0;
+    return (response.pollers ?? []).length;
+  }
+
+  async workerPolling(): Promise<boolean> {
+    return (await this.pollers()) > 0;
   }
 
   async lane(districtId: string, schoolYear: number): Promise<LaneState | undefined> {

@@ -157,13 +157,6 @@ export async function listBatches(
   return { batches: rows.map(toBatch), total: Number(count?.total ?? 0) };
 }
 
-/** Batches of a district and year that have not finished, oldest first. */
-export async function unfinishedBatches(sql: Sql, districtId: string, schoolYear: number): Promise<BatchRecord[]> {
-  const rows = await sql<BatchRow[]>`select * from resync.batch where district_id = ${districtId}
-    and school_year = ${schoolYear} and status in ('queued', 'running') order by requested_at`;
-  return rows.map(toBatch);
-}
-
 export interface ObjectTableRow extends ObjectResult {
   readonly batchId: string;
   readonly lastResync: Date | null;

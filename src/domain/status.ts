@@ -29,10 +29,3 @@ export function statusColour(outcome: ObjectOutcome, counts: ObjectCounts): Stat
       return counts.errors <= counts.processed * YELLOW_ERROR_SHARE ? 'yellow' : 'red';
   }
 }
-
-export const STATUS_LEGEND: Readonly<Record<StatusColour, string>> = {
-  green: 'The sync finished without any errors.',
-  yellow: 'The sync finished with less than or equal to 1% of sync attempts resulting in error.',
-  red: 'The sync finished with more than 1% of sync attempts resulting in error (or did not finish).',
-  gray: 'The sync is currently in progress.',
-};

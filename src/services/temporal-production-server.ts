@@ -7,12 +7,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { msToTs } from '@temporalio/common';
-// Default import: the package is CommonJS, and Node's ESM loader cannot see its named exports.
-import proto from '@temporalio/proto';
 import postgres from 'postgres';
 import { PROJECT_ROOT } from '../config';
-import { searchAttributeDefinitions } from './temporal-dev-server';
+import { ensureNamespace } from '../temporal/namespaces';
 import { stopChild } from './child-process';
 
 export interface ProductionTemporalOptions {
@@ -173,7 +170,6 @@ async function retry<T>(what: string, child: ChildProcess, deadline: number, att
 
 // gRPC status codes
 const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
 
 const isCode = (error: unknown, code: number) => isGrpcServiceError(error) && error.code === code;
 
@@ -192,40 +188,6 @@ async function waitForHistoryAndMatching(connection: Connection, namespace: stri
   });
   await retry('matching service', child, deadline, () =>
     connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'readiness-probe' } }));
-}
-
-async function registerNamespaceAndAttributes(connection: Connection, namespace: string, child: ChildProcess, deadline: number): Promise<void> {
-  // Unlike the dev server, a production server creates no namespace of its own.
-  await retry(`register namespace ${namespace}`, child, deadline, async () => {
-    try {
-      await connection.workflowService.registerNamespace({
-        namespace, // msToTs builds the protobuf Duration (its seconds are a Long).
-        workflowExecutionRetentionPeriod: msToTs(RETENTION),
-      });
-    } catch (error) {
-      if (!isCode(error, ALREADY_EXISTS)) throw error;
-    }
-  });
-
-  const definitions = await searchAttributeDefinitions();
-  const { IndexedValueType } = proto.temporal.api.enums.v1;
-  const searchAttributes = Object.fromEntries(definitions.map(({ name, type }) => {
-    // 'KeywordList' → INDEXED_VALUE_TYPE_KEYWORD_LIST
-    const key = `INDEXED_VALUE_TYPE_${type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}` as keyof typeof IndexedValueType;
-    if (!(key in IndexedValueType)) throw new Error(`search attribute ${name}: unknown type ${type}`);
-    return [name, IndexedValueType[key]];
-  }));
-  // SQL visibility maps custom attributes per namespace onto pre-allocated columns; names that
-  // already exist are skipped by the server, so this is safe to repeat.
-  await retry('add search attributes', child, deadline, () =>
-    connection.operatorService.addSearchAttributes({ namespace, searchAttributes }));
-
-  // The frontend validates queries and workflow starts against a namespace cache that refreshes
-  // every few seconds; a query naming every attribute succeeds only once the cache knows them all.
-  const query = definitions.map(({ name }) => `${name} IS NULL`).join(' AND ');
-  await retry('search attributes visible to the frontend', child, deadline, () =>
-    connection.workflowService.listWorkflowExecutions({ namespace, query, pageSize: 1 }));
-  await waitForHistoryAndMatching(connection, namespace, child, deadline);
 }
 
 export async function startProductionTemporal(options: ProductionTemporalOptions): Promise<RunningProductionTemporal> {
@@ -292,7 +254,9 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
       }
     });
     try {
-      await registerNamespaceAndAttributes(connection, namespace, child, deadline);
+      // Unlike the dev server, a production server creates no namespace of its own.
+      await ensureNamespace(connection, namespace, { retention: RETENTION, timeoutMs: Math.max(1000, deadline - Date.now()) });
+      await waitForHistoryAndMatching(connection, namespace, child, deadline);
     } finally {
       await connection.close();
     }

@@ -33,12 +33,15 @@ export async function ensureNamespace(connection: Connection, namespace: string,
   const definitions = await searchAttributeDefinitions();
   const { IndexedValueType } = proto.temporal.api.enums.v1;
   const searchAttributes = Object.fromEntries(definitions.map(({ name, type }) => {
+    // 'KeywordList' → INDEXED_VALUE_TYPE_KEYWORD_LIST
     const key = `INDEXED_VALUE_TYPE_${type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}` as keyof typeof IndexedValueType;
+    if (!(key in IndexedValueType)) throw new Error(`search attribute ${name}: unknown type ${type}`);
     return [name, IndexedValueType[key]];
   }));
   await retryUntil('add search attributes', deadline, () => connection.operatorService.addSearchAttributes({ namespace, searchAttributes }));
-  // The frontend learns namespaces and attributes through caches: wait until a query naming every
-  // attribute is accepted.
+  // SQL visibility maps custom attributes onto pre-allocated columns; names that already exist are
+  // skipped, so adding is safe to repeat. The frontend learns namespaces and attributes through
+  // caches: wait until a query naming every attribute is accepted.
   const query = definitions.map(({ name }) => `${name} IS NULL`).join(' AND ');
   await retryUntil('search attributes visible', deadline, () => connection.workflowService.listWorkflowExecutions({ namespace, query, pageSize: 1 }));
 }

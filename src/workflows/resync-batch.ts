@@ -157,7 +157,7 @@ async function syncLevels(
       try {
         const result = await executeChild(syncObject, {
           workflowId: `${workflowInfo().workflowId}/${object}`,
-          args: [{ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear, options }],
+          args: [{ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear, records: records[object], options }],
           staticSummary: `${object} of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}`,
         });
         state.update(object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });

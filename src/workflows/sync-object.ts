@@ -43,6 +43,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
   try {
     const started = await copying.copyObject({
       batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear,
+      ...(input.records !== undefined ? { records: input.records } : {}),
       ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
       ...(input.options?.pageSize ? { pageSize: input.options.pageSize } : {}),
     });

@@ -39,6 +39,8 @@ export interface SyncObjectInput {
   readonly districtId: string;
   readonly object: string;
   readonly schoolYear: number;
+  /** Records the batch counted for the object when it started. */
+  readonly records?: number;
   readonly options?: ResyncTuning;
 }
 

@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncObjectActivities } from '../../src/activities/sync-object';
+import { planObjectRanges } from '../../src/activities/sync/object-ranges';
 import { listErrors } from '../../src/data/batch-history';
 import { getDistrict } from '../../src/data/district-registry';
 import { DistrictSources } from '../../src/data/district-sources';
@@ -126,8 +127,8 @@ describe.each([
   it('resumes an interrupted copy from its heartbeat cursor without duplicating records', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['VaccineShot'], true);
     for (const object of batch.plan.levels.flat().filter((o) => o !== 'VaccineShot')) await syncObjectDirectly(deps, batch, DISTRICT, object);
-    const { planObjectRanges, syncRange } = createSyncObjectActivities(deps);
-    await new MockActivityEnvironment().run(planObjectRanges, { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026 });
+    const { syncRange } = createSyncObjectActivities(deps);
+    await planObjectRanges(deps, { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026 });
     const input = { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026, rangeIndex: 0, pageSize: 100 };
 
     const interrupted = new MockActivityEnvironment();

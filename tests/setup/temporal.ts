@@ -64,10 +64,7 @@ async function startProcesses(count: number, databaseUrl: string, namespace: str
   // Both processes must poll before the test starts, or one could do all the work.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const pollers = await resyncs.client.workflowService.describeTaskQueue({
-      namespace: resyncs.client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1,
-    });
-    if ((pollers.pollers ?? []).length >= count) break;
+    if ((await resyncs.pollers()) >= count) break;
     if (Date.now() > deadline) throw new Error(`${count} worker processes did not start polling ${taskQueue}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

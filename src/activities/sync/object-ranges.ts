@@ -14,6 +14,8 @@ export interface PlanRangesInput {
   /** Records per range above which an object is split. */
   readonly rangeRecords?: number;
   readonly maxRanges?: number;
+  /** The object's record count when the caller already has it (the batch counts every object). */
+  readonly records?: number;
 }
 
 export interface PlannedRanges {
@@ -55,7 +57,7 @@ async function stateHolds(state: Sql, districtId: string, objectName: string, sc
 export async function planObjectRanges(deps: { state: Sql; districtSources: DistrictSources }, input: PlanRangesInput): Promise<PlannedRanges> {
   const district = await getDistrict(deps.state, input.districtId);
   const source = deps.districtSources.for(district);
-  const records = await countRecords(source, district.sourceSchema, input.object, input.schoolYear);
+  const records = input.records ?? await countRecords(source, district.sourceSchema, input.object, input.schoolYear);
   const [existing] = await deps.state`select count(*)::int as ranges from resync.batch_range
     where batch_id = ${input.batchId} and object = ${input.object}`;
   if (existing && existing.ranges > 0) return { ranges: existing.ranges as number, records };

@@ -85,7 +85,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
     assertDistrictAccess(principalOf(req), params.district);
     const planned = await planFromBody(deps, params.district, body);
-    const district = await getDistrict(deps.state, params.district);
+    const { district } = planned;
     const source = deps.districtSources.for(district);
     const records: Record<string, number> = {};
     for (const object of planned.plan.levels.flat()) {

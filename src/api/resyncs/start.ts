@@ -2,7 +2,7 @@
 // changes nothing), then submit the batch to its lane.
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
 import { getBatch } from '../../data/batch-history';
-import { getDistrict, schoolYearFor } from '../../data/district-registry';
+import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
 import { districtCatalog, planResync, type Plan } from '../../domain';
 import { batchWorkflowId, type Initiator, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
@@ -11,6 +11,7 @@ import { HttpProblem } from '../problem';
 import type { ResyncBody } from '../schemas';
 
 export interface PlannedResync {
+  readonly district: District;
   readonly districtId: string;
   readonly schoolYear: number;
   readonly plan: Plan;
@@ -36,7 +37,7 @@ export async function planFromBody(deps: ApiDeps, districtId: string, body: Resy
   const planned = new Set(plan.levels.flat());
   const objects = body.objects === 'all' ? 'all' : plan.levels.flat().filter((name) =>
     !plan.addedByCheckDependencies.includes(name) && planned.has(name));
-  return { districtId, schoolYear: schoolYearFor(district, body.year), plan, objects };
+  return { district, districtId, schoolYear: schoolYearFor(district, body.year), plan, objects };
 }
 
 /** A batch records its end a moment before its lane hears of it; a district request arriving in
