@@ -19,7 +19,12 @@ export default tseslint.config(
       'import/no-cycle': 'error',
       eqeqeq: ['error', 'always'],
     },
-    settings: { 'import/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    settings: {
+      'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+      // Without it the plugin parses imported TypeScript files with the JavaScript parser, fails
+      // silently, and no-cycle sees no imports at all.
+      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
   },
   {
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],

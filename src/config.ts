@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   API_URL: optionalText,
   WORKER_METRICS_PORT: port.default(9464),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(16),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(1000).default(40),
   RESYNC_API_TOKENS: optionalText,
   RESYNC_DEMO: z.enum(['0', '1']).default('1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -13,15 +13,21 @@ import { DistrictSources } from './data/district-sources';
 import { migrate } from './data/migrations';
 import { createLogger } from './logging';
 import { openDatabases } from './services/databases';
-import { temporalSettings } from './temporal/connection';
+import { connectionOptions, temporalSettings } from './temporal/connection';
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' };
 
 export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
-/** Worker options that suit one 2-core machine; raise them on bigger ones. */
-export function workerTuning(): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'> {
-  return { maxConcurrentActivityTaskExecutions: 16, maxConcurrentWorkflowTaskExecutions: 40 };
+/** How much one worker process runs at once (WORKER_MAX_CONCURRENT_ACTIVITIES,
+ *  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS; the defaults suit one 2-core machine). */
+export type WorkerConcurrency = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
+
+export function workerConcurrency(env: Pick<Env, 'WORKER_MAX_CONCURRENT_ACTIVITIES' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'>): WorkerConcurrency {
+  return {
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  };
 }
 
 export async function createWorker(options: {
@@ -29,6 +35,7 @@ export async function createWorker(options: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  concurrency: WorkerConcurrency;
   workflowBundle?: { code: string };
 }): Promise<Worker> {
   return Worker.create({
@@ -37,7 +44,7 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    ...workerTuning(),
+    ...options.concurrency,
   });
 }
 
@@ -53,16 +60,14 @@ async function main(env: Env): Promise<void> {
   await migrate(state);
   const districtSources = new DistrictSources(databases.urls.district, 10, databases.urls.state);
   const settings = temporalSettings(env);
-  const connectionOptions = {
-    address: settings.address,
-    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
-    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-  };
-  const connection = await NativeConnection.connect(connectionOptions);
+  const connection = await NativeConnection.connect(connectionOptions(settings));
   // Scheduled runs and rollovers submit batches to lanes with a client of their own.
-  const clientConnection = await Connection.connect(connectionOptions);
-  const resyncs = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE);
-  const worker = await createWorker({ connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, resyncs } });
+  const clientConnection = await Connection.connect(connectionOptions(settings));
+  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE);
+  const worker = await createWorker({
+    connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, lanes },
+    concurrency: workerConcurrency(env),
+  });
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: settings.address, metrics: `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics` }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();

@@ -3,17 +3,17 @@
 import { createBatchActivities } from './batch';
 import type { ActivityDeps } from './deps';
 import { createLifecycleActivities } from './lifecycle';
-import { createSyncObjectActivities } from './sync-object';
+import { createCopyActivities } from './copy';
 import { createVerificationActivities } from './verification';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createBatchActivities(deps),
-    ...createSyncObjectActivities(deps),
+    ...createCopyActivities(deps),
     ...createVerificationActivities(deps),
     ...createLifecycleActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps } from './deps';
+export type { ActivityDeps, LaneSubmitter } from './deps';

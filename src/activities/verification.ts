@@ -13,6 +13,18 @@ export interface VerifyInput {
   readonly objects?: readonly string[];
 }
 
+export interface RecordVerificationInput {
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly batchId: string | null;
+  readonly purpose: VerificationPurpose;
+  readonly objects: ObjectVerification[];
+}
+
+export interface VerifyBatchInput extends VerifyInput {
+  readonly batchId: string;
+}
+
 export function createVerificationActivities(deps: ActivityDeps) {
   return {
     /** Returns per-object counts (never records). */
@@ -21,13 +33,13 @@ export function createVerificationActivities(deps: ActivityDeps) {
       return verifyDistrict(deps, district, input.schoolYear, verifiableObjects(district, input.yearChoice, input.objects));
     },
 
-    async recordVerification(input: { districtId: string; schoolYear: number; batchId: string | null; purpose: VerificationPurpose; objects: ObjectVerification[] }): Promise<{ verificationId: number; inSync: boolean }> {
+    async recordVerification(input: RecordVerificationInput): Promise<{ verificationId: number; inSync: boolean }> {
       const saved = await saveVerification(deps.state, input);
       return { verificationId: saved.verificationId, inSync: saved.inSync };
     },
 
     /** Verifies the objects a batch touched and records it with the batch; returns counts only. */
-    async verifyBatch(input: VerifyInput & { batchId: string }): Promise<{ inSync: boolean; objectsOutOfSync: string[] }> {
+    async verifyBatch(input: VerifyBatchInput): Promise<{ inSync: boolean; objectsOutOfSync: string[] }> {
       const district = await getDistrict(deps.state, input.districtId);
       const objects = await verifyDistrict(deps, district, input.schoolYear, verifiableObjects(district, input.yearChoice, input.objects));
       const saved = await saveVerification(deps.state, { districtId: input.districtId, schoolYear: input.schoolYear, batchId: input.batchId, purpose: 'post-run', objects });

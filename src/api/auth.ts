@@ -2,6 +2,7 @@
 // reaches every district; a district token only its own.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { isValidDistrictId } from '../domain';
 import { forbidden, HttpProblem } from './problem';
 
 export type Principal =
@@ -27,9 +28,9 @@ export function parseTokens(spec: string): TokenTable {
     const role = part.slice(at + 1).trim();
     if (at <= 0 || token.length < 8) throw new Error('RESYNC_API_TOKENS: each entry is token=role with a token of 8+ characters');
     if (role === 'state') return { digest: digest(token), principal: { role: 'state', name: 'state' } as Principal };
-    const match = /^district:([a-z0-9][a-z0-9_]{0,39})$/.exec(role);
-    if (!match?.[1]) throw new Error(`RESYNC_API_TOKENS: unknown role "${role}" (use state or district:<id>)`);
-    return { digest: digest(token), principal: { role: 'district', districtId: match[1], name: role } as Principal };
+    const districtId = role.startsWith('district:') ? role.slice('district:'.length) : '';
+    if (!isValidDistrictId(districtId)) throw new Error(`RESYNC_API_TOKENS: unknown role "${role}" (use state or district:<id>)`);
+    return { digest: digest(token), principal: { role: 'district', districtId, name: role } as Principal };
   });
   return { entries };
 }

@@ -2,6 +2,7 @@
 // from the batch history when scraped, so every API instance reports the same truth).
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { countBatchesByStatus } from '../data/batches';
 import type { Sql } from '../data/db';
 
 export interface ApiMetrics {
@@ -22,8 +23,7 @@ export function createApiMetrics(state: Sql): ApiMetrics {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await state`select status, initiator, count(*)::int as n from resync.batch group by status, initiator`;
-      for (const row of rows) this.set({ status: row.status as string, initiator: row.initiator as string }, Number(row.n));
+      for (const row of await countBatchesByStatus(state)) this.set({ status: row.status, initiator: row.initiator }, row.count);
     },
   });
   const middleware: RequestHandler = (req, res, next) => {

@@ -1,9 +1,7 @@
 // Errors as application/problem+json (RFC 9457): a status, a short title, a specific detail.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { ResyncAlreadyRunningError } from '../client/resyncs';
-import { UnknownDistrictError } from '../data/district-registry';
-import { InvalidPlanRequestError } from '../domain';
+import { InvalidPlanRequestError, ResyncAlreadyRunningError, UnknownDistrictError } from '../domain';
 import type { Logger } from '../logging';
 
 export class HttpProblem extends Error {

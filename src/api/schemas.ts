@@ -1,10 +1,10 @@
 // Request shapes shared by the routes. Strict: unknown fields are refused, strings are bounded.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { SCHOOL_YEAR_CHOICES } from '../domain';
+import { BATCH_ID_PARAM_PATTERN, DISTRICT_ID_PATTERN, DISTRICT_ID_RULE, SCHOOL_YEAR_CHOICES } from '../domain';
 
-export const DistrictId = z.string().regex(/^[a-z0-9][a-z0-9_]{0,39}$/, 'a district id is 1-40 lowercase letters, digits or _');
-export const BatchId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a batch id is 1-64 letters, digits, - or _');
+export const DistrictId = z.string().regex(DISTRICT_ID_PATTERN, DISTRICT_ID_RULE);
+export const BatchId = z.string().regex(BATCH_ID_PARAM_PATTERN, 'a batch id is 1-64 letters, digits, - or _');
 export const YearChoice = z.enum(SCHOOL_YEAR_CHOICES as unknown as ['current', 'previous', 'next']);
 const ObjectName = z.string().min(1).max(64).regex(/^[A-Za-z0-9 _-]+$/, 'an object name is letters and digits');
 

@@ -11,7 +11,7 @@ import { DistrictSources } from '../data/district-sources';
 import { migrate } from '../data/migrations';
 import { createLogger } from '../logging';
 import { openDatabases } from '../services/databases';
-import { temporalSettings } from '../temporal/connection';
+import { connectionOptions, temporalSettings } from '../temporal/connection';
 import { buildApp } from './app';
 import { parseTokens } from './auth';
 import { createApiMetrics } from './metrics';
@@ -32,11 +32,7 @@ async function main(env: Env): Promise<void> {
   const districtSources = new DistrictSources(databases.urls.district, 5, databases.urls.state);
   const settings = temporalSettings(env);
   // Lazy: the API answers (503 on /healthz) before Temporal is reachable.
-  const connection = Connection.lazy({
-    address: settings.address,
-    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
-    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-  });
+  const connection = Connection.lazy(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace });
   const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE);
   const app = buildApp({

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DISTRICT_ID, INITIATOR, SCHOOL_YEAR } from '../workflows/search-attributes';
-import type { Initiator } from '../workflows/types';
+import type { Initiator } from '../domain';
 import { schoolYearLabel } from '../workflows/types';
 import { verifyThenResync, type VerifyThenResyncInput } from '../workflows/verify-then-resync';
 import { yearRollover, type YearRolloverInput } from '../workflows/year-rollover';

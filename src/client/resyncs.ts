@@ -6,35 +6,30 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { RESYNC_ALREADY_RUNNING } from '../workflows/failures';
+import { formatBatchId, ResyncAlreadyRunningError } from '../domain';
 import { progressQuery } from '../workflows/resync-batch';
 import { laneQuery, resyncLane, submitUpdate, withdrawUpdate } from '../workflows/resync-lane';
 import {
   laneWorkflowId, type BatchProgress, type LaneState, type ResyncRequest, type SubmitResult,
 } from '../workflows/types';
 
-export class ResyncAlreadyRunningError extends Error {
-  override readonly name = 'ResyncAlreadyRunningError';
-  constructor(message: string, readonly running: { batchId: string; workflowId: string } | undefined) {
-    super(message);
-  }
-}
+export { ResyncAlreadyRunningError };
 
-/** A readable, sortable, unique batch id: 20261128-153005-7f3a. */
+/** A readable, sortable, unique batch id (see `formatBatchId`): 20261128-153005-7f3a9c01b2d4. */
 export function newBatchId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
+  return formatBatchId(now, randomBytes(6).toString('hex'));
 }
 
 function alreadyRunning(error: unknown): ResyncAlreadyRunningError | undefined {
   const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-  if (cause instanceof ApplicationFailure && cause.type === RESYNC_ALREADY_RUNNING) {
+  if (cause instanceof ApplicationFailure && cause.type === ResyncAlreadyRunningError.name) {
     const [running] = (cause.details ?? []) as { batchId: string; workflowId: string }[];
     return new ResyncAlreadyRunningError(cause.message, running);
   }
   return undefined;
 }
 
+/** Client-side resync operations; also the worker's `LaneSubmitter` for activities. */
 export class Resyncs {
   constructor(readonly client: Client, readonly taskQueue: string) {}
 
@@ -100,21 +95,4 @@ export class Resyncs {
     }
     await this.client.workflow.getHandle(batch.workflowId).cancel();
   }
-
-  /** Waits until a batch workflow has closed, whatever its outcome. A queued batch's workflow does
-   *  not exist yet: wait for it to appear, up to `timeoutMs`. */
-  async waitForBatch(workflowId: string, timeoutMs = 600_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.client.workflow.getHandle(workflowId).result();
-        return;
-      } catch (error) {
-        if ((error as Error).name !== 'WorkflowNotFoundError') return;
-        if (Date.now() > deadline) throw new Error(`batch workflow ${workflowId} did not appear within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-  }
-
 }

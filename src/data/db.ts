@@ -3,6 +3,10 @@
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql<Record<string, never>>;
+/** A transaction: statements that must commit together (a page, its error log and its cursor). */
+export type Tx = postgres.TransactionSql<Record<string, never>>;
+/** What a data function needs to run statements: the pool, or a transaction it is part of. */
+export type Queryable = postgres.ISql<Record<string, never>>;
 
 export interface SqlOptions {
   readonly max?: number;

@@ -1,7 +1,7 @@
 // The district registry: which districts exist, their profile, scoped year and where their source
 // data lives. Lives in the state database (schema `resync`).
-import type { DistrictProfile } from '../domain';
-import type { Sql } from './db';
+import { ScopedYearChangedError, UnknownDistrictError, type DistrictProfile } from '../domain';
+import type { Queryable } from './db';
 import { districtSchema } from './schema/columns';
 
 export interface District {
@@ -24,12 +24,7 @@ export interface DistrictRegistration {
   readonly sourceUrl?: string | null;
 }
 
-export class UnknownDistrictError extends Error {
-  override readonly name = 'UnknownDistrictError';
-  constructor(readonly districtId: string) {
-    super(`district "${districtId}" is not registered`);
-  }
-}
+export { UnknownDistrictError };
 
 interface DistrictRow {
   district_id: string;
@@ -60,22 +55,22 @@ function toDistrict(row: DistrictRow): District {
   };
 }
 
-export async function findDistrict(sql: Sql, districtId: string): Promise<District | undefined> {
+export async function findDistrict(sql: Queryable, districtId: string): Promise<District | undefined> {
   const [row] = await sql<DistrictRow[]>`select * from resync.district where district_id = ${districtId}`;
   return row ? toDistrict(row) : undefined;
 }
 
-export async function getDistrict(sql: Sql, districtId: string): Promise<District> {
+export async function getDistrict(sql: Queryable, districtId: string): Promise<District> {
   const district = await findDistrict(sql, districtId);
   if (!district) throw new UnknownDistrictError(districtId);
   return district;
 }
 
-export async function listDistricts(sql: Sql): Promise<District[]> {
+export async function listDistricts(sql: Queryable): Promise<District[]> {
   return (await sql<DistrictRow[]>`select * from resync.district order by district_id`).map(toDistrict);
 }
 
-export async function registerDistrict(sql: Sql, registration: DistrictRegistration): Promise<District> {
+export async function registerDistrict(sql: Queryable, registration: DistrictRegistration): Promise<District> {
   const row = {
     district_id: registration.districtId,
     name: registration.name,
@@ -100,8 +95,21 @@ export async function registerDistrict(sql: Sql, registration: DistrictRegistrat
   return toDistrict(saved);
 }
 
-export async function setScopedYear(sql: Sql, districtId: string, scopedYear: number): Promise<void> {
-  await sql`update resync.district set scoped_year = ${scopedYear}, updated_at = now() where district_id = ${districtId}`;
+/**
+ * Switches a district's scoped year from `fromYear` to `toYear` in one conditional statement, so
+ * two concurrent switches cannot both apply (or skip a year). Switching again to the year already
+ * in place is a no-op (a retried activity).
+ * @throws UnknownDistrictError when the district is not registered
+ * @throws ScopedYearChangedError when the district is scoped to neither year
+ */
+export async function switchScopedYear(sql: Queryable, districtId: string, fromYear: number, toYear: number): Promise<'switched' | 'already switched'> {
+  const switched = await sql`update resync.district set scoped_year = ${toYear}, updated_at = now()
+    where district_id = ${districtId} and scoped_year = ${fromYear}`;
+  if (switched.count === 1) return 'switched';
+  const district = await findDistrict(sql, districtId);
+  if (!district) throw new UnknownDistrictError(districtId);
+  if (district.scopedYear === toYear) return 'already switched';
+  throw new ScopedYearChangedError(`district ${districtId} is scoped to ${district.scopedYear}, not ${fromYear}`);
 }
 
 /** The calendar year a school-year choice resolves to for a district. */

@@ -6,3 +6,5 @@ export * from './planner';
 export * from './profile';
 export * from './status';
 export * from './alerts';
+export * from './errors';
+export * from './resync';

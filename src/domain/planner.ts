@@ -2,6 +2,7 @@
 // and the excluded objects (with reasons) out. Pure and deterministic: workflows call it directly.
 import { offers, districtCatalog, yearIsOffered, type Offer } from './applicability';
 import { closestName, type Catalog } from './catalog';
+import { InvalidPlanRequestError, type UnknownObject } from './errors';
 import type { DistrictProfile, SchoolYearChoice } from './profile';
 
 export interface PlanRequest {
@@ -26,17 +27,7 @@ export interface Plan {
   readonly addedByCheckDependencies: readonly string[];
 }
 
-export interface UnknownObject {
-  readonly name: string;
-  readonly suggestion?: string;
-}
-
-export class InvalidPlanRequestError extends Error {
-  override readonly name = 'InvalidPlanRequestError';
-  constructor(message: string, readonly unknownObjects: readonly UnknownObject[] = []) {
-    super(message);
-  }
-}
+export { InvalidPlanRequestError, type UnknownObject };
 
 function unknownObjectsMessage(unknown: readonly UnknownObject[]): string {
   const described = unknown.map(({ name, suggestion }) =>

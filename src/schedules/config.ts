@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { MONTHS, ScheduleOverlapPolicy } from '@temporalio/client';
 import { z } from 'zod';
+import { DISTRICT_ID_PATTERN, DISTRICT_ID_RULE } from '../domain';
 
 const Range = z.union([z.number().int(), z.literal('*')]);
 
@@ -10,7 +11,7 @@ export const ScheduleEntry = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/_-]{0,80}$/, 'a schedule id is letters, digits, /, _ or -'),
   scenario: z.enum(['year-end', 'year-start']),
   target: z.union([
-    z.object({ districtId: z.string().regex(/^[a-z0-9][a-z0-9_]{0,39}$/) }).strict(),
+    z.object({ districtId: z.string().regex(DISTRICT_ID_PATTERN, DISTRICT_ID_RULE) }).strict(),
     z.object({ state: z.string().regex(/^[A-Z]{2,3}$/) }).strict(),
   ]),
   calendar: z.object({

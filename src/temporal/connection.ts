@@ -34,3 +34,18 @@ export function temporalSettings(env: Env): TemporalConnectionSettings {
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
   };
 }
+
+/** The options every Temporal connection (worker's native one, API's, CLI's) is built from. */
+export interface TemporalConnectionOptions {
+  readonly address: string;
+  readonly tls?: TemporalConnectionSettings['tls'];
+  readonly apiKey?: string;
+}
+
+export function connectionOptions(settings: TemporalConnectionSettings): TemporalConnectionOptions {
+  return {
+    address: settings.address,
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  };
+}

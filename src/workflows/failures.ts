@@ -1,15 +1,10 @@
-// Failure types and helpers shared by the workflows.
+// Failure helpers shared by the workflows.
 import { ApplicationFailure } from '@temporalio/workflow';
+import { InvalidResyncRequestError } from '../domain/errors';
 
-export const INVALID_RESYNC_REQUEST = 'InvalidResyncRequest';
-export const RESYNC_ALREADY_RUNNING = 'ResyncAlreadyRunning';
-export const RESYNC_OBJECTS_FAILED = 'ResyncObjectsFailed';
-
-/** Errors that retrying cannot fix: listed in activity retry policies. */
-export const NON_RETRYABLE_ERRORS = ['UnknownRangeError', 'UnknownDistrict', 'CatalogError', INVALID_RESYNC_REQUEST];
-
+/** A request that can never run: fails the workflow at once, with the reason. */
 export function invalidRequest(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, INVALID_RESYNC_REQUEST);
+  return ApplicationFailure.nonRetryable(message, InvalidResyncRequestError.name);
 }
 
 /** The innermost message of a failure chain (child → activity → application failure). */

@@ -7,20 +7,21 @@ import {
   setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { BatchSummary } from '../activities/batch';
 import {
-  districtCatalog, InvalidPlanRequestError, planResync, SCHOOL_YEAR_CHOICES, statusColour, type DistrictProfile, type Plan,
-  type StatusColour,
+  districtCatalog, InvalidPlanRequestError, isValidDistrictId, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
+  statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type StatusColour,
 } from '../domain';
+import { notifyBatchFinished } from './batch-outcome';
 import { forEachBounded } from './bounded';
-import { invalidRequest, NON_RETRYABLE_ERRORS, RESYNC_OBJECTS_FAILED, rootMessage } from './failures';
+import { invalidRequest, rootMessage } from './failures';
+import { BOOKKEEPING, PRUNING, VERIFYING } from './policies';
 import { syncObject } from './sync-object';
-import type { BatchPhase, BatchProgress, ObjectProgress, ResyncRequest } from './types';
+import type { BatchOutcome, BatchPhase, BatchProgress, ObjectProgress, ResyncRequest } from './types';
 import { resyncKind, schoolYearLabel } from './types';
 
 // ─── Types ──────────────────────────────────────────────────────────────────────────────────────
 
-export interface BatchResult extends BatchSummary {
+export interface BatchResult extends BatchOutcome {
   readonly colours: Readonly<Record<StatusColour, number>>;
   /** Objects the post-run verification found out of sync. */
   readonly outOfSync: readonly string[];
@@ -38,25 +39,14 @@ const DEFAULT_PARALLEL_OBJECTS = 8;
 const LARGE_OBJECT_RECORDS = 50_000;
 const DEFAULT_PARALLEL_LARGE_OBJECTS = 2;
 
-const history = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
-
-const verifying = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
-
-const pruning = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 25, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const history = proxyActivities<Activities>(BOOKKEEPING);
+const verifying = proxyActivities<Activities>(VERIFYING);
+const pruning = proxyActivities<Activities>(PRUNING);
 
 function validate(request: ResyncRequest): void {
   const problems: string[] = [];
   if (!request.batchId) problems.push('batchId is required');
-  if (!/^[a-z0-9][a-z0-9_]{0,39}$/.test(request.districtId ?? '')) problems.push(`invalid district id "${request.districtId}"`);
+  if (!isValidDistrictId(request.districtId ?? '')) problems.push(`invalid district id "${request.districtId}"`);
   if (!SCHOOL_YEAR_CHOICES.includes(request.yearChoice)) problems.push(`invalid school year choice "${request.yearChoice}"`);
   if (!Number.isInteger(request.schoolYear)) problems.push('schoolYear must be an integer');
   if (request.objects !== 'all' && !Array.isArray(request.objects)) problems.push('objects must be "all" or a list of names');
@@ -207,42 +197,46 @@ function colourCounts(state: BatchState): Record<StatusColour, number> {
 
 // ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
 
+/** Records how the batch ended and tells its waiter, even while the batch is being cancelled. */
+async function finish(request: ResyncRequest, state: BatchState, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
+  state.phase = 'finished';
+  return CancellationScope.nonCancellable(async () => {
+    const outcome = await history.recordBatchFinished({ batchId: request.batchId, status, ...(failure ? { failure } : {}) });
+    await notifyBatchFinished(request.notify, outcome);
+    return outcome;
+  });
+}
+
 export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> {
-  validate(request);
   const state = new BatchState(request);
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${resyncKind(request)} resync of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}.`);
 
-  let plan: Plan;
   try {
-    const district = await history.loadDistrict(request.districtId);
-    plan = planFor(request, district.profile);
+    validate(request);
+    const district = await history.loadDistrict({ districtId: request.districtId });
+    const plan = planFor(request, district.profile);
     state.track(plan);
-    const records = await history.recordBatchStarted({ batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, plan });
+    await history.recordBatchStarted({ batchId: request.batchId, plan });
+    const records = await history.countPlannedRecords({ districtId: request.districtId, schoolYear: request.schoolYear, objects: plan.levels.flat() });
     const catalog = districtCatalog(district.profile);
     await syncLevels(request, plan, state, records, (object) => catalog.get(object).parents);
     if (request.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(request, plan, state);
     if (request.verifyAfter ?? true) await verifyTouchedObjects(request, state);
   } catch (error) {
-    state.phase = 'finished';
-    const status = isCancellation(error) ? 'cancelled' : 'failed';
-    await CancellationScope.nonCancellable(() => history.recordBatchFinished({ batchId: request.batchId, status, failure: rootMessage(error) }));
+    await finish(request, state, isCancellation(error) ? 'cancelled' : 'failed', rootMessage(error));
     throw error;
   }
 
-  state.phase = 'finished';
   const failed = [...state.objects.values()].filter((object) => object.status === 'failed');
-  const summary = await history.recordBatchFinished({
-    batchId: request.batchId,
-    status: failed.length > 0 ? 'failed' : 'completed',
-    ...(failed.length > 0 ? { failure: `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` } : {}),
-  });
-  const result = { ...summary, colours: colourCounts(state), outOfSync: state.outOfSync };
-  setCurrentDetails(`${summary.status}: ${summary.processed} processed, ${summary.errors} error(s), ${summary.deleted} removed. ${state.describe()}`);
+  const outcome = await finish(request, state, failed.length > 0 ? 'failed' : 'completed',
+    failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
+  const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
+  setCurrentDetails(`${outcome.status}: ${outcome.processed} processed, ${outcome.errors} error(s), ${outcome.deleted} removed. ${state.describe()}`);
   if (failed.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `${failed.length} object(s) failed: ${failed.map((o) => `${o.object} (${o.reason ?? 'unknown'})`).join('; ')}`,
-      RESYNC_OBJECTS_FAILED, result,
+      ResyncObjectsFailedError.name, result,
     );
   }
   return result;

@@ -7,8 +7,9 @@ import {
   setCurrentDetails, setHandler, workflowInfo, allHandlersFinished,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { STATE_RESYNC_REQUESTED_ALERT } from '../domain';
-import { NON_RETRYABLE_ERRORS, RESYNC_ALREADY_RUNNING } from './failures';
+import { ResyncAlreadyRunningError, STATE_RESYNC_REQUESTED_ALERT } from '../domain';
+import { notifyBatchFinished } from './batch-outcome';
+import { BOOKKEEPING } from './policies';
 import { resyncBatch } from './resync-batch';
 import { DISTRICT_ID, INITIATOR, RESYNC_KIND, SCHOOL_YEAR } from './search-attributes';
 import type { LaneInput, LaneState, ResyncRequest, SubmitResult } from './types';
@@ -22,10 +23,7 @@ export const laneQuery = defineQuery<LaneState>('lane');
 
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
-const history = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const history = proxyActivities<Activities>(BOOKKEEPING);
 
 /** An idle lane closes after this long; the next request starts it again. */
 const IDLE_CLOSE = '10 minutes';
@@ -74,7 +72,7 @@ export async function resyncLane(input: LaneInput): Promise<void> {
       const busy = running ?? queue[0];
       if (request.initiator === 'district' && busy) {
         throw ApplicationFailure.create({
-          type: RESYNC_ALREADY_RUNNING, nonRetryable: true, details: [entry(busy)],
+          type: ResyncAlreadyRunningError.name, nonRetryable: true, details: [entry(busy)],
           message: `a resync of district ${input.districtId} for ${schoolYearLabel(input.schoolYear)} is already ${running ? 'running' : 'queued'} (batch ${busy.batchId})`,
         });
       }
@@ -83,9 +81,10 @@ export async function resyncLane(input: LaneInput): Promise<void> {
 
   setHandler(withdrawUpdate, async (batchId) => {
     const index = queue.findIndex((queued) => queued.batchId === batchId);
-    if (index < 0) return false;
-    queue.splice(index, 1);
-    await history.recordBatchFinished({ batchId, status: 'cancelled', failure: 'cancelled before it started' });
+    const [withdrawn] = index < 0 ? [] : queue.splice(index, 1);
+    if (!withdrawn) return false;
+    const outcome = await history.recordBatchFinished({ batchId, status: 'cancelled', failure: 'cancelled before it started' });
+    await notifyBatchFinished(withdrawn.notify, outcome);
     return true;
   });
 

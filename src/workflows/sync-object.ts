@@ -4,29 +4,11 @@
 import { CancellationScope, isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { forEachBounded } from './bounded';
-import { NON_RETRYABLE_ERRORS, rootMessage } from './failures';
+import { rootMessage } from './failures';
+import { BOOKKEEPING, copying } from './policies';
 import type { ObjectCountsResult, SyncObjectInput } from './types';
 
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
-
-function copyingActivities(attempts: number) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '4 hours',
-    // A silent worker (crash, partition) is noticed within this time and the range retried elsewhere.
-    heartbeatTimeout: '30 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-      // By default about ten minutes of retries: long enough to ride out a database restart.
-      maximumAttempts: attempts,
-      nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-    },
-  });
-}
+const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
 
 /** Records how the object ended when it did not complete: cancelled, or failed with the reason. */
 async function recordFailure(input: SyncObjectInput, error: unknown): Promise<void> {
@@ -38,10 +20,10 @@ async function recordFailure(input: SyncObjectInput, error: unknown): Promise<vo
 }
 
 export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsResult> {
-  const copying = copyingActivities(input.options?.copyAttempts ?? 25);
+  const copier = proxyActivities<Activities>(copying(input.options?.copyAttempts));
   let ranges: number;
   try {
-    const started = await copying.copyObject({
+    const started = await copier.copyObjectOrPlanRanges({
       batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear,
       ...(input.records !== undefined ? { records: input.records } : {}),
       ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
@@ -59,7 +41,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
   }
   try {
     await forEachBounded(Array.from({ length: ranges }, (_, i) => i), input.options?.maxParallelRanges ?? 2, async (rangeIndex) => {
-      await copying.syncRange({
+      await copier.syncRange({
         batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear, rangeIndex,
         ...(input.options?.pageSize ? { pageSize: input.options.pageSize } : {}),
       });

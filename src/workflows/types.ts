@@ -1,8 +1,8 @@
 // Inputs, results and progress shapes shared by the workflows and their callers (API, CLI).
 // Types only, plus pure helpers: safe to import from workflow code and from Node.
-import type { ObjectOutcome, SchoolYearChoice, StatusColour } from '../domain';
-
-export type Initiator = 'district' | 'state' | 'schedule';
+import type {
+  BatchObjectRef, FinishedBatchStatus, Initiator, ObjectOutcome, RecordCounts, ResyncKind, SchoolYearChoice, StatusColour,
+} from '../domain';
 
 /** One resync batch as requested: what to sync, for which district and school year, by whom. */
 export interface ResyncRequest {
@@ -20,6 +20,9 @@ export interface ResyncRequest {
   readonly removeDeleted?: boolean;
   /** Verify the touched objects after the batch and keep the result (default true). */
   readonly verifyAfter?: boolean;
+  /** A workflow waiting for this batch: it receives `batchFinishedSignal` with the outcome when the
+   *  batch ends, whichever way (completed, failed, cancelled, withdrawn before it started). */
+  readonly notify?: string;
   /** Tuning; defaults suit one machine. */
   readonly options?: ResyncTuning;
 }
@@ -34,33 +37,36 @@ export interface ResyncTuning {
   readonly copyAttempts?: number;
 }
 
-export interface SyncObjectInput {
-  readonly batchId: string;
-  readonly districtId: string;
-  readonly object: string;
-  readonly schoolYear: number;
+export interface SyncObjectInput extends BatchObjectRef {
   /** Records the batch counted for the object when it started. */
   readonly records?: number;
   readonly options?: ResyncTuning;
 }
 
-export interface ObjectCountsResult {
+export interface ObjectCountsResult extends RecordCounts {
   readonly object: string;
-  readonly processed: number;
-  readonly errors: number;
-  readonly sent: number;
   readonly colour: StatusColour;
 }
 
-export interface ObjectProgress {
+export interface ObjectProgress extends RecordCounts {
   readonly object: string;
   readonly level: number;
   readonly status: ObjectOutcome;
-  readonly processed: number;
-  readonly errors: number;
-  readonly sent: number;
   readonly colour: StatusColour;
   readonly reason?: string;
+}
+
+/** How a batch ended, as its waiters (rollover, verify-then-resync, schedules) learn it. */
+export interface BatchOutcome extends RecordCounts {
+  readonly batchId: string;
+  readonly status: FinishedBatchStatus;
+  readonly deleted: number;
+  readonly failure: string | null;
+  /** Objects whose status colour is red: they did not finish, or more than 1 % of their records failed. */
+  readonly redObjects: readonly string[];
+  /** Objects a resync could still fix: they did not finish, or their fixable errors (refused,
+   *  parent-missing — not the records the state excludes on purpose) exceed 1 % of attempts. */
+  readonly blockingObjects: readonly string[];
 }
 
 export type BatchPhase = 'planning' | 'syncing' | 'removing deleted records' | 'verifying' | 'finished';
@@ -69,7 +75,7 @@ export interface BatchProgress {
   readonly batchId: string;
   readonly districtId: string;
   readonly schoolYear: number;
-  readonly kind: 'full' | 'partial' | null;
+  readonly kind: ResyncKind | null;
   readonly initiator: Initiator;
   readonly phase: BatchPhase;
   readonly objects: readonly ObjectProgress[];
@@ -104,7 +110,7 @@ export function laneWorkflowId(districtId: string, schoolYear: number): string {
   return `resync-lane/${districtId}/${schoolYear}`;
 }
 
-export function resyncKind(request: Pick<ResyncRequest, 'objects'>): 'full' | 'partial' {
+export function resyncKind(request: Pick<ResyncRequest, 'objects'>): ResyncKind {
   return request.objects === 'all' ? 'full' : 'partial';
 }
 

@@ -4,10 +4,10 @@
 // the batch.
 import { defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SchoolYearChoice } from '../domain';
-import { NON_RETRYABLE_ERRORS } from './failures';
+import type { Initiator, SchoolYearChoice } from '../domain';
+import { BatchWaiter } from './batch-outcome';
 import { runBatch, workflowBatchId } from './lanes';
-import type { Initiator } from './types';
+import { VERIFYING } from './policies';
 
 export interface VerifyThenResyncInput {
   readonly districtId: string;
@@ -26,12 +26,10 @@ export interface VerifyThenResyncResult {
 
 export const verifyThenResyncQuery = defineQuery<{ phase: string; outOfSync: readonly string[]; batchId: string | null }>('verifyThenResync');
 
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const activities = proxyActivities<Activities>(VERIFYING);
 
 export async function verifyThenResync(input: VerifyThenResyncInput): Promise<VerifyThenResyncResult> {
+  const waiter = new BatchWaiter();
   let phase = 'verifying';
   let outOfSync: string[] = [];
   let batchId: string | null = null;
@@ -51,7 +49,7 @@ export async function verifyThenResync(input: VerifyThenResyncInput): Promise<Ve
   phase = 'resyncing';
   batchId = workflowBatchId();
   setCurrentDetails(`Resyncing ${outOfSync.length} object(s) that differ: ${outOfSync.join(', ')}.`);
-  const outcome = await runBatch({
+  const outcome = await runBatch(waiter, {
     batchId, districtId: input.districtId, yearChoice: input.yearChoice, schoolYear: input.schoolYear, objects: outOfSync,
     checkDependencies: true, removeDeleted: true, initiator: input.initiator, requestedBy: input.requestedBy,
   });

@@ -1,17 +1,18 @@
 // The mandatory year-end / year-start sequence (DESIGN §2.7) as one durable process:
 //   1. full resync of the ending year;
-//   2. switch the district's scoped year, but only if no object ended red; otherwise raise an
-//      alert and wait for an operator to retry the resync or override;
+//   2. switch the district's scoped year, but only if no object ended red for errors a resync can
+//      fix (records the state excludes on purpose never block); otherwise raise an alert and wait
+//      for an operator to retry the resync or override;
 //   3. wait until enrollments are rolled forward (a signal), reminding by alert while it waits;
 //   4. full resync of the new year.
 import {
   condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { BatchOutcome } from '../activities/lifecycle';
-import { NON_RETRYABLE_ERRORS } from './failures';
+import { BatchWaiter } from './batch-outcome';
 import { runBatch } from './lanes';
-import { schoolYearLabel, type ResyncTuning } from './types';
+import { BOOKKEEPING } from './policies';
+import { schoolYearLabel, type BatchOutcome, type ResyncTuning } from './types';
 
 export interface YearRolloverInput {
   readonly districtId: string;
@@ -43,12 +44,10 @@ export const operatorDecisionSignal = defineSignal<[OperatorDecision]>('operator
 export const enrollmentsRolledForwardSignal = defineSignal('enrollmentsRolledForward');
 export const rolloverQuery = defineQuery<RolloverState>('rollover');
 
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS, 'ScopedYearChanged'] },
-});
+const activities = proxyActivities<Activities>(BOOKKEEPING);
 
 export async function yearRollover(input: YearRolloverInput): Promise<RolloverState> {
+  const waiter = new BatchWaiter();
   const newYear = input.endingYear + 1;
   let state: RolloverState = {
     phase: 'year-end resync', endingYear: input.endingYear, newYear, yearEndBatches: [], yearStartBatch: null,
@@ -67,8 +66,8 @@ export async function yearRollover(input: YearRolloverInput): Promise<RolloverSt
 
   update({ phase: 'year-end resync' });
   for (;;) {
-    const outcome: BatchOutcome = await runBatch({ ...common, yearChoice: 'current', schoolYear: input.endingYear });
-    update({ yearEndBatches: [...state.yearEndBatches, outcome.batchId], blockedBy: outcome.status === 'completed' ? outcome.redObjects : [...outcome.redObjects, `batch ${outcome.status}`] });
+    const outcome: BatchOutcome = await runBatch(waiter, { ...common, yearChoice: 'current', schoolYear: input.endingYear });
+    update({ yearEndBatches: [...state.yearEndBatches, outcome.batchId], blockedBy: outcome.status === 'completed' ? outcome.blockingObjects : [...outcome.blockingObjects, `batch ${outcome.status}`] });
     if (state.blockedBy.length === 0) break;
     // Forget earlier decisions before announcing the block: a decision arriving from now on counts.
     decision = null;
@@ -98,7 +97,7 @@ export async function yearRollover(input: YearRolloverInput): Promise<RolloverSt
   }
 
   update({ phase: 'year-start resync' });
-  const start = await runBatch({ ...common, yearChoice: 'current', schoolYear: newYear });
+  const start = await runBatch(waiter, { ...common, yearChoice: 'current', schoolYear: newYear });
   update({ yearStartBatch: start.batchId, phase: 'finished' });
   return state;
 }

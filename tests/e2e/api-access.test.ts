@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/api/openapi';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
-import { bearer } from './helpers';
+import { bearer, waitForBatch } from './helpers';
 
 let system: TestSystem;
 let finishedBatchId: string;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // A finished batch of district 1002 to address by id (a plan that copies only District).
   const started = await request(system.app).post('/api/districts/1002/resyncs').set(bearer(TOKENS.district1002)).send({ objects: ['District'] });
   finishedBatchId = started.body.batchId as string;
-  await system.resyncs.waitForBatch(started.body.workflowId as string);
+  await waitForBatch(system, TOKENS.district1002, finishedBatchId);
 });
 
 afterAll(async () => {

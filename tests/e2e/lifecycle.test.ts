@@ -95,11 +95,13 @@ describe('year rollover', () => {
     expect(await batchRow(result.yearStartBatch ?? '')).toMatchObject({ school_year: 2027, kind: 'full', status: 'completed' });
   });
 
-  it('refuses to switch after a red year-end resync until an operator retries or overrides', async () => {
-    await system.seed({ districtId: '2002', students: 40, excludedShare: 0.3, years: [2026, 2027], seed: 6 });
+  it('refuses to switch after a year-end resync the state refused records of, until an operator retries or overrides', async () => {
+    await system.seed({ districtId: '2002', students: 40, excludedShare: 0, years: [2026, 2027], seed: 6 });
+    // Every tenth test score holds a result the state cannot store (varchar(100)): refused, fixable.
+    await system.db.sql`update district_2002.test_score set result = repeat('x', 101) where id % 10 = 0`;
     const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2002', endingYear: 2026, reminderEvery: '1 hour' });
     const blocked = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked'));
-    expect(blocked.blockedBy.length).toBeGreaterThan(0);
+    expect(blocked.blockedBy).toEqual(['TestScore']);
     expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2026);
     const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2002' });
     expect(alerts.body.alerts.map((a: { title: string }) => a.title)).toContain('Year Rollover Blocked');
@@ -113,6 +115,22 @@ describe('year rollover', () => {
     expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2027);
     await handle.signal(enrollmentsRolledForwardSignal);
     expect((await handle.result() as RolloverState).overridden).toBe(true);
+  });
+
+  it('is not blocked by records the state excludes on purpose: they are reported, the year switches', async () => {
+    await system.seed({ districtId: '2003', students: 40, excludedShare: 0.3, years: [2026, 2027], seed: 8 });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2003', endingYear: 2026, reminderEvery: '1 hour' });
+    const waiting = await waitForRollover(workflowId, (s) => s.phase === 'waiting for enrollments to be rolled forward');
+    expect(waiting).toMatchObject({ blockedBy: [], overridden: false });
+    expect(waiting.yearEndBatches).toHaveLength(1);
+    expect((await getDistrict(system.db.sql, '2003')).scopedYear).toBe(2027);
+    // The year-end batch did report them: red objects whose every error is a state exclusion.
+    const errors = await system.db.sql<{ reason_code: string }[]>`select distinct reason_code from resync.sync_error where batch_id = ${waiting.yearEndBatches[0] ?? ''}`;
+    expect(errors.map((row) => row.reason_code)).toEqual(['not-allowed']);
+    const red = await system.db.sql`select object from resync.batch_object where batch_id = ${waiting.yearEndBatches[0] ?? ''} and errors > processed * 0.01`;
+    expect(red.length).toBeGreaterThan(0);
+    await system.worker.client.workflow.getHandle(workflowId).signal(enrollmentsRolledForwardSignal);
+    expect((await system.worker.client.workflow.getHandle(workflowId).result() as RolloverState).phase).toBe('finished');
   });
 });
 

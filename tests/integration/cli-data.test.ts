@@ -2,7 +2,7 @@
 // parent-first sync of every object with the activities, verify reports everything in sync and
 // the excluded records sit in the error log with their reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listErrors } from '../../src/data/batch-history';
+import { listErrors } from '../../src/data/sync-errors';
 import { DistrictSources } from '../../src/data/district-sources';
 import { runCli } from '../setup/cli';
 import { createTestDatabase, type TestDatabase } from '../setup/database';

@@ -4,9 +4,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncObjectActivities } from '../../src/activities/sync-object';
+import { createCopyActivities } from '../../src/activities/copy';
 import { planObjectRanges } from '../../src/activities/sync/object-ranges';
-import { listErrors } from '../../src/data/batch-history';
+import { listErrors } from '../../src/data/sync-errors';
 import { getDistrict } from '../../src/data/district-registry';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict } from '../../src/generator/seed-district';
@@ -127,7 +127,7 @@ describe.each([
   it('resumes an interrupted copy from its heartbeat cursor without duplicating records', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['VaccineShot'], true);
     for (const object of batch.plan.levels.flat().filter((o) => o !== 'VaccineShot')) await syncObjectDirectly(deps, batch, DISTRICT, object);
-    const { syncRange } = createSyncObjectActivities(deps);
+    const { syncRange } = createCopyActivities(deps);
     await planObjectRanges(deps, { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026 });
     const input = { batchId: batch.batchId, districtId: DISTRICT, object: 'VaccineShot', schoolYear: 2026, rangeIndex: 0, pageSize: 100 };
 

@@ -10,9 +10,9 @@ import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger } from '@t
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities';
 import { Resyncs } from '../../src/client/resyncs';
-import { PROJECT_ROOT } from '../../src/config';
+import { PROJECT_ROOT, readEnv } from '../../src/config';
 import { ensureNamespace } from '../../src/temporal/namespaces';
-import { createWorker, WORKFLOWS_PATH } from '../../src/worker';
+import { createWorker, workerConcurrency, WORKFLOWS_PATH } from '../../src/worker';
 import { freePort } from './ports';
 
 let bundle: Promise<{ code: string }> | undefined;
@@ -41,7 +41,9 @@ function installRuntime(): void {
 }
 
 async function startInProcess(deps: ActivityDeps, connection: NativeConnection, namespace: string, taskQueue: string): Promise<() => Promise<void>> {
-  const worker = await createWorker({ connection, namespace, taskQueue, deps, workflowBundle: await workflowBundle() });
+  const worker = await createWorker({
+    connection, namespace, taskQueue, deps, workflowBundle: await workflowBundle(), concurrency: workerConcurrency(readEnv()),
+  });
   const running = worker.run();
   return async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -82,7 +84,7 @@ async function startProcesses(count: number, databaseUrl: string, namespace: str
 }
 
 export async function startTestWorker(
-  deps: Omit<ActivityDeps, 'resyncs'>, options: { taskQueue?: string; databaseUrl?: string } = {},
+  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string } = {},
 ): Promise<TestWorker> {
   installRuntime();
   const address = inject('temporalAddress');
@@ -102,7 +104,7 @@ export async function startTestWorker(
     stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs);
   } else {
     nativeConnection = await NativeConnection.connect({ address });
-    stopWorkers = await startInProcess({ ...deps, resyncs }, nativeConnection, namespace, taskQueue);
+    stopWorkers = await startInProcess({ ...deps, lanes: resyncs }, nativeConnection, namespace, taskQueue);
   }
   return {
     taskQueue, namespace, client,

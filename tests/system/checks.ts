@@ -6,7 +6,7 @@ import { type Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import { batchView } from '../../src/api/resyncs/views';
 import { newBatchId } from '../../src/client/resyncs';
-import { getBatch, type BatchRecord } from '../../src/data/batch-history';
+import { getBatch, type BatchRecord } from '../../src/data/batches';
 import { getDistrict, type District } from '../../src/data/district-registry';
 import { CATALOG } from '../../src/domain';
 import { seedDistrict } from '../../src/generator/seed-district';

@@ -2,29 +2,24 @@
 // one state transaction holding the records, their error-log entries and the range's progress
 // (cursor and counts), so a retried attempt resumes exactly after the last committed page and
 // nothing is counted twice. Only counts and the cursor leave this function.
-import { CATALOG, type CatalogObject } from '../../domain';
-import type { Sql } from '../../data/db';
-import { getDistrict } from '../../data/district-registry';
+import { addObjectCounts } from '../../data/batch-objects';
+import { advanceRange, finishRange, getRange, type RangeKey } from '../../data/batch-ranges';
+import type { Sql, Tx } from '../../data/db';
+import { getDistrict, type District } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
+import { logSyncErrors, type NewSyncError } from '../../data/sync-errors';
+import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef, type CatalogObject, type RecordCounts } from '../../domain';
 import { MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
 import { isRecordError, writePage, writePageWhole, type Orphan, type Refusal, type TextRow } from './write-page';
-import type { TransactionSql } from 'postgres';
-import type { District } from '../../data/district-registry';
 
-export interface SyncRangeInput {
-  readonly batchId: string;
-  readonly districtId: string;
-  readonly object: string;
-  readonly schoolYear: number;
+export interface SyncRangeInput extends BatchObjectRef {
   readonly rangeIndex: number;
+  /** Records per page (default: DEFAULT_PAGE_SIZE, or IN_DATABASE_PAGE_SIZE when district and state share a database). */
   readonly pageSize?: number;
 }
 
-export interface RangeProgress {
+export interface RangeProgress extends RecordCounts {
   readonly cursor: number | null;
-  readonly processed: number;
-  readonly errors: number;
-  readonly sent: number;
 }
 
 export interface RangeResult extends RangeProgress {
@@ -53,34 +48,7 @@ export interface SyncDeps {
 /** A district row as read: the synced columns as text, then the not-allowed flag. */
 type PageRow = readonly (string | boolean | null)[];
 
-interface RangeRow {
-  low_exclusive: number | null;
-  high_inclusive: number | null;
-  cursor: number | null;
-  processed: number;
-  errors: number;
-  sent: number;
-  done: boolean;
-  fresh: boolean;
-}
-
-interface ErrorEntry {
-  batch_id: string;
-  object: string;
-  record_id: number;
-  reason_code: 'not-allowed' | 'parent-missing' | 'refused';
-  reason: string;
-}
-
-export class UnknownRangeError extends Error {
-  override readonly name = 'UnknownRangeError';
-}
-
-/** Another attempt has moved the range on (this one stalled past its heartbeat timeout and was
- *  retried elsewhere): its page is rolled back rather than counted twice. */
-export class SupersededAttemptError extends Error {
-  override readonly name = 'SupersededAttemptError';
-}
+const rangeKey = (input: SyncRangeInput): RangeKey => ({ batchId: input.batchId, object: input.object, rangeIndex: input.rangeIndex });
 
 async function excludedParents(source: Sql, schema: string, orphans: readonly Orphan[]): Promise<Set<string>> {
   const flagged = new Set<string>();
@@ -100,10 +68,10 @@ async function excludedParents(source: Sql, schema: string, orphans: readonly Or
 function errorEntries(
   input: SyncRangeInput, object: CatalogObject, notAllowed: readonly number[], orphans: readonly Orphan[],
   refused: readonly Refusal[], flaggedParents: ReadonlySet<string>,
-): ErrorEntry[] {
-  const entries = new Map<number, ErrorEntry>();
-  const add = (recordId: number, code: ErrorEntry['reason_code'], reason: string) => {
-    if (!entries.has(recordId)) entries.set(recordId, { batch_id: input.batchId, object: input.object, record_id: recordId, reason_code: code, reason });
+): NewSyncError[] {
+  const entries = new Map<number, NewSyncError>();
+  const add = (recordId: number, reasonCode: NewSyncError['reasonCode'], reason: string) => {
+    if (!entries.has(recordId)) entries.set(recordId, { batchId: input.batchId, object: input.object, recordId, reasonCode, reason });
   };
   for (const id of notAllowed) add(id, 'not-allowed', `not allowed to sync: ${object.exclusionFlag ?? 'excluded by the state'}`);
   for (const orphan of orphans) {
@@ -127,8 +95,6 @@ interface PageOutcome {
   readonly orphans: readonly Orphan[];
   readonly refused: readonly Refusal[];
 }
-
-type Tx = TransactionSql<Record<string, never>>;
 
 interface PageRequest {
   readonly input: SyncRangeInput;
@@ -202,22 +168,17 @@ async function commitMoved(state: Sql, source: Sql, page: PageRequest, move: (tx
     const flagged = moved.orphans.length > 0 ? await excludedParents(source, page.schema, moved.orphans) : new Set<string>();
     const errors = errorEntries(input, object, moved.notAllowed, moved.orphans, moved.refused, flagged);
     if (errors.length > 0) {
-      await tx`insert into resync.sync_error ${tx(errors)} on conflict do nothing`;
+      await logSyncErrors(tx, errors);
       // Keep the state's previous copy of records the state refused this time: a full resync
       // removes only what the district no longer has or may no longer send.
       const kept = [...moved.orphans.map((o) => o.id), ...moved.refused.map((r) => r.id)];
       if (kept.length > 0) await tx.unsafe(statements.keep, [input.districtId, kept, input.batchId] as never[]);
     }
-    const advanced = await tx`update resync.batch_range set cursor = ${moved.cursor}, processed = processed + ${moved.processed},
-      errors = errors + ${errors.length}, sent = sent + ${moved.written}
-      where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}
-        and cursor is not distinct from ${page.expectedCursor}::bigint`;
-    if (advanced.count !== 1) {
+    const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
+    if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }))) {
       throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
     }
-    await tx`update resync.batch_object set processed = processed + ${moved.processed},
-      errors = errors + ${errors.length}, sent = sent + ${moved.written}
-      where batch_id = ${input.batchId} and object = ${input.object}`;
+    await addObjectCounts(tx, input.batchId, input.object, counts);
     return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length };
   }) as Promise<CommittedPage>;
 }
@@ -226,18 +187,17 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
   const district = await getDistrict(deps.state, input.districtId);
   const object = CATALOG.get(input.object);
   const statements = statementsFor(object);
-  const [range] = await deps.state<RangeRow[]>`select * from resync.batch_range
-    where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}`;
+  const range = await getRange(deps.state, rangeKey(input));
   if (!range) throw new UnknownRangeError(`batch ${input.batchId} has no range ${input.rangeIndex} of ${input.object}`);
   let progress: RangeProgress = { cursor: range.cursor, processed: range.processed, errors: range.errors, sent: range.sent };
   const resumedFrom = range.cursor;
   if (range.done) return { ...progress, pages: 0, resumedFrom };
 
   const pageSize = input.pageSize ?? (deps.districtSources.sharesDatabaseWithState(district) ? IN_DATABASE_PAGE_SIZE : DEFAULT_PAGE_SIZE);
-  const high = String(range.high_inclusive ?? MAX_ID);
+  const high = String(range.highInclusive ?? MAX_ID);
   let pages = 0;
   for (;;) {
-    const after = String(progress.cursor ?? range.low_exclusive ?? MIN_ID);
+    const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const page = await commitPage(deps, district, {
       input, object, statements, schema: district.sourceSchema, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
     });
@@ -252,9 +212,6 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
     if (page.processed < pageSize) break;
     hooks.checkpoint();
   }
-  const finished = await deps.state`update resync.batch_range set done = true
-    where batch_id = ${input.batchId} and object = ${input.object} and range_index = ${input.rangeIndex}
-      and cursor is not distinct from ${progress.cursor}::bigint`;
-  if (finished.count !== 1) throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
+  if (!(await finishRange(deps.state, rangeKey(input), progress.cursor))) throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
   return { ...progress, pages, resumedFrom };
 }

@@ -1,7 +1,8 @@
 // /api/districts: the tool's object table, starting resyncs, plans, history and verification.
 import { Router } from 'express';
-import { countRecords } from '../../activities/sync/object-ranges';
-import { latestObjectResults, listBatches } from '../../data/batch-history';
+import { latestObjectResults } from '../../data/batch-objects';
+import { listBatches } from '../../data/batches';
+import { countRecords } from '../../data/district-records';
 import { getDistrict, listDistricts, schoolYearFor, type District } from '../../data/district-registry';
 import { offers, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';

@@ -1,6 +1,8 @@
 // /api/resyncs/:batch: a batch (live while it runs), its cancellation, its error log.
 import { Router, type Response } from 'express';
-import { getBatch, listBatchObjects, listErrors, type SyncErrorEntry } from '../../data/batch-history';
+import { listBatchObjects } from '../../data/batch-objects';
+import { getBatch } from '../../data/batches';
+import { listErrors, type SyncErrorEntry } from '../../data/sync-errors';
 import { verificationsOf } from '../../data/verifications';
 import { assertDistrictAccess, principalOf, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';

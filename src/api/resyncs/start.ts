@@ -1,10 +1,10 @@
 // Starting a resync from the API: validate against the district and the planner (bad input
 // changes nothing), then submit the batch to its lane.
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
-import { getBatch } from '../../data/batch-history';
+import { getBatch } from '../../data/batches';
 import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
-import { districtCatalog, planResync, type Plan } from '../../domain';
-import { batchWorkflowId, type Initiator, type ResyncRequest } from '../../workflows/types';
+import { districtCatalog, planResync, type Initiator, type Plan } from '../../domain';
+import { batchWorkflowId, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';

@@ -1,6 +1,7 @@
 // How batches look to each role. A district user sees that a state-requested batch ran, when,
 // and its overall outcome, never which objects it covered (DESIGN §2.6).
-import type { BatchRecord, ObjectResult } from '../../data/batch-history';
+import type { ObjectResult } from '../../data/batch-objects';
+import type { BatchRecord } from '../../data/batches';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 

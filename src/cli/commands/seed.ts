@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { readEnv } from '../../config';
 import { createSql } from '../../data/db';
 import { migrate } from '../../data/migrations';
-import { isValidDistrictId } from '../../data/schema/columns';
+import { isValidDistrictId } from '../../domain';
 import { seedDistrict } from '../../generator/seed-district';
 import { openDatabases } from '../../services/databases';
 import { UsageError } from '../usage-error';

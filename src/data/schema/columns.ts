@@ -1,6 +1,6 @@
 // The columns of an object's tables, derived from the catalog. District and state tables share
 // the synced columns in the same order, so a content hash computed on either side compares.
-import { CATALOG, catalogFor, type CatalogObject, type FieldSpec, type FieldType } from '../../domain';
+import { CATALOG, catalogFor, isValidDistrictId, type CatalogObject, type FieldSpec, type FieldType } from '../../domain';
 
 /** Schemas are built from the layered catalog, so School can point at a ReportingEntity. */
 export const SCHEMA_CATALOG = catalogFor({ reportingEntity: true });
@@ -64,12 +64,6 @@ export function stateOwnedColumns(object: CatalogObject): Column[] {
 
 export const STATE_SCHEMA = 'state';
 export const BOOKKEEPING_SCHEMA = 'resync';
-
-const DISTRICT_ID = /^[a-z0-9][a-z0-9_]{0,39}$/;
-
-export function isValidDistrictId(districtId: string): boolean {
-  return DISTRICT_ID.test(districtId);
-}
 
 /** The schema holding one district's source data. */
 export function districtSchema(districtId: string): string {

@@ -1,15 +1,11 @@
 // Loads the catalog entries into validated objects. A catalog that names an unknown parent,
 // contains a cycle, or lists parents that are not closed under (and ordered by) their own
 // parents cannot produce a safe plan, so loading refuses it.
+import { CatalogError } from '../errors';
 import { nameKey, tableName } from './names';
 import type { CatalogEntry, CatalogObject } from './types';
 
-export class CatalogError extends Error {
-  override readonly name = 'CatalogError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid object catalog: ${problems.join('; ')}`);
-  }
-}
+export { CatalogError };
 
 export class Catalog {
   private readonly byKey: ReadonlyMap<string, CatalogObject>;

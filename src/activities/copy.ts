@@ -1,12 +1,13 @@
-// Activities that copy one object: plan its key ranges, copy a range (heartbeating its cursor and
-// listening for cancellation between pages), record the object's outcome, prune after a full resync.
+// Activities that copy one object: plan its key ranges (and, for an object that fits one range,
+// copy it right away), copy a range (heartbeating its cursor and listening for cancellation
+// between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
-import { finishObject, type ObjectResult } from '../data/batch-history';
+import { finishObject, type ObjectResult } from '../data/batch-objects';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
-import { CATALOG } from '../domain';
+import { CATALOG, type BatchObjectRef } from '../domain';
 import type { ActivityDeps } from './deps';
 import { planObjectRanges, type PlanRangesInput, type PlannedRanges } from './sync/object-ranges';
-import { pruneObject, type PruneInput, type PruneResult } from './sync/prune';
+import { pruneObject, type PruneResult } from './sync/prune';
 import { syncRange, type RangeResult, type SyncRangeInput } from './sync/sync-range';
 
 export interface FinishObjectInput {
@@ -16,13 +17,18 @@ export interface FinishObjectInput {
   readonly failure?: string;
 }
 
-export interface CopyObjectInput extends PlanRangesInput {
+export interface CopyObjectOrPlanRangesInput extends PlanRangesInput {
   readonly pageSize?: number;
 }
 
-export interface CopyObjectStart extends PlannedRanges {
+export interface CopiedOrPlanned extends PlannedRanges {
   /** Present when the object fitted one range and was copied (and recorded) by this activity. */
   readonly result?: ObjectResult;
+}
+
+export interface PruneObjectsInput extends Omit<BatchObjectRef, 'object'> {
+  /** The objects of one level, pruned one after another. */
+  readonly objects: readonly string[];
 }
 
 /** Objects other objects reference by foreign key. */
@@ -36,7 +42,7 @@ async function completeObject(deps: Pick<ActivityDeps, 'state'>, batchId: string
   return finishObject(deps.state, batchId, object, 'completed', null);
 }
 
-export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'districtSources'>) {
+export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'districtSources'>) {
   const syncRangeHere = (input: SyncRangeInput): Promise<RangeResult> => {
     const context = Context.current();
     return syncRange(deps, input, {
@@ -49,10 +55,10 @@ export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'd
   };
 
   return {
-    /** Plans the object's key ranges; an object that fits one range (most of them) is copied and
-     *  recorded right here, saving the round trips of separate activities. Safe to retry: each
-     *  step resumes from what is committed. */
-    async copyObject(input: CopyObjectInput): Promise<CopyObjectStart> {
+    /** Plans the object's key ranges. Most objects fit one range: those are copied and recorded
+     *  right here, saving the round trips of separate activities (`result` is then set). Safe to
+     *  retry: each step resumes from what is committed. */
+    async copyObjectOrPlanRanges(input: CopyObjectOrPlanRangesInput): Promise<CopiedOrPlanned> {
       const planned = await planObjectRanges(deps, input);
       if (planned.ranges > 1) return planned;
       await syncRangeHere({
@@ -72,7 +78,7 @@ export function createSyncObjectActivities(deps: Pick<ActivityDeps, 'state' | 'd
     },
 
     /** Prunes the objects of one level (one activity instead of one per object). */
-    async pruneObjects(input: Omit<PruneInput, 'object'> & { objects: readonly string[] }): Promise<PruneResult> {
+    async pruneObjects(input: PruneObjectsInput): Promise<PruneResult> {
       let deleted = 0;
       let kept = 0;
       for (const object of input.objects) {

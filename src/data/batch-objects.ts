@@ -1,0 +1,112 @@
+// Per-object results of a batch (DESIGN §2.8): status, processed, errors, sent, removed, kept, and
+// the post-run verification's verdict. The tool's table shows the latest result per object.
+import { statusColour, type ObjectOutcome, type Plan, type StatusColour } from '../domain';
+import type { Queryable } from './db';
+
+export interface ObjectResult {
+  readonly object: string;
+  readonly level: number;
+  readonly addedByCheckDependencies: boolean;
+  readonly status: ObjectOutcome;
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly deleted: number;
+  readonly kept: number;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly failure: string | null;
+  readonly colour: StatusColour;
+  /** The post-run verification's verdict for this object (null until verified). */
+  readonly verifiedInSync: boolean | null;
+}
+
+interface ObjectRow {
+  object: string; level: number; added_by_check_dependencies: boolean; status: ObjectOutcome; processed: number; errors: number;
+  sent: number; deleted: number; kept: number; started_at: Date | null; finished_at: Date | null; failure: string | null;
+  verified_in_sync: boolean | null;
+}
+
+export function toObjectResult(row: ObjectRow): ObjectResult {
+  return {
+    object: row.object, level: row.level, addedByCheckDependencies: row.added_by_check_dependencies, status: row.status,
+    processed: row.processed, errors: row.errors, sent: row.sent, deleted: row.deleted, kept: row.kept,
+    startedAt: row.started_at, finishedAt: row.finished_at, failure: row.failure,
+    colour: statusColour(row.status, row), verifiedInSync: row.verified_in_sync,
+  };
+}
+
+/** Creates the planned objects of a batch as pending (idempotent). */
+export async function insertPlannedObjects(sql: Queryable, batchId: string, plan: Plan): Promise<number> {
+  const objects = plan.levels.flatMap((level, index) => level.map((object) => ({
+    batch_id: batchId, object, level: index + 1, status: 'pending',
+    added_by_check_dependencies: plan.addedByCheckDependencies.includes(object),
+  })));
+  if (objects.length > 0) await sql`insert into resync.batch_object ${sql(objects)} on conflict do nothing`;
+  return objects.length;
+}
+
+export async function markObjectRunning(sql: Queryable, batchId: string, object: string): Promise<void> {
+  await sql`update resync.batch_object set status = 'running', started_at = coalesce(started_at, now())
+    where batch_id = ${batchId} and object = ${object}`;
+}
+
+export async function markObjectsSkipped(sql: Queryable, batchId: string, skipped: readonly { object: string; reason: string }[]): Promise<void> {
+  for (const { object, reason } of skipped) {
+    await sql`update resync.batch_object set status = 'skipped', failure = ${reason}, finished_at = now()
+      where batch_id = ${batchId} and object = ${object} and status = 'pending'`;
+  }
+}
+
+/** Adds one committed page's counts to its object (called in the page's transaction). */
+export async function addObjectCounts(sql: Queryable, batchId: string, object: string, counts: { processed: number; errors: number; sent: number }): Promise<void> {
+  await sql`update resync.batch_object set processed = processed + ${counts.processed},
+    errors = errors + ${counts.errors}, sent = sent + ${counts.sent}
+    where batch_id = ${batchId} and object = ${object}`;
+}
+
+export async function recordObjectPruned(sql: Queryable, batchId: string, object: string, result: { deleted: number; kept: number }): Promise<void> {
+  await sql`update resync.batch_object set deleted = ${result.deleted}, kept = ${result.kept}
+    where batch_id = ${batchId} and object = ${object}`;
+}
+
+export async function finishObject(
+  sql: Queryable, batchId: string, object: string, outcome: 'completed' | 'failed' | 'cancelled', failure: string | null,
+): Promise<ObjectResult> {
+  const [row] = await sql<ObjectRow[]>`update resync.batch_object set status = ${outcome}, failure = ${failure},
+      finished_at = now(), started_at = coalesce(started_at, now())
+    where batch_id = ${batchId} and object = ${object} returning *`;
+  if (!row) throw new Error(`batch ${batchId} has no object ${object}`);
+  return toObjectResult(row);
+}
+
+/** Objects that never started or never finished end with their batch, as cancelled. */
+export async function cancelUnfinishedObjects(sql: Queryable, batchId: string): Promise<void> {
+  await sql`update resync.batch_object set status = 'cancelled', finished_at = now()
+    where batch_id = ${batchId} and status in ('pending', 'running')`;
+}
+
+export async function listBatchObjects(sql: Queryable, batchId: string): Promise<ObjectResult[]> {
+  const rows = await sql<ObjectRow[]>`select * from resync.batch_object where batch_id = ${batchId} order by level, object`;
+  return rows.map(toObjectResult);
+}
+
+export interface ObjectTableRow extends ObjectResult {
+  readonly batchId: string;
+  readonly lastResync: Date | null;
+}
+
+/** The tool's table: per object, the result of the latest batch of the district and year that
+ *  included it. District users do not see state-initiated batches' objects (DESIGN §2.6). */
+export async function latestObjectResults(
+  sql: Queryable, districtId: string, schoolYear: number, options: { includeStateBatches: boolean },
+): Promise<Map<string, ObjectTableRow>> {
+  const initiators = options.includeStateBatches ? ['district', 'state', 'schedule'] : ['district', 'schedule'];
+  const rows = await sql<(ObjectRow & { batch_id: string; batch_started_at: Date | null })[]>`
+    select distinct on (o.object) o.*, b.started_at as batch_started_at
+    from resync.batch_object o join resync.batch b using (batch_id)
+    where b.district_id = ${districtId} and b.school_year = ${schoolYear} and b.initiator = any(${initiators})
+      and b.started_at is not null
+    order by o.object, b.started_at desc, b.batch_id desc`;
+  return new Map(rows.map((row) => [row.object, { ...toObjectResult(row), batchId: row.batch_id, lastResync: row.batch_started_at }]));
+}

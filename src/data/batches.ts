@@ -1,0 +1,121 @@
+// The batch history (the seed's DISBatchHistory, DESIGN §2.9): one row per batch, kept forever.
+// Written by the workflows' activities, read by the API. Per-object results live in
+// batch-objects.ts, key-range progress in batch-ranges.ts, the error log in sync-errors.ts.
+import {
+  BatchIdCollisionError, type BatchStatus, type FinishedBatchStatus, type Initiator, type Plan, type ResyncKind,
+  type SchoolYearChoice,
+} from '../domain';
+import { cancelUnfinishedObjects, insertPlannedObjects } from './batch-objects';
+import type { Queryable, Sql } from './db';
+
+export interface NewBatch {
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly yearChoice: SchoolYearChoice;
+  readonly kind: ResyncKind;
+  readonly initiator: Initiator;
+  readonly requestedBy: string;
+  readonly checkDependencies: boolean;
+  /** The selection of a partial resync (null: full). Never shown to district users for state requests. */
+  readonly requestedObjects: readonly string[] | null;
+  readonly workflowId: string;
+}
+
+export interface BatchRecord extends NewBatch {
+  readonly status: BatchStatus;
+  readonly requestedAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly plannedObjects: number;
+  readonly processed: number;
+  readonly errors: number;
+  readonly sent: number;
+  readonly deleted: number;
+  readonly failure: string | null;
+  readonly plan: Plan | null;
+}
+
+interface BatchRow {
+  batch_id: string; district_id: string; school_year: number; year_choice: SchoolYearChoice; kind: ResyncKind;
+  initiator: Initiator; requested_by: string | null; check_dependencies: boolean; requested_objects: string[] | null;
+  workflow_id: string; status: BatchStatus; requested_at: Date; started_at: Date | null; finished_at: Date | null;
+  planned_objects: number; processed: number; errors: number; sent: number; deleted: number; failure: string | null; plan: Plan | null;
+}
+
+function toBatch(row: BatchRow): BatchRecord {
+  return {
+    batchId: row.batch_id, districtId: row.district_id, schoolYear: row.school_year, yearChoice: row.year_choice,
+    kind: row.kind, initiator: row.initiator, requestedBy: row.requested_by ?? '', checkDependencies: row.check_dependencies,
+    requestedObjects: row.requested_objects, workflowId: row.workflow_id, status: row.status, requestedAt: row.requested_at,
+    startedAt: row.started_at, finishedAt: row.finished_at, plannedObjects: row.planned_objects, processed: row.processed,
+    errors: row.errors, sent: row.sent, deleted: row.deleted, failure: row.failure, plan: row.plan,
+  };
+}
+
+/**
+ * Records a batch as queued. Idempotent for the same request (a retried activity records it once);
+ * a different request with the same batch id is refused, never merged into the other batch.
+ * @throws BatchIdCollisionError when the id belongs to another district's or workflow's batch
+ */
+export async function insertQueuedBatch(sql: Queryable, batch: NewBatch): Promise<void> {
+  const inserted = await sql`insert into resync.batch ${sql({
+    batch_id: batch.batchId, district_id: batch.districtId, school_year: batch.schoolYear, year_choice: batch.yearChoice,
+    kind: batch.kind, initiator: batch.initiator, requested_by: batch.requestedBy, check_dependencies: batch.checkDependencies,
+    requested_objects: batch.requestedObjects ? [...batch.requestedObjects] : null, workflow_id: batch.workflowId, status: 'queued',
+  })} on conflict (batch_id) do update set batch_id = excluded.batch_id
+    where resync.batch.district_id = excluded.district_id and resync.batch.workflow_id = excluded.workflow_id
+  returning 1`;
+  if (inserted.count !== 1) throw new BatchIdCollisionError(batch.batchId);
+}
+
+/** Records that a batch starts, with its plan and its planned objects (pending), in one transaction. */
+export async function markBatchRunning(sql: Sql, batchId: string, plan: Plan): Promise<void> {
+  await sql.begin(async (tx) => {
+    const planned = await insertPlannedObjects(tx, batchId, plan);
+    await tx`update resync.batch set status = 'running', started_at = coalesce(started_at, now()),
+      planned_objects = ${planned}, plan = ${tx.json(plan as never)} where batch_id = ${batchId} and status in ('queued', 'running')`;
+  });
+}
+
+/** Ends a batch: objects that never finished end as cancelled, and the batch's totals are the sums
+ *  of its objects, so they always agree. */
+export async function finishBatch(
+  sql: Sql, batchId: string, status: FinishedBatchStatus, failure: string | null,
+): Promise<BatchRecord | undefined> {
+  return sql.begin(async (tx) => {
+    await cancelUnfinishedObjects(tx, batchId);
+    return finishBatchRow(tx, batchId, status, failure);
+  }) as Promise<BatchRecord | undefined>;
+}
+
+async function finishBatchRow(sql: Queryable, batchId: string, status: FinishedBatchStatus, failure: string | null): Promise<BatchRecord | undefined> {
+  const [row] = await sql<BatchRow[]>`update resync.batch b set status = ${status}, failure = ${failure}, finished_at = now(),
+      processed = totals.processed, errors = totals.errors, sent = totals.sent, deleted = totals.deleted
+    from (select coalesce(sum(processed), 0) as processed, coalesce(sum(errors), 0) as errors,
+            coalesce(sum(sent), 0) as sent, coalesce(sum(deleted), 0) as deleted
+          from resync.batch_object where batch_id = ${batchId}) totals
+    where b.batch_id = ${batchId} returning b.*`;
+  return row ? toBatch(row) : undefined;
+}
+
+export async function getBatch(sql: Queryable, batchId: string): Promise<BatchRecord | undefined> {
+  const [row] = await sql<BatchRow[]>`select * from resync.batch where batch_id = ${batchId}`;
+  return row ? toBatch(row) : undefined;
+}
+
+export async function listBatches(
+  sql: Sql, districtId: string, page: { limit: number; offset: number; schoolYear?: number },
+): Promise<{ batches: BatchRecord[]; total: number }> {
+  const yearFilter = page.schoolYear === undefined ? sql`` : sql`and school_year = ${page.schoolYear}`;
+  const rows = await sql<BatchRow[]>`select * from resync.batch where district_id = ${districtId} ${yearFilter}
+    order by requested_at desc, batch_id desc limit ${page.limit} offset ${page.offset}`;
+  const [count] = await sql`select count(*)::int as total from resync.batch where district_id = ${districtId} ${yearFilter}`;
+  return { batches: rows.map(toBatch), total: Number(count?.total ?? 0) };
+}
+
+/** Batches in the history by status and initiator (the API's Prometheus gauge). */
+export async function countBatchesByStatus(sql: Sql): Promise<{ status: BatchStatus; initiator: Initiator; count: number }[]> {
+  const rows = await sql`select status, initiator, count(*)::int as n from resync.batch group by status, initiator`;
+  return rows.map((row) => ({ status: row.status as BatchStatus, initiator: row.initiator as Initiator, count: Number(row.n) }));
+}

@@ -1,0 +1,36 @@
+// Questions about an object's records on either side, by count and key — never the records
+// themselves: how many the district would send for a year, where to split them into key ranges,
+// whether the state already holds any for the district.
+import { CATALOG } from '../domain';
+import type { Queryable } from './db';
+import { STATE_SCHEMA } from './schema/columns';
+
+/** How many records of an object the district would send for a school year (year-tied objects
+ *  count that year's records only). */
+export async function countRecords(source: Queryable, schema: string, objectName: string, schoolYear: number): Promise<number> {
+  const object = CATALOG.get(objectName);
+  const table = source`${source(schema)}.${source(object.table)}`;
+  const [row] = object.yearTied
+    ? await source`select count(*)::bigint as records from ${table} where school_year = ${schoolYear}`
+    : await source`select count(*)::bigint as records from ${table}`;
+  return Number(row?.records ?? 0);
+}
+
+/** The highest id of each of `ranges` equal-sized slices of the object's records, in id order. */
+export async function rangeUpperBounds(source: Queryable, schema: string, objectName: string, schoolYear: number, ranges: number): Promise<number[]> {
+  const object = CATALOG.get(objectName);
+  const table = source`${source(schema)}.${source(object.table)}`;
+  const filter = object.yearTied ? source`where school_year = ${schoolYear}` : source``;
+  const rows = await source`select max(id) as high from (select id, ntile(${ranges}) over (order by id) as bucket
+    from ${table} ${filter}) ranked group by bucket order by bucket`;
+  return rows.map((row) => Number(row.high));
+}
+
+/** Whether the state already holds records of the object for the district (and year). */
+export async function stateHoldsRecords(state: Queryable, districtId: string, objectName: string, schoolYear: number): Promise<boolean> {
+  const object = CATALOG.get(objectName);
+  const table = state`${state(STATE_SCHEMA)}.${state(object.table)}`;
+  const year = object.yearTied ? state`and school_year = ${schoolYear}` : state``;
+  const [row] = await state`select exists (select 1 from ${table} where source_district = ${districtId} ${year}) as holds`;
+  return Boolean(row?.holds);
+}

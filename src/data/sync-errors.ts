@@ -1,0 +1,63 @@
+// The error log (the seed's "district agent log", DESIGN §2.8): one entry per record of a batch
+// that did not reach the state, with a reason code and a readable reason.
+import type { Queryable } from './db';
+
+/** not-allowed: the state may not receive it (state-excluded, or under a state-excluded record);
+ *  parent-missing: a record it references is not at the state; refused: the state refused its data. */
+export type ErrorReasonCode = 'not-allowed' | 'parent-missing' | 'refused';
+
+export interface NewSyncError {
+  readonly batchId: string;
+  readonly object: string;
+  readonly recordId: number;
+  readonly reasonCode: ErrorReasonCode;
+  readonly reason: string;
+}
+
+export interface SyncErrorEntry {
+  readonly object: string;
+  readonly recordId: number;
+  readonly reasonCode: ErrorReasonCode;
+  readonly reason: string;
+  readonly loggedAt: Date;
+}
+
+/** Logs errors (called in the transaction of the page they belong to); a record logged twice in
+ *  one batch keeps its first entry. */
+export async function logSyncErrors(sql: Queryable, errors: readonly NewSyncError[]): Promise<void> {
+  if (errors.length === 0) return;
+  const rows = errors.map((error) => ({
+    batch_id: error.batchId, object: error.object, record_id: error.recordId, reason_code: error.reasonCode, reason: error.reason,
+  }));
+  await sql`insert into resync.sync_error ${sql(rows)} on conflict do nothing`;
+}
+
+export async function listErrors(
+  sql: Queryable, batchId: string, filter: { object?: string; limit: number; offset: number },
+): Promise<{ errors: SyncErrorEntry[]; total: number; reasons: { reasonCode: ErrorReasonCode; object: string; count: number }[] }> {
+  const objectFilter = filter.object === undefined ? sql`` : sql`and object = ${filter.object}`;
+  const rows = await sql`select object, record_id, reason_code, reason, logged_at from resync.sync_error
+    where batch_id = ${batchId} ${objectFilter} order by object, record_id limit ${filter.limit} offset ${filter.offset}`;
+  const groups = await sql`select object, reason_code, count(*)::int as count from resync.sync_error
+    where batch_id = ${batchId} ${objectFilter} group by object, reason_code order by object, reason_code`;
+  return {
+    errors: rows.map((row) => ({
+      object: row.object as string, recordId: Number(row.record_id), reasonCode: row.reason_code as ErrorReasonCode,
+      reason: row.reason as string, loggedAt: row.logged_at as Date,
+    })),
+    total: groups.reduce((sum, group) => sum + Number(group.count), 0),
+    reasons: groups.map((group) => ({ object: group.object as string, reasonCode: group.reason_code as ErrorReasonCode, count: Number(group.count) })),
+  };
+}
+
+/** Errors per object and reason code for a batch (what the rollover's block looks at). */
+export async function errorCountsByReason(sql: Queryable, batchId: string): Promise<Map<string, Partial<Record<ErrorReasonCode, number>>>> {
+  const rows = await sql`select object, reason_code, count(*)::int as count from resync.sync_error
+    where batch_id = ${batchId} group by object, reason_code`;
+  const counts = new Map<string, Partial<Record<ErrorReasonCode, number>>>();
+  for (const row of rows) {
+    const object = row.object as string;
+    counts.set(object, { ...counts.get(object), [row.reason_code as ErrorReasonCode]: Number(row.count) });
+  }
+  return counts;
+}
