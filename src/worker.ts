@@ -45,6 +45,11 @@ export async function createWorker(options: {
     activities: createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...options.concurrency,
+    // Cancellation reaches a copy with a heartbeat's response. Throttled by default to 80 % of
+    // the heartbeat timeout (24 s), a cancel would wait that long; a copy heartbeats once per
+    // page, so this bounds the delay to about a page.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
   });
 }
 
@@ -63,7 +68,7 @@ async function main(env: Env): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions(settings));
   // Scheduled runs and rollovers submit batches to lanes with a client of their own.
   const clientConnection = await Connection.connect(connectionOptions(settings));
-  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE);
+  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE, state);
   const worker = await createWorker({
     connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, lanes },
     concurrency: workerConcurrency(env),

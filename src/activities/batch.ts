@@ -1,7 +1,10 @@
 // Activities of a batch's bookkeeping: read the district, record the batch's plan, skipped objects
 // and outcome, count the records of its objects, and raise process alerts.
 import { listBatchObjects, markObjectsSkipped } from '../data/batch-objects';
-import { finishBatch, getBatch, insertQueuedBatch, markBatchRunning, type NewBatch } from '../data/batches';
+import { getBatchRequest } from '../data/batch-requests';
+import {
+  finishBatch, finishUnstartedBatch, getBatch, insertQueuedBatch, markBatchRunning, recordCancelRequested, type NewBatch,
+} from '../data/batches';
 import { raiseAlert, type NewAlert } from '../data/alerts';
 import { countRecords } from '../data/district-records';
 import { getDistrict } from '../data/district-registry';
@@ -23,6 +26,23 @@ export interface LoadDistrictInput {
   readonly districtId: string;
 }
 
+export interface LoadBatchRequestInput {
+  readonly batchId: string;
+}
+
+/** What the batch was asked to resync, read back from the history (never carried in its input). */
+export interface StoredBatchRequest {
+  readonly objects: 'all' | readonly string[];
+  readonly checkDependencies: boolean;
+}
+
+export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
+
+export interface RecordCancelRequestedInput {
+  readonly batchId: string;
+  readonly by: string;
+}
+
 export interface RecordBatchStartedInput {
   readonly batchId: string;
   readonly plan: Plan;
@@ -42,7 +62,16 @@ export interface RecordObjectsSkippedInput {
 export interface RecordBatchFinishedInput {
   readonly batchId: string;
   readonly status: FinishedBatchStatus;
+  /** Why it failed; for a cancelled batch, what to add after "cancelled by <who> at <time>". */
   readonly failure?: string;
+}
+
+/** "cancelled by district:1001 at 2026-11-30T13:45:12.000Z" — from the recorded request. */
+function cancellationText(batch: { cancelRequestedBy: string | null; cancelRequestedAt: Date | null }, detail?: string): string {
+  const who = batch.cancelRequestedBy
+    ? `cancelled by ${batch.cancelRequestedBy} at ${(batch.cancelRequestedAt ?? new Date()).toISOString()}`
+    : 'cancelled outside the tool (no user recorded, e.g. from the Temporal UI)';
+  return detail ? `${who} ${detail}` : who;
 }
 
 /** Reads how a batch ended from the history: totals, red objects, and the objects a resync could
@@ -75,8 +104,25 @@ export function createBatchActivities(deps: ActivityDeps) {
       return { districtId: district.districtId, name: district.name, profile: district.profile, scopedYear: district.scopedYear };
     },
 
-    async recordBatchQueued(batch: NewBatch): Promise<void> {
-      await insertQueuedBatch(deps.state, batch);
+    /** Records the batch in the history, with the objects its requester stored.
+     *  @throws UnknownBatchError when no request was stored; BatchIdCollisionError (not retried) */
+    async recordBatchQueued(input: RecordBatchQueuedInput): Promise<void> {
+      const request = await getBatchRequest(deps.state, input.batchId);
+      if (request.districtId !== input.districtId) throw new UnknownBatchError(input.batchId);
+      await insertQueuedBatch(deps.state, {
+        ...input, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
+      });
+    },
+
+    /** @throws UnknownBatchError (not retried) */
+    async loadBatchRequest(input: LoadBatchRequestInput): Promise<StoredBatchRequest> {
+      const batch = await getBatch(deps.state, input.batchId);
+      if (!batch) throw new UnknownBatchError(input.batchId);
+      return { objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies };
+    },
+
+    async recordCancelRequested(input: RecordCancelRequestedInput): Promise<void> {
+      await recordCancelRequested(deps.state, input.batchId, input.by);
     },
 
     /** Records the plan and the planned objects (pending). */
@@ -100,8 +146,23 @@ export function createBatchActivities(deps: ActivityDeps) {
 
     /** Ends the batch in the history and returns its outcome (totals = sums of its objects). */
     async recordBatchFinished(input: RecordBatchFinishedInput): Promise<BatchOutcome> {
-      await finishBatch(deps.state, input.batchId, input.status, input.failure ?? null);
+      let failure = input.failure ?? null;
+      if (input.status === 'cancelled') {
+        const batch = await getBatch(deps.state, input.batchId);
+        if (!batch) throw new UnknownBatchError(input.batchId);
+        failure = cancellationText(batch, input.failure);
+      }
+      await finishBatch(deps.state, input.batchId, input.status, failure);
       return batchOutcome(deps, input.batchId);
+    },
+
+    /** Ends as cancelled a batch whose workflow was cancelled before it started (its lane calls
+     *  this); a batch that started has recorded its own end: undefined. */
+    async recordBatchCancelledUnstarted(input: LoadBatchRequestInput): Promise<BatchOutcome | undefined> {
+      const batch = await getBatch(deps.state, input.batchId);
+      if (!batch) throw new UnknownBatchError(input.batchId);
+      const ended = await finishUnstartedBatch(deps.state, input.batchId, cancellationText(batch, 'before it started'));
+      return ended ? batchOutcome(deps, input.batchId) : undefined;
     },
 
     async raiseAlert(alert: NewAlert): Promise<void> {

@@ -3,7 +3,7 @@ import type { Resyncs } from '../client/resyncs';
 import type { Sql } from '../data/db';
 import type { DistrictSources } from '../data/district-sources';
 import type { Logger } from '../logging';
-import type { TokenTable } from './auth';
+import type { Principal, TokenTable } from './auth';
 import type { ApiMetrics } from './metrics';
 
 export interface ApiDeps {
@@ -21,7 +21,9 @@ export interface ApiDeps {
   readonly temporalUi: { readonly url: string | null; readonly namespace: string };
 }
 
-export function temporalRunUrl(deps: Pick<ApiDeps, 'temporalUi'>, workflowId: string): string | null {
-  if (!deps.temporalUi.url) return null;
+/** A link to a run in the Temporal UI — for state users only: the UI shows runs' inputs and
+ *  offers Reset and Terminate, which a district user must not reach (DESIGN §2.6). */
+export function temporalRunUrl(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principal, workflowId: string): string | null {
+  if (!deps.temporalUi.url || principal.role !== 'state') return null;
   return `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

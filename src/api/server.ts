@@ -34,7 +34,7 @@ async function main(env: Env): Promise<void> {
   // Lazy: the API answers (503 on /healthz) before Temporal is reachable.
   const connection = Connection.lazy(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace });
-  const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE);
+  const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state);
   const app = buildApp({
     state, districtSources, tokens, log, resyncs,
     workerPolling: () => resyncs.workerPolling(),

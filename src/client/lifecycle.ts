@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DISTRICT_ID, INITIATOR, SCHOOL_YEAR } from '../workflows/search-attributes';
-import type { Initiator } from '../domain';
+import type { Queryable } from '../data/db';
+import { getDistrict } from '../data/district-registry';
+import { InvalidResyncRequestError, rolloverYearProblem, type Initiator } from '../domain';
 import { schoolYearLabel } from '../workflows/types';
 import { verifyThenResync, type VerifyThenResyncInput } from '../workflows/verify-then-resync';
 import { yearRollover, type YearRolloverInput } from '../workflows/year-rollover';
@@ -24,8 +26,17 @@ export async function startVerifyThenResync(client: Client, taskQueue: string, i
   return workflowId;
 }
 
-/** One rollover per district and ending year: starting it twice is refused by its workflow id. */
-export async function startYearRollover(client: Client, taskQueue: string, input: YearRolloverInput): Promise<string> {
+/**
+ * Starts a district's year rollover. One per district and ending year: starting it twice is
+ * refused by its workflow id.
+ * @param state the state database, to check the district's scoped year before anything starts
+ * @throws InvalidResyncRequestError when the ending year is not the district's scoped year
+ * @throws UnknownDistrictError
+ */
+export async function startYearRollover(client: Client, taskQueue: string, input: YearRolloverInput, state: Queryable): Promise<string> {
+  const district = await getDistrict(state, input.districtId);
+  const problem = rolloverYearProblem(input.districtId, district.scopedYear, input.endingYear);
+  if (problem) throw new InvalidResyncRequestError(problem);
   const workflowId = rolloverWorkflowId(input.districtId, input.endingYear);
   await client.workflow.start(yearRollover, {
     workflowId, taskQueue, args: [input],

@@ -1,16 +1,21 @@
-// Client-side resync operations shared by the API, the CLI and scheduled runs: submit a batch to
-// its district's lane (update-with-start), read a batch's live progress, cancel a batch.
+// Client-side resync operations shared by the API and the worker (for scheduled runs, rollovers
+// and verify-then-resync): store a request and submit its batch to the district's lane
+// (update-with-start), read a batch's live progress, cancel a batch through its lane.
 import { randomBytes } from 'node:crypto';
 import {
-  WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client,
+  WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { formatBatchId, ResyncAlreadyRunningError } from '../domain';
+import type { LaneSubmitter } from '../activities/deps';
+import { deleteRefusedRequest, insertBatchRequest } from '../data/batch-requests';
+import type { Sql } from '../data/db';
+import { BatchIdCollisionError, formatBatchId, ResyncAlreadyRunningError } from '../domain';
 import { progressQuery } from '../workflows/resync-batch';
-import { laneQuery, resyncLane, submitUpdate, withdrawUpdate } from '../workflows/resync-lane';
+import { resyncAttributes } from '../workflows/search-attributes';
+import { cancelUpdate, laneQuery, resyncLane, submitUpdate } from '../workflows/resync-lane';
 import {
-  laneWorkflowId, type BatchProgress, type LaneState, type ResyncRequest, type SubmitResult,
+  batchInputOf, laneWorkflowId, type BatchProgress, type CancelOutcome, type LaneState, type ResyncRequest, type SubmitResult,
 } from '../workflows/types';
 
 export { ResyncAlreadyRunningError };
@@ -20,36 +25,62 @@ export function newBatchId(now = new Date()): string {
   return formatBatchId(now, randomBytes(6).toString('hex'));
 }
 
-function alreadyRunning(error: unknown): ResyncAlreadyRunningError | undefined {
+/** The domain error a lane's refusal stands for: busy (a district request), or a batch id taken. */
+function refusal(error: unknown): Error | undefined {
   const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
   if (cause instanceof ApplicationFailure && cause.type === ResyncAlreadyRunningError.name) {
     const [running] = (cause.details ?? []) as { batchId: string; workflowId: string }[];
     return new ResyncAlreadyRunningError(cause.message, running);
   }
+  let inner: unknown = cause;
+  while (inner instanceof Error) {
+    if (inner instanceof ApplicationFailure && inner.type === BatchIdCollisionError.name) return new BatchIdCollisionError(inner.message);
+    inner = (inner as { cause?: unknown }).cause;
+  }
   return undefined;
 }
 
 /** Client-side resync operations; also the worker's `LaneSubmitter` for activities. */
-export class Resyncs {
-  constructor(readonly client: Client, readonly taskQueue: string) {}
+export class Resyncs implements LaneSubmitter {
+  /** @param state where requests are stored before their batch is submitted */
+  constructor(readonly client: Client, readonly taskQueue: string, private readonly state: Sql) {}
 
+  /**
+   * Stores the request (its objects stay in the state's database), then hands its batch to the
+   * district's lane. A refused request is forgotten.
+   * @throws ResyncAlreadyRunningError for a district request while the lane is busy
+   * @throws BatchIdCollisionError when the batch id belongs to another request
+   */
   async submit(request: ResyncRequest): Promise<SubmitResult> {
+    await insertBatchRequest(this.state, {
+      batchId: request.batchId, districtId: request.districtId, objects: request.objects, checkDependencies: request.checkDependencies,
+    });
+    try {
+      return await this.submitToLane(request);
+    } catch (error) {
+      if (error instanceof ResyncAlreadyRunningError) await deleteRefusedRequest(this.state, request.batchId);
+      throw error;
+    }
+  }
+
+  private async submitToLane(request: ResyncRequest): Promise<SubmitResult> {
     // An idle lane may be closing exactly as we arrive; the server then refuses the update and
     // the next attempt starts a new lane run.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.client.workflow.executeUpdateWithStart(submitUpdate, {
-          args: [request],
+          args: [batchInputOf(request)],
           startWorkflowOperation: new WithStartWorkflowOperation(resyncLane, {
             workflowId: laneWorkflowId(request.districtId, request.schoolYear),
             taskQueue: this.taskQueue,
             args: [{ districtId: request.districtId, schoolYear: request.schoolYear }],
             workflowIdConflictPolicy: 'USE_EXISTING',
+            typedSearchAttributes: resyncAttributes({ districtId: request.districtId, schoolYear: request.schoolYear }),
             staticSummary: `Resync lane of district ${request.districtId}, ${request.schoolYear}`,
           }),
         });
       } catch (error) {
-        const refused = alreadyRunning(error);
+        const refused = refusal(error);
         if (refused) throw refused;
         if (attempt >= 3 || error instanceof WorkflowUpdateFailedError) throw error;
       }
@@ -86,13 +117,20 @@ export class Resyncs {
     }
   }
 
-  /** Cancels a running batch, or withdraws a queued one from its lane. */
-  async cancel(batch: { batchId: string; workflowId: string; districtId: string; schoolYear: number; status: string }): Promise<void> {
-    if (batch.status === 'queued') {
-      const withdrawn = await this.client.workflow.getHandle(laneWorkflowId(batch.districtId, batch.schoolYear))
-        .executeUpdate(withdrawUpdate, { args: [batch.batchId] });
-      if (withdrawn) return;
+  /**
+   * Cancels a batch through its lane, which alone knows whether it is queued (withdrawn) or
+   * running (cancelled, stopping at the next page boundary). A lane that has closed holds no
+   * unfinished batch: 'not in this lane'.
+   * @param by who cancels, as the outcome will name them
+   */
+  async cancel(batch: { batchId: string; districtId: string; schoolYear: number }, by: string): Promise<CancelOutcome> {
+    try {
+      return await this.client.workflow.getHandle(laneWorkflowId(batch.districtId, batch.schoolYear))
+        .executeUpdate(cancelUpdate, { args: [{ batchId: batch.batchId, by }] });
+    } catch (error) {
+      // The lane has closed (idle) since the batch was read as queued or running: it ended.
+      if (error instanceof WorkflowNotFoundError) return 'not in this lane';
+      throw error;
     }
-    await this.client.workflow.getHandle(batch.workflowId).cancel();
   }
 }

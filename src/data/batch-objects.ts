@@ -97,16 +97,19 @@ export interface ObjectTableRow extends ObjectResult {
 }
 
 /** The tool's table: per object, the result of the latest batch of the district and year that
- *  included it. District users do not see state-initiated batches' objects (DESIGN §2.6). */
+ *  included it — unless that attempt was cancelled: a cancelled attempt does not replace the
+ *  object's last real result (it shows only while there is none). "Last Resync" is when the
+ *  object itself started (the seed: "the last resync was started for the object"). District users
+ *  do not see state-initiated batches' objects (DESIGN §2.6). */
 export async function latestObjectResults(
   sql: Queryable, districtId: string, schoolYear: number, options: { includeStateBatches: boolean },
 ): Promise<Map<string, ObjectTableRow>> {
   const initiators = options.includeStateBatches ? ['district', 'state', 'schedule'] : ['district', 'schedule'];
-  const rows = await sql<(ObjectRow & { batch_id: string; batch_started_at: Date | null })[]>`
-    select distinct on (o.object) o.*, b.started_at as batch_started_at
+  const rows = await sql<(ObjectRow & { batch_id: string; last_resync: Date | null })[]>`
+    select distinct on (o.object) o.*, coalesce(o.started_at, b.started_at) as last_resync
     from resync.batch_object o join resync.batch b using (batch_id)
     where b.district_id = ${districtId} and b.school_year = ${schoolYear} and b.initiator = any(${initiators})
       and b.started_at is not null
-    order by o.object, b.started_at desc, b.batch_id desc`;
-  return new Map(rows.map((row) => [row.object, { ...toObjectResult(row), batchId: row.batch_id, lastResync: row.batch_started_at }]));
+    order by o.object, (o.status = 'cancelled'), b.started_at desc, b.batch_id desc`;
+  return new Map(rows.map((row) => [row.object, { ...toObjectResult(row), batchId: row.batch_id, lastResync: row.last_resync }]));
 }

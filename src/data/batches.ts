@@ -34,6 +34,9 @@ export interface BatchRecord extends NewBatch {
   readonly deleted: number;
   readonly failure: string | null;
   readonly plan: Plan | null;
+  /** Who asked to cancel it, and when (null: nobody). */
+  readonly cancelRequestedBy: string | null;
+  readonly cancelRequestedAt: Date | null;
 }
 
 interface BatchRow {
@@ -41,6 +44,7 @@ interface BatchRow {
   initiator: Initiator; requested_by: string | null; check_dependencies: boolean; requested_objects: string[] | null;
   workflow_id: string; status: BatchStatus; requested_at: Date; started_at: Date | null; finished_at: Date | null;
   planned_objects: number; processed: number; errors: number; sent: number; deleted: number; failure: string | null; plan: Plan | null;
+  cancel_requested_by: string | null; cancel_requested_at: Date | null;
 }
 
 function toBatch(row: BatchRow): BatchRecord {
@@ -50,7 +54,14 @@ function toBatch(row: BatchRow): BatchRecord {
     requestedObjects: row.requested_objects, workflowId: row.workflow_id, status: row.status, requestedAt: row.requested_at,
     startedAt: row.started_at, finishedAt: row.finished_at, plannedObjects: row.planned_objects, processed: row.processed,
     errors: row.errors, sent: row.sent, deleted: row.deleted, failure: row.failure, plan: row.plan,
+    cancelRequestedBy: row.cancel_requested_by, cancelRequestedAt: row.cancel_requested_at,
   };
+}
+
+/** Records who asked to cancel a batch (the first request counts). */
+export async function recordCancelRequested(sql: Queryable, batchId: string, by: string): Promise<void> {
+  await sql`update resync.batch set cancel_requested_by = coalesce(cancel_requested_by, ${by}),
+    cancel_requested_at = coalesce(cancel_requested_at, now()) where batch_id = ${batchId}`;
 }
 
 /**
@@ -87,6 +98,18 @@ export async function finishBatch(
     await cancelUnfinishedObjects(tx, batchId);
     return finishBatchRow(tx, batchId, status, failure);
   }) as Promise<BatchRecord | undefined>;
+}
+
+/** Ends a batch that never started as cancelled; a batch that started records its own end.
+ *  @returns false when the batch had started (or already ended) */
+export async function finishUnstartedBatch(sql: Sql, batchId: string, failure: string): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx`select status from resync.batch where batch_id = ${batchId} for update`;
+    if (row?.status !== 'queued') return false;
+    await cancelUnfinishedObjects(tx, batchId);
+    await finishBatchRow(tx, batchId, 'cancelled', failure);
+    return true;
+  }) as Promise<boolean>;
 }
 
 async function finishBatchRow(sql: Queryable, batchId: string, status: FinishedBatchStatus, failure: string | null): Promise<BatchRecord | undefined> {

@@ -8,3 +8,5 @@ export * from './status';
 export * from './alerts';
 export * from './errors';
 export * from './resync';
+export * from './rollover';
+export * from './school-year';

@@ -3,7 +3,7 @@
 // file no longer names, and leaves everything else alone. Applying twice changes nothing.
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
-import { INITIATOR, RESYNC_KIND } from '../workflows/search-attributes';
+import { resyncAttributes } from '../workflows/search-attributes';
 import type { ScheduledResyncInput } from '../workflows/scheduled-resync';
 import type { ScheduleEntry } from './config';
 
@@ -12,8 +12,12 @@ export const SCHEDULE_PREFIX = 'resync-schedule/';
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged' | 'deleted';
 
+/** Bumped whenever the action built from an entry changes shape, so applying updates schedules
+ *  made by an earlier release (2: district targets carry DistrictId). */
+const ACTION_VERSION = 2;
+
 export function fingerprint(entry: ScheduleEntry, taskQueue: string): string {
-  return createHash('sha256').update(JSON.stringify({ entry, taskQueue })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ entry, taskQueue, version: ACTION_VERSION })).digest('hex').slice(0, 16);
 }
 
 function targetLabel(entry: ScheduleEntry): string {
@@ -33,7 +37,9 @@ export function scheduleOptions(entry: ScheduleEntry, taskQueue: string): Schedu
       args: [input],
       memo: { fingerprint: fingerprint(entry, taskQueue) },
       staticSummary: `Scheduled ${entry.scenario} full resync of ${targetLabel(entry)}`,
-      typedSearchAttributes: [{ key: INITIATOR, value: 'schedule' }, { key: RESYNC_KIND, value: 'full' }],
+      typedSearchAttributes: resyncAttributes({
+        ...('districtId' in entry.target ? { districtId: entry.target.districtId } : {}), kind: 'full', initiator: 'schedule',
+      }),
     },
     policies: { overlap: entry.overlap as never, catchupWindow: '1 day' },
     state: { paused: entry.paused, note: `Managed by temporal/schedules.json: ${entry.scenario} full resync of ${targetLabel(entry)}.` },
@@ -82,4 +88,12 @@ export async function applySchedules(client: Client, entries: readonly ScheduleE
     }
   }
   return results;
+}
+
+/** Runs a schedule's action now, under the schedule's own overlap policy (the SDK's trigger
+ *  defaults to ALLOW_ALL, which would start a second full resync beside a running one). */
+export async function triggerSchedule(client: Client, scheduleId: string): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleId);
+  const description = await handle.describe();
+  await handle.trigger(description.policies.overlap);
 }

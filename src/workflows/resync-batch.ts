@@ -1,12 +1,15 @@
 // One resync batch (DESIGN §2.2–§2.8): plan parent-first levels, copy each level's objects in
 // child workflows (bounded parallelism), skip the dependents of an object that failed, remove
-// deleted records after a full resync (children first), and record the outcome in the history.
+// deleted records after a full resync (children first), verify, and record the outcome in the
+// history. Cancelled, it waits until every copy has stopped at a page boundary before it records
+// itself cancelled, so its totals are the sums of what its objects wrote.
 
 import {
-  ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setCurrentDetails,
-  setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, CancelledFailure, defineQuery, executeChild, isCancellation, log, proxyActivities, setCurrentDetails,
+  setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { StoredBatchRequest } from '../activities/batch';
 import {
   districtCatalog, InvalidPlanRequestError, isValidDistrictId, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
   statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type StatusColour,
@@ -15,9 +18,10 @@ import { notifyBatchFinished } from './batch-outcome';
 import { forEachBounded } from './bounded';
 import { invalidRequest, rootMessage } from './failures';
 import { BOOKKEEPING, PRUNING, VERIFYING } from './policies';
+import { RESYNC_OUTCOME, resyncAttributes, worstColour, type ResyncOutcome } from './search-attributes';
 import { syncObject } from './sync-object';
-import type { BatchOutcome, BatchPhase, BatchProgress, ObjectProgress, ResyncRequest } from './types';
-import { resyncKind, schoolYearLabel } from './types';
+import type { BatchInput, BatchOutcome, BatchPhase, BatchProgress, ObjectProgress } from './types';
+import { schoolYearLabel } from './types';
 
 // ─── Types ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -43,24 +47,33 @@ const history = proxyActivities<Activities>(BOOKKEEPING);
 const verifying = proxyActivities<Activities>(VERIFYING);
 const pruning = proxyActivities<Activities>(PRUNING);
 
-function validate(request: ResyncRequest): void {
+function validate(input: BatchInput): void {
   const problems: string[] = [];
-  if (!request.batchId) problems.push('batchId is required');
-  if (!isValidDistrictId(request.districtId ?? '')) problems.push(`invalid district id "${request.districtId}"`);
-  if (!SCHOOL_YEAR_CHOICES.includes(request.yearChoice)) problems.push(`invalid school year choice "${request.yearChoice}"`);
-  if (!Number.isInteger(request.schoolYear)) problems.push('schoolYear must be an integer');
-  if (request.objects !== 'all' && !Array.isArray(request.objects)) problems.push('objects must be "all" or a list of names');
+  if (!input.batchId) problems.push('batchId is required');
+  if (!isValidDistrictId(input.districtId ?? '')) problems.push(`invalid district id "${input.districtId}"`);
+  if (!SCHOOL_YEAR_CHOICES.includes(input.yearChoice)) problems.push(`invalid school year choice "${input.yearChoice}"`);
+  if (!Number.isInteger(input.schoolYear)) problems.push('schoolYear must be an integer');
   if (problems.length > 0) throw invalidRequest(`invalid resync request: ${problems.join('; ')}`);
+}
+
+/** A batch runs for the year its choice means now: a "current" batch queued before the district's
+ *  scoped year switched must not push the old year's data as if it were current. */
+function checkSchoolYear(input: BatchInput, scopedYear: number): void {
+  const expected = scopedYear + (input.yearChoice === 'previous' ? -1 : input.yearChoice === 'next' ? 1 : 0);
+  if (expected !== input.schoolYear) {
+    throw invalidRequest(`district ${input.districtId} is scoped to ${schoolYearLabel(scopedYear)}: its ${input.yearChoice} school year is `
+      + `${schoolYearLabel(expected)}, not ${schoolYearLabel(input.schoolYear)}`);
+  }
 }
 
 class BatchState {
   phase: BatchPhase = 'planning';
-  kind: 'full' | 'partial' | null = null;
+  kind: BatchInput['kind'] | null = null;
   /** Objects the post-run verification found out of sync. */
   outOfSync: readonly string[] = [];
   readonly objects = new Map<string, ObjectProgress>();
 
-  constructor(private readonly request: ResyncRequest) {}
+  constructor(private readonly input: BatchInput) {}
 
   track(plan: Plan): void {
     this.kind = plan.kind;
@@ -82,8 +95,8 @@ class BatchState {
 
   progress(): BatchProgress {
     return {
-      batchId: this.request.batchId, districtId: this.request.districtId, schoolYear: this.request.schoolYear,
-      kind: this.kind, initiator: this.request.initiator, phase: this.phase, objects: [...this.objects.values()],
+      batchId: this.input.batchId, districtId: this.input.districtId, schoolYear: this.input.schoolYear,
+      kind: this.kind, initiator: this.input.initiator, phase: this.phase, objects: [...this.objects.values()],
       outOfSync: this.outOfSync,
     };
   }
@@ -115,11 +128,9 @@ function dependentsToSkip(plan: Plan, state: BatchState, parentsOf: (object: str
   return skipped;
 }
 
-// ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
-
-function planFor(request: ResyncRequest, profile: DistrictProfile): Plan {
+function planFor(request: StoredBatchRequest, input: BatchInput, profile: DistrictProfile): Plan {
   try {
-    const plan = planResync({ objects: request.objects, checkDependencies: request.checkDependencies, year: request.yearChoice }, profile);
+    const plan = planResync({ objects: request.objects, checkDependencies: request.checkDependencies, year: input.yearChoice }, profile);
     if (plan.levels.length === 0) throw invalidRequest('nothing to resync: every requested object is excluded');
     return plan;
   } catch (error) {
@@ -128,10 +139,18 @@ function planFor(request: ResyncRequest, profile: DistrictProfile): Plan {
   }
 }
 
+/** Runs every group to its end, even when one fails or the batch is cancelled, then rethrows the
+ *  first error: a cancelled batch must not record itself while a copy is still writing. */
+async function settleAll(tasks: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
 async function syncLevels(
-  request: ResyncRequest, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>, parentsOf: (object: string) => readonly string[],
+  input: BatchInput, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>, parentsOf: (object: string) => readonly string[],
 ): Promise<void> {
-  const options = request.options ?? {};
+  const options = input.options ?? {};
   state.phase = 'syncing';
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
@@ -142,49 +161,55 @@ async function syncLevels(
       .sort((a, b) => (records[b] ?? 0) - (records[a] ?? 0));
     const small = runnable.filter((object) => !large.includes(object));
     const copy = async (object: string) => {
+      if (CancellationScope.current().consideredCancelled) return;
       state.update(object, { status: 'running' });
       setCurrentDetails(state.describe());
       try {
         const result = await executeChild(syncObject, {
           workflowId: `${workflowInfo().workflowId}/${object}`,
-          args: [{ batchId: request.batchId, districtId: request.districtId, object, schoolYear: request.schoolYear, records: records[object], options }],
-          staticSummary: `${object} of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}`,
+          args: [{ batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records: records[object], options }],
+          staticSummary: `${object} of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}`,
+          typedSearchAttributes: resyncAttributes(input),
         });
         state.update(object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
       } catch (error) {
-        if (isCancellation(error)) throw error;
+        if (isCancellation(error)) {
+          state.update(object, { status: 'cancelled' });
+          throw error;
+        }
         state.update(object, { status: 'failed', reason: rootMessage(error) });
       }
       setCurrentDetails(state.describe());
     };
-    await Promise.all([
+    await settleAll([
       forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copy),
       forEachBounded(small, options.maxParallelObjects ?? DEFAULT_PARALLEL_OBJECTS, copy),
     ]);
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the batch was cancelled');
     const skipped = dependentsToSkip(plan, state, parentsOf);
-    if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: request.batchId, skipped });
+    if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: input.batchId, skipped });
   }
 }
 
 /** A full resync removes what the district no longer has, children before parents. */
-async function removeDeletedRecords(request: ResyncRequest, plan: Plan, state: BatchState): Promise<void> {
+async function removeDeletedRecords(input: BatchInput, plan: Plan, state: BatchState): Promise<void> {
   state.phase = 'removing deleted records';
   setCurrentDetails(state.describe());
   for (const level of [...plan.levels].reverse()) {
     const completed = level.filter((object) => state.objects.get(object)?.status === 'completed');
     if (completed.length === 0) continue;
-    await pruning.pruneObjects({ batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, objects: completed });
+    await pruning.pruneObjects({ batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, objects: completed });
   }
 }
 
 /** Post-run verification of the objects the batch completed: a green that does not match shows. */
-async function verifyTouchedObjects(request: ResyncRequest, state: BatchState): Promise<void> {
+async function verifyTouchedObjects(input: BatchInput, state: BatchState): Promise<void> {
   const completed = [...state.objects.values()].filter((object) => object.status === 'completed').map((object) => object.object);
   if (completed.length === 0) return;
   state.phase = 'verifying';
   setCurrentDetails(state.describe());
   const verification = await verifying.verifyBatch({
-    batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, yearChoice: request.yearChoice, objects: completed,
+    batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, yearChoice: input.yearChoice, objects: completed,
   });
   state.outOfSync = verification.objectsOutOfSync;
 }
@@ -195,41 +220,55 @@ function colourCounts(state: BatchState): Record<StatusColour, number> {
   return colours;
 }
 
-// ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
-
-/** Records how the batch ended and tells its waiter, even while the batch is being cancelled. */
-async function finish(request: ResyncRequest, state: BatchState, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
+/** Records how the batch ended, marks the run for operators (ResyncOutcome) and tells its waiter,
+ *  even while the batch is being cancelled. */
+async function finish(input: BatchInput, state: BatchState, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
   state.phase = 'finished';
   return CancellationScope.nonCancellable(async () => {
-    const outcome = await history.recordBatchFinished({ batchId: request.batchId, status, ...(failure ? { failure } : {}) });
-    await notifyBatchFinished(request.notify, outcome);
+    const outcome = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
+    const colour: ResyncOutcome = status === 'completed'
+      ? worstColour([...state.objects.values()].map((object) => object.colour))
+      : status;
+    upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: colour }]);
+    await notifyBatchFinished(input.notify, outcome);
     return outcome;
   });
 }
 
-export async function resyncBatch(request: ResyncRequest): Promise<BatchResult> {
-  const state = new BatchState(request);
+// ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
+
+export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
+  const state = new BatchState(input);
   setHandler(progressQuery, () => state.progress());
-  setCurrentDetails(`Planning the ${resyncKind(request)} resync of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}.`);
+  setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
   try {
-    validate(request);
-    const district = await history.loadDistrict({ districtId: request.districtId });
-    const plan = planFor(request, district.profile);
+    validate(input);
+    const district = await history.loadDistrict({ districtId: input.districtId });
+    checkSchoolYear(input, district.scopedYear);
+    const request = await history.loadBatchRequest({ batchId: input.batchId });
+    const plan = planFor(request, input, district.profile);
     state.track(plan);
-    await history.recordBatchStarted({ batchId: request.batchId, plan });
-    const records = await history.countPlannedRecords({ districtId: request.districtId, schoolYear: request.schoolYear, objects: plan.levels.flat() });
+    await history.recordBatchStarted({ batchId: input.batchId, plan });
+    const records = await history.countPlannedRecords({ districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() });
     const catalog = districtCatalog(district.profile);
-    await syncLevels(request, plan, state, records, (object) => catalog.get(object).parents);
-    if (request.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(request, plan, state);
-    if (request.verifyAfter ?? true) await verifyTouchedObjects(request, state);
+    await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents);
+    if (input.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(input, plan, state);
+    if (input.verifyAfter ?? true) await verifyTouchedObjects(input, state);
   } catch (error) {
-    await finish(request, state, isCancellation(error) ? 'cancelled' : 'failed', rootMessage(error));
+    try {
+      if (isCancellation(error)) await finish(input, state, 'cancelled');
+      else await finish(input, state, 'failed', rootMessage(error));
+    } catch (recording) {
+      // Only a non-retryable error gets here (e.g. no history row for a batch started by hand):
+      // the batch's own failure is what its caller must see.
+      log.warn('the batch outcome could not be recorded', { batchId: input.batchId, error: rootMessage(recording) });
+    }
     throw error;
   }
 
   const failed = [...state.objects.values()].filter((object) => object.status === 'failed');
-  const outcome = await finish(request, state, failed.length > 0 ? 'failed' : 'completed',
+  const outcome = await finish(input, state, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
   setCurrentDetails(`${outcome.status}: ${outcome.processed} processed, ${outcome.errors} error(s), ${outcome.deleted} removed. ${state.describe()}`);

@@ -2,22 +2,26 @@
 // the order they were accepted. A district request is refused while the lane is busy; a state or
 // scheduled request cannot be refused and waits its turn. Requests arrive as updates (with start),
 // so acceptance and refusal are decided here, atomically, and the caller learns the outcome.
+// Cancellation is decided here too: a queued batch is withdrawn, a running one is cancelled and
+// waited for — whatever the timing, never both and never neither.
 import {
-  ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, executeChild, proxyActivities,
-  setCurrentDetails, setHandler, workflowInfo, allHandlersFinished,
+  allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineUpdate,
+  executeChild, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ResyncAlreadyRunningError, STATE_RESYNC_REQUESTED_ALERT } from '../domain';
 import { notifyBatchFinished } from './batch-outcome';
 import { BOOKKEEPING } from './policies';
 import { resyncBatch } from './resync-batch';
-import { DISTRICT_ID, INITIATOR, RESYNC_KIND, SCHOOL_YEAR } from './search-attributes';
-import type { LaneInput, LaneState, ResyncRequest, SubmitResult } from './types';
-import { batchWorkflowId, resyncKind, schoolYearLabel } from './types';
+import { resyncAttributes } from './search-attributes';
+import type { BatchInput, CancelOutcome, CancelRequest, LaneInput, LaneState, SubmitResult } from './types';
+import { batchWorkflowId, schoolYearLabel } from './types';
 
 // ─── Signals & Queries ──────────────────────────────────────────────────────────────────────────
 
-export const submitUpdate = defineUpdate<SubmitResult, [ResyncRequest]>('submit');
+export const submitUpdate = defineUpdate<SubmitResult, [BatchInput]>('submit');
+export const cancelUpdate = defineUpdate<CancelOutcome, [CancelRequest]>('cancel');
+/** @deprecated Replaced by `cancelUpdate`; kept registered so lanes that accepted it can replay. */
 export const withdrawUpdate = defineUpdate<boolean, [string]>('withdraw');
 export const laneQuery = defineQuery<LaneState>('lane');
 
@@ -30,47 +34,64 @@ const IDLE_CLOSE = '10 minutes';
 /** Batches per run before the lane continues as new, keeping its history short. */
 const BATCHES_PER_RUN = 100;
 
-function summaryOf(request: ResyncRequest): string {
-  const who = request.initiator === 'state' ? 'requested by the state' : request.initiator === 'schedule' ? 'scheduled' : `by ${request.requestedBy}`;
-  return `${resyncKind(request) === 'full' ? 'Full' : 'Partial'} resync of district ${request.districtId}, ${schoolYearLabel(request.schoolYear)}, ${who}`;
+function summaryOf(batch: BatchInput): string {
+  const who = batch.initiator === 'state' ? 'requested by the state' : batch.initiator === 'schedule' ? 'scheduled' : `by ${batch.requestedBy}`;
+  return `${batch.kind === 'full' ? 'Full' : 'Partial'} resync of district ${batch.districtId}, ${schoolYearLabel(batch.schoolYear)}, ${who}`;
+}
+
+/** A queued batch; `recorded` once the history holds it (until then it cannot start). */
+interface Queued {
+  readonly batch: BatchInput;
+  recorded: boolean;
 }
 
 // ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
 
 export async function resyncLane(input: LaneInput): Promise<void> {
-  const queue: ResyncRequest[] = [...(input.queue ?? [])];
-  let running: ResyncRequest | null = null;
-  const workflowIdOf = (request: ResyncRequest) => batchWorkflowId(request.districtId, request.schoolYear, request.batchId);
-  const entry = (request: ResyncRequest) => ({ batchId: request.batchId, workflowId: workflowIdOf(request), initiator: request.initiator });
+  // Batches carried over a continue-as-new were recorded before it. Lanes of older releases
+  // carried requests without a kind; they are full resyncs unless they named objects.
+  const queue: Queued[] = (input.queue ?? []).map((batch) => ({
+    batch: { ...batch, kind: batch.kind ?? ((batch as { objects?: unknown }).objects === 'all' ? 'full' : 'partial') }, recorded: true,
+  }));
+  let running: { batch: BatchInput; scope: CancellationScope } | null = null;
+  const workflowIdOf = (batch: BatchInput) => batchWorkflowId(batch.districtId, batch.schoolYear, batch.batchId);
+  const entry = (batch: BatchInput) => ({ batchId: batch.batchId, workflowId: workflowIdOf(batch), initiator: batch.initiator });
 
-  setHandler(laneQuery, () => ({ running: running ? entry(running) : null, queued: queue.map(entry) }));
+  setHandler(laneQuery, () => ({ running: running ? entry(running.batch) : null, queued: queue.map((queued) => entry(queued.batch)) }));
 
-  setHandler(submitUpdate, async (request) => {
-    queue.push(request);
-    const position = queue.length - 1 + (running ? 1 : 0);
-    await history.recordBatchQueued({
-      batchId: request.batchId, districtId: request.districtId, schoolYear: request.schoolYear, yearChoice: request.yearChoice,
-      kind: resyncKind(request), initiator: request.initiator, requestedBy: request.requestedBy,
-      checkDependencies: request.checkDependencies, requestedObjects: request.objects === 'all' ? null : [...request.objects],
-      workflowId: workflowIdOf(request),
-    });
-    if (request.initiator === 'state') {
+  setHandler(submitUpdate, async (batch) => {
+    // Reserve the place at once, so a district request arriving meanwhile sees the lane busy.
+    const queued: Queued = { batch, recorded: false };
+    queue.push(queued);
+    const position = queue.indexOf(queued) + (running ? 1 : 0);
+    try {
+      await history.recordBatchQueued({
+        batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, yearChoice: batch.yearChoice,
+        kind: batch.kind, initiator: batch.initiator, requestedBy: batch.requestedBy, workflowId: workflowIdOf(batch),
+      });
+    } catch (error) {
+      queue.splice(queue.indexOf(queued), 1);
+      throw error;
+    }
+    queued.recorded = true;
+    if (batch.initiator === 'state') {
+      // Neutral on purpose: which objects, or whether all of them, is not the district's to see.
       await history.raiseAlert({
-        ...STATE_RESYNC_REQUESTED_ALERT, districtId: request.districtId, batchId: request.batchId,
-        message: `The state requested a ${resyncKind(request)} resync of district ${request.districtId} for ${schoolYearLabel(request.schoolYear)}.`,
+        ...STATE_RESYNC_REQUESTED_ALERT, districtId: batch.districtId, batchId: batch.batchId,
+        message: `The state requested a resync of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}.`,
       });
     }
-    return { batchId: request.batchId, workflowId: workflowIdOf(request), position };
+    return { batchId: batch.batchId, workflowId: workflowIdOf(batch), position };
   }, {
-    validator: (request) => {
-      if (request.districtId !== input.districtId || request.schoolYear !== input.schoolYear) {
+    validator: (batch) => {
+      if (batch.districtId !== input.districtId || batch.schoolYear !== input.schoolYear) {
         throw new Error(`this lane serves district ${input.districtId}, ${input.schoolYear}`);
       }
-      if (queue.some((queued) => queued.batchId === request.batchId) || running?.batchId === request.batchId) {
-        throw new Error(`batch ${request.batchId} was already submitted`);
+      if (queue.some((queued) => queued.batch.batchId === batch.batchId) || running?.batch.batchId === batch.batchId) {
+        throw new Error(`batch ${batch.batchId} was already submitted`);
       }
-      const busy = running ?? queue[0];
-      if (request.initiator === 'district' && busy) {
+      const busy = running?.batch ?? queue[0]?.batch;
+      if (batch.initiator === 'district' && busy) {
         throw ApplicationFailure.create({
           type: ResyncAlreadyRunningError.name, nonRetryable: true, details: [entry(busy)],
           message: `a resync of district ${input.districtId} for ${schoolYearLabel(input.schoolYear)} is already ${running ? 'running' : 'queued'} (batch ${busy.batchId})`,
@@ -79,47 +100,63 @@ export async function resyncLane(input: LaneInput): Promise<void> {
     },
   });
 
-  setHandler(withdrawUpdate, async (batchId) => {
-    const index = queue.findIndex((queued) => queued.batchId === batchId);
-    const [withdrawn] = index < 0 ? [] : queue.splice(index, 1);
-    if (!withdrawn) return false;
-    const outcome = await history.recordBatchFinished({ batchId, status: 'cancelled', failure: 'cancelled before it started' });
-    await notifyBatchFinished(withdrawn.notify, outcome);
-    return true;
-  });
+  const cancel = async ({ batchId, by }: CancelRequest): Promise<CancelOutcome> => {
+    const queued = queue.find((candidate) => candidate.batch.batchId === batchId);
+    if (queued) {
+      // Being recorded: wait for it (or for its refusal) before withdrawing it.
+      await condition(() => queued.recorded || !queue.includes(queued));
+      if (!queue.includes(queued)) return 'not in this lane';
+      queue.splice(queue.indexOf(queued), 1);
+      await history.recordCancelRequested({ batchId, by });
+      const outcome = await history.recordBatchFinished({ batchId, status: 'cancelled', failure: 'before it started' });
+      await notifyBatchFinished(queued.batch.notify, outcome);
+      return 'withdrawn';
+    }
+    if (running?.batch.batchId === batchId) {
+      await history.recordCancelRequested({ batchId, by });
+      running.scope.cancel();
+      return 'cancelling';
+    }
+    return 'not in this lane';
+  };
+  setHandler(cancelUpdate, cancel);
+  setHandler(withdrawUpdate, async (batchId) => (await cancel({ batchId, by: 'an operator' })) === 'withdrawn');
 
   let batches = 0;
   for (;;) {
     setCurrentDetails(queue.length > 0 ? `${queue.length} batch(es) waiting.` : 'Idle.');
-    const hasWork = await condition(() => queue.length > 0, IDLE_CLOSE);
+    const hasWork = await condition(() => queue[0]?.recorded === true, IDLE_CLOSE);
     if (!hasWork) {
       await condition(allHandlersFinished);
       if (queue.length === 0) return;
+      continue;
     }
-    const request = queue.shift();
-    if (!request) continue;
-    running = request;
-    setCurrentDetails(`Running batch ${request.batchId}; ${queue.length} waiting.`);
+    const next = queue.shift();
+    if (!next) continue;
+    const batch = next.batch;
+    const scope = new CancellationScope();
+    running = { batch, scope };
+    setCurrentDetails(`Running batch ${batch.batchId}; ${queue.length} waiting.`);
     try {
-      await executeChild(resyncBatch, {
-        workflowId: workflowIdOf(request),
-        args: [request],
-        staticSummary: summaryOf(request),
-        typedSearchAttributes: [
-          { key: DISTRICT_ID, value: request.districtId },
-          { key: SCHOOL_YEAR, value: request.schoolYear },
-          { key: RESYNC_KIND, value: resyncKind(request) },
-          { key: INITIATOR, value: request.initiator },
-        ],
-      });
-    } catch {
-      // The batch recorded its own outcome; a failed or cancelled batch does not stop the lane.
+      await scope.run(() => executeChild(resyncBatch, {
+        workflowId: workflowIdOf(batch),
+        args: [batch],
+        staticSummary: summaryOf(batch),
+        typedSearchAttributes: resyncAttributes(batch),
+      }));
+    } catch (error) {
+      // A batch that ran recorded its own outcome; a failed or cancelled batch does not stop the
+      // lane. One cancelled before its workflow started never ran: record it here.
+      if (error instanceof CancelledFailure) {
+        const outcome = await history.recordBatchCancelledUnstarted({ batchId: batch.batchId });
+        if (outcome) await notifyBatchFinished(batch.notify, outcome);
+      }
     }
     running = null;
     batches++;
     if (batches >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof resyncLane>({ districtId: input.districtId, schoolYear: input.schoolYear, queue });
+      await continueAsNew<typeof resyncLane>({ districtId: input.districtId, schoolYear: input.schoolYear, queue: queue.map((queued) => queued.batch) });
     }
   }
 }

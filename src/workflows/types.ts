@@ -27,6 +27,19 @@ export interface ResyncRequest {
   readonly options?: ResyncTuning;
 }
 
+/**
+ * A batch as it travels through Temporal (lane queue, batch input): the request without its
+ * objects and Check Dependencies, which the requester stored in the state's database (the batch
+ * reads them back by id). So no workflow input names the objects a state request asked for
+ * (DESIGN §2.6: a district may not see them).
+ */
+export type BatchInput = Omit<ResyncRequest, 'objects' | 'checkDependencies'> & { readonly kind: ResyncKind };
+
+export function batchInputOf(request: ResyncRequest): BatchInput {
+  const { objects: _objects, checkDependencies: _checkDependencies, ...rest } = request;
+  return { ...rest, kind: resyncKind(request) };
+}
+
 export interface ResyncTuning {
   readonly maxParallelObjects?: number;
   readonly maxParallelLargeObjects?: number;
@@ -85,9 +98,19 @@ export interface BatchProgress {
 export interface LaneInput {
   readonly districtId: string;
   readonly schoolYear: number;
-  /** Requests carried over a continue-as-new. */
-  readonly queue?: readonly ResyncRequest[];
+  /** Batches carried over a continue-as-new. */
+  readonly queue?: readonly BatchInput[];
 }
+
+/** Who cancels a batch; the outcome reads "cancelled by <by> at <time>". */
+export interface CancelRequest {
+  readonly batchId: string;
+  readonly by: string;
+}
+
+/** withdrawn: it was queued and will never run; cancelling: it runs and stops at the next page
+ *  boundary; not in this lane: it has already ended (or never belonged here). */
+export type CancelOutcome = 'withdrawn' | 'cancelling' | 'not in this lane';
 
 export interface SubmitResult {
   readonly batchId: string;
@@ -114,6 +137,4 @@ export function resyncKind(request: Pick<ResyncRequest, 'objects'>): ResyncKind 
   return request.objects === 'all' ? 'full' : 'partial';
 }
 
-export function schoolYearLabel(year: number): string {
-  return `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
-}
+export { schoolYearLabel } from '../domain/school-year';

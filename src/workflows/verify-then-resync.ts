@@ -2,12 +2,13 @@
 // district against the state, resync exactly the objects that differ (with Check Dependencies,
 // removing records the district no longer has), verify again, and keep both verifications with
 // the batch.
-import { defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Initiator, SchoolYearChoice } from '../domain';
 import { BatchWaiter } from './batch-outcome';
 import { runBatch, workflowBatchId } from './lanes';
 import { VERIFYING } from './policies';
+import { RESYNC_OUTCOME, type ResyncOutcome } from './search-attributes';
 
 export interface VerifyThenResyncInput {
   readonly districtId: string;
@@ -43,6 +44,7 @@ export async function verifyThenResync(input: VerifyThenResyncInput): Promise<Ve
     await activities.recordVerification({ ...scope, batchId: null, purpose: 'on-demand', objects: before });
     phase = 'in sync: nothing to resync';
     setCurrentDetails('District and state agree: nothing to resync.');
+    upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: 'green' }]);
     return { batchId: null, resynced: [], inSyncAfter: true };
   }
 
@@ -60,5 +62,7 @@ export async function verifyThenResync(input: VerifyThenResyncInput): Promise<Ve
   const recorded = await activities.recordVerification({ ...scope, batchId, purpose: 'after', objects: after });
   phase = 'finished';
   setCurrentDetails(`Batch ${batchId} ${outcome.status}; ${recorded.inSync ? 'now in sync' : `still out of sync: ${after.filter((o) => !o.inSync).map((o) => o.object).join(', ')}`}.`);
+  const result: ResyncOutcome = outcome.status !== 'completed' ? outcome.status : recorded.inSync ? 'green' : 'red';
+  upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: result }]);
   return { batchId, resynced: outOfSync, inSyncAfter: recorded.inSync };
 }

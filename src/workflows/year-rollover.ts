@@ -6,12 +6,15 @@
 //   3. wait until enrollments are rolled forward (a signal), reminding by alert while it waits;
 //   4. full resync of the new year.
 import {
-  condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler,
+  condition, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { rolloverYearProblem } from '../domain';
 import { BatchWaiter } from './batch-outcome';
+import { invalidRequest } from './failures';
 import { runBatch } from './lanes';
 import { BOOKKEEPING } from './policies';
+import { RESYNC_OUTCOME } from './search-attributes';
 import { schoolYearLabel, type BatchOutcome, type ResyncTuning } from './types';
 
 export interface YearRolloverInput {
@@ -64,6 +67,12 @@ export async function yearRollover(input: YearRolloverInput): Promise<RolloverSt
   setHandler(enrollmentsRolledForwardSignal, () => void (enrollmentsReady = true));
   const common = { districtId: input.districtId, objects: 'all' as const, checkDependencies: true, initiator: 'schedule' as const, requestedBy: 'year rollover', ...(input.tuning ? { options: input.tuning } : {}) };
 
+  if (patched('rollover-checks-ending-year')) {
+    const district = await activities.loadDistrict({ districtId: input.districtId });
+    const problem = rolloverYearProblem(input.districtId, district.scopedYear, input.endingYear);
+    if (problem) throw invalidRequest(problem);
+  }
+
   update({ phase: 'year-end resync' });
   for (;;) {
     const outcome: BatchOutcome = await runBatch(waiter, { ...common, yearChoice: 'current', schoolYear: input.endingYear });
@@ -99,5 +108,6 @@ export async function yearRollover(input: YearRolloverInput): Promise<RolloverSt
   update({ phase: 'year-start resync' });
   const start = await runBatch(waiter, { ...common, yearChoice: 'current', schoolYear: newYear });
   update({ yearStartBatch: start.batchId, phase: 'finished' });
+  upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: start.status !== 'completed' ? start.status : start.redObjects.length > 0 ? 'red' : 'green' }]);
   return state;
 }

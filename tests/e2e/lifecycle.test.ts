@@ -79,10 +79,66 @@ describe('schedules', () => {
   });
 });
 
+describe('a schedule\'s overlap policy', () => {
+  it('SKIP: a second firing while the first run\'s batch is still running starts nothing', async () => {
+    await system.seed({ districtId: '1101', students: 80, excludedShare: 0, seed: 11 });
+    const { applySchedules, triggerSchedule } = await import('../../src/schedules/apply');
+    const entry = {
+      id: 'year-end/1101', scenario: 'year-end' as const, target: { districtId: '1101' },
+      calendar: { month: 'JUNE', dayOfMonth: 30, hour: 18, minute: 0 }, timeZone: 'UTC', overlap: 'SKIP' as const, paused: true,
+    };
+    // Slow the state down so that the first firing's batch is still running at the second.
+    await system.db.sql.unsafe(`create or replace function slow_1101() returns trigger language plpgsql as $$ begin perform pg_sleep(1); return null; end $$`);
+    await system.db.sql.unsafe('create trigger slow_1101 after insert on state.vaccine_shot for each statement execute function slow_1101()');
+    try {
+      await applySchedules(system.worker.client, [entry as never], system.worker.taskQueue);
+      const scheduleId = 'resync-schedule/year-end/1101';
+      await triggerSchedule(system.worker.client, scheduleId);
+      let batchId: string | undefined;
+      for (const deadline = Date.now() + 60_000; !batchId && Date.now() < deadline;) {
+        const [row] = await system.db.sql`select batch_id from resync.batch where district_id = '1101' and status = 'running'`;
+        batchId = row?.batch_id as string | undefined;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(batchId).toBeDefined();
+      // The scheduled run is still going: it waits for its batch.
+      expect((await system.worker.client.schedule.getHandle(scheduleId).describe()).info.runningActions).toHaveLength(1);
+      await triggerSchedule(system.worker.client, scheduleId);
+      const batch = await waitForBatch(system, TOKENS.state, batchId as string);
+      expect(batch).toMatchObject({ status: 'completed', initiator: 'schedule', kind: 'full' });
+      const [count] = await system.db.sql`select count(*)::int as n from resync.batch where district_id = '1101'`;
+      expect(count?.n).toBe(1);
+      const description = await system.worker.client.schedule.getHandle(scheduleId).describe();
+      expect(description.info.numActionsSkippedOverlap).toBe(1);
+    } finally {
+      await system.db.sql.unsafe('drop trigger if exists slow_1101 on state.vaccine_shot');
+      await applySchedules(system.worker.client, [], system.worker.taskQueue);
+    }
+  });
+});
+
 describe('year rollover', () => {
+  it('refuses an ending year other than the scoped year, before anything moves', async () => {
+    await system.seed({ districtId: '2004', students: 30, excludedShare: 0, years: [2026, 2027], seed: 9 });
+    const message = 'district 2004 is scoped to 2026-27; a rollover ends the scoped year, so its ending year is 2026-27, not 2027-28';
+    await expect(startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2004', endingYear: 2027 }, system.db.sql))
+      .rejects.toThrow(message);
+    await expect(system.worker.client.workflow.getHandle(rolloverWorkflowId('2004', 2027)).describe()).rejects.toThrow();
+    // Started past the check (another client), the workflow refuses it first thing.
+    const { yearRollover } = await import('../../src/workflows/year-rollover');
+    const handle = await system.worker.client.workflow.start(yearRollover, {
+      taskQueue: system.worker.taskQueue, workflowId: `rollover-by-hand/2004/2027`, args: [{ districtId: '2004', endingYear: 2027 }],
+    });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { message } });
+    const [batches] = await system.db.sql`select count(*)::int as n from resync.batch where district_id = '2004'`;
+    expect(batches?.n).toBe(0);
+    expect((await getDistrict(system.db.sql, '2004')).scopedYear).toBe(2026);
+  });
+
+
   it('resyncs the ending year, switches the scoped year, reminds while enrollments are not rolled forward, then resyncs the new year', async () => {
     await system.seed({ districtId: '2001', students: 40, excludedShare: 0, years: [2026, 2027], seed: 5 });
-    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2001', endingYear: 2026, reminderEvery: '1 second' });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2001', endingYear: 2026, reminderEvery: '1 second' }, system.db.sql);
     const waiting = await waitForRollover(workflowId, (s) => s.phase === 'waiting for enrollments to be rolled forward' && s.reminders >= 2);
     expect((await getDistrict(system.db.sql, '2001')).scopedYear).toBe(2027);
     const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2001' });
@@ -99,7 +155,7 @@ describe('year rollover', () => {
     await system.seed({ districtId: '2002', students: 40, excludedShare: 0, years: [2026, 2027], seed: 6 });
     // Every tenth test score holds a result the state cannot store (varchar(100)): refused, fixable.
     await system.db.sql`update district_2002.test_score set result = repeat('x', 101) where id % 10 = 0`;
-    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2002', endingYear: 2026, reminderEvery: '1 hour' });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2002', endingYear: 2026, reminderEvery: '1 hour' }, system.db.sql);
     const blocked = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked'));
     expect(blocked.blockedBy).toEqual(['TestScore']);
     expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2026);
@@ -119,7 +175,7 @@ describe('year rollover', () => {
 
   it('is not blocked by records the state excludes on purpose: they are reported, the year switches', async () => {
     await system.seed({ districtId: '2003', students: 40, excludedShare: 0.3, years: [2026, 2027], seed: 8 });
-    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2003', endingYear: 2026, reminderEvery: '1 hour' });
+    const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2003', endingYear: 2026, reminderEvery: '1 hour' }, system.db.sql);
     const waiting = await waitForRollover(workflowId, (s) => s.phase === 'waiting for enrollments to be rolled forward');
     expect(waiting).toMatchObject({ blockedBy: [], overridden: false });
     expect(waiting.yearEndBatches).toHaveLength(1);

@@ -33,7 +33,7 @@ export async function startTestSystem(): Promise<TestSystem> {
   // District and state share the test database, as on the embedded default: pages move inside it.
   const sources = new DistrictSources(db.url, 10, db.url);
   const worker = await startTestWorker({ state: db.sql, districtSources: sources }, { databaseUrl: db.url });
-  const resyncs = new Resyncs(worker.client, worker.taskQueue);
+  const resyncs = new Resyncs(worker.client, worker.taskQueue, db.sql);
   const deps: ApiDeps = {
     state: db.sql,
     districtSources: sources,

@@ -96,7 +96,7 @@ export async function startTestWorker(
   const namespace = `test-${suffix}`;
   await ensureNamespace(connection, namespace);
   const client = new Client({ connection, namespace });
-  const resyncs = new Resyncs(client, taskQueue);
+  const resyncs = new Resyncs(client, taskQueue, deps.state);
   let nativeConnection: NativeConnection | undefined;
   let stopWorkers: () => Promise<void>;
   if (workerProcesses > 0) {

@@ -236,7 +236,7 @@ export class SystemHarness {
     this.cliPath = cli.path;
     await this.startTemporal();
     this.connection = await Connection.connect({ address: this.temporalAddress });
-    this.resyncsClient = new Resyncs(new Client({ connection: this.connection, namespace: NAMESPACE }), this.taskQueue);
+    this.resyncsClient = new Resyncs(new Client({ connection: this.connection, namespace: NAMESPACE }), this.taskQueue, this.sql);
     await this.waitForTemporal();
   }
 

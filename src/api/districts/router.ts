@@ -144,7 +144,7 @@ export function districtsRouter(deps: ApiDeps): Router {
       districtId: district.districtId, yearChoice: body.year, schoolYear: schoolYearFor(district, body.year),
       initiator: principal.role === 'state' ? 'state' : 'district', requestedBy: principal.name,
     });
-    res.status(202).json({ workflowId, temporalUi: temporalRunUrl(deps, workflowId) });
+    res.status(202).json({ workflowId, temporalUi: temporalRunUrl(deps, principal, workflowId) });
   });
 
   return router;

@@ -52,12 +52,14 @@ export function resyncsRouter(deps: ApiDeps): Router {
     if (batch.initiator === 'state' && principal.role !== 'state') {
       throw forbidden('a resync requested by the state can only be cancelled by the state');
     }
-    if (!['queued', 'running'].includes(batch.status)) {
-      throw new HttpProblem(409, 'Resync Not Running', `batch ${batch.batchId} has already ${batch.status === 'completed' ? 'completed' : `ended (${batch.status})`}`);
-    }
-    await deps.resyncs.cancel(batch);
-    deps.log.info({ batchId: batch.batchId, districtId: batch.districtId, by: principal.name }, 'resync cancellation requested');
-    res.status(202).json({ batchId: batch.batchId, cancellationRequested: true });
+    const ended = (status: string) => new HttpProblem(409, 'Resync Not Running',
+      `batch ${batch.batchId} has already ${status === 'completed' ? 'completed' : status === 'queued' || status === 'running' ? 'ended' : `ended (${status})`}`);
+    if (!['queued', 'running'].includes(batch.status)) throw ended(batch.status);
+    // The lane decides, atomically: withdrawn if still queued, cancelled if running, or already over.
+    const outcome = await deps.resyncs.cancel(batch, principal.name);
+    if (outcome === 'not in this lane') throw ended((await getBatch(deps.state, batch.batchId))?.status ?? batch.status);
+    deps.log.info({ batchId: batch.batchId, districtId: batch.districtId, by: principal.name, outcome }, 'resync cancellation requested');
+    res.status(202).json({ batchId: batch.batchId, cancellationRequested: true, outcome });
   });
 
   router.get('/:batch/errors', async (req, res) => {

@@ -3,7 +3,7 @@
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
 import { getBatch } from '../../data/batches';
 import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
-import { districtCatalog, planResync, type Initiator, type Plan } from '../../domain';
+import { BatchIdCollisionError, districtCatalog, planResync, type Initiator, type Plan } from '../../domain';
 import { batchWorkflowId, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
@@ -59,12 +59,25 @@ function initiatorOf(principal: Principal): Initiator {
   return principal.role === 'state' ? 'state' : 'district';
 }
 
+/** Submits under a fresh batch id. Ids are random enough never to meet (48 bits per second);
+ *  should two ever do, the history refuses the second (never merges it) and it gets another id. */
+async function submitWithFreshId(deps: ApiDeps, request: Omit<ResyncRequest, 'batchId'>) {
+  for (let attempt = 1; ; attempt++) {
+    const batchId = newBatchId();
+    try {
+      return { batchId, submitted: await submitRefusingOnlyLiveBatches(deps, { ...request, batchId }) };
+    } catch (error) {
+      if (!(error instanceof BatchIdCollisionError) || attempt >= 3) throw error;
+      deps.log.error({ batchId, districtId: request.districtId }, 'batch id collision: refused by the history; retrying under a new id');
+    }
+  }
+}
+
 export async function startResync(deps: ApiDeps, principal: Principal, districtId: string, body: ResyncBody) {
   const planned = await planFromBody(deps, districtId, body);
-  const batchId = newBatchId();
   const initiator = initiatorOf(principal);
-  const submitted = await submitRefusingOnlyLiveBatches(deps, {
-    batchId, districtId, yearChoice: body.year, schoolYear: planned.schoolYear, objects: planned.objects,
+  const { batchId, submitted } = await submitWithFreshId(deps, {
+    districtId, yearChoice: body.year, schoolYear: planned.schoolYear, objects: planned.objects,
     checkDependencies: body.checkDependencies, initiator, requestedBy: principal.name,
   });
   deps.log.info({ districtId, batchId, initiator, schoolYear: planned.schoolYear, position: submitted.position }, 'resync submitted');
@@ -78,6 +91,6 @@ export async function startResync(deps: ApiDeps, principal: Principal, districtI
     status: submitted.position === 0 ? 'starting' : 'queued',
     position: submitted.position,
     plan: planned.plan,
-    links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, workflowId) },
+    links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, principal, workflowId) },
   };
 }

@@ -36,7 +36,7 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principa
     deleted: batch.deleted,
     failure: batch.failure,
     workflowId: batch.workflowId,
-    temporalUi: temporalRunUrl(deps, batch.workflowId),
+    temporalUi: temporalRunUrl(deps, principal, batch.workflowId),
   };
 }
 

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { readEnv } from '../../config';
 import { rolloverWorkflowId, startYearRollover } from '../../client/lifecycle';
+import { createSql } from '../../data/db';
+import { openDatabases } from '../../services/databases';
 import { connectClient } from '../../temporal/client';
 import { enrollmentsRolledForwardSignal, operatorDecisionSignal, rolloverQuery } from '../../workflows/year-rollover';
 import { UsageError } from '../usage-error';
@@ -25,10 +27,17 @@ export async function run(args: string[]): Promise<void> {
   try {
     const handle = client.workflow.getHandle(rolloverWorkflowId(districtId, endingYear));
     if (action === 'start') {
-      const workflowId = await startYearRollover(client, env.TEMPORAL_TASK_QUEUE, {
-        districtId, endingYear, ...(values['reminder-every'] ? { reminderEvery: values['reminder-every'] } : {}),
-      });
-      process.stdout.write(`rollover started: ${workflowId}\n`);
+      const databases = await openDatabases(env);
+      const state = createSql(databases.urls.state, { max: 2 });
+      try {
+        const workflowId = await startYearRollover(client, env.TEMPORAL_TASK_QUEUE, {
+          districtId, endingYear, ...(values['reminder-every'] ? { reminderEvery: values['reminder-every'] } : {}),
+        }, state);
+        process.stdout.write(`rollover started: ${workflowId}\n`);
+      } finally {
+        await state.end({ timeout: 5 });
+        await databases.release();
+      }
     } else if (action === 'status') {
       const state = await handle.query(rolloverQuery);
       process.stdout.write(values.json ? `${JSON.stringify(state)}\n` : `${state.phase}; year-end batches: ${state.yearEndBatches.join(', ') || '-'}; year-start batch: ${state.yearStartBatch ?? '-'}${state.blockedBy.length ? `; blocked by ${state.blockedBy.join(', ')}` : ''}\n`);

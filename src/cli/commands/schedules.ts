@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, readEnv } from '../../config';
-import { applySchedules, SCHEDULE_PREFIX } from '../../schedules/apply';
+import { applySchedules, SCHEDULE_PREFIX, triggerSchedule } from '../../schedules/apply';
 import { readSchedulesFile } from '../../schedules/config';
 import { connectClient } from '../../temporal/client';
 import { UsageError } from '../usage-error';
@@ -51,7 +51,7 @@ export async function run(args: string[]): Promise<void> {
     const handle = client.schedule.getHandle(fullId(id ?? ''));
     if (action === 'pause') await handle.pause(values.note ?? 'paused with npx resync schedules pause');
     if (action === 'unpause') await handle.unpause(values.note ?? 'unpaused with npx resync schedules unpause');
-    if (action === 'trigger') await handle.trigger();
+    if (action === 'trigger') await triggerSchedule(client, fullId(id ?? ''));
     process.stdout.write(`${action === 'trigger' ? 'triggered' : `${action}d`} ${fullId(id ?? '')}\n`);
   } finally {
     await close();

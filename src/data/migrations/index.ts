@@ -21,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'state schema from the catalog', statements: stateSchemaStatements },
   { version: 3, name: 'verifications', statements: sqlFile('0003_verifications.sql') },
   { version: 4, name: 'fresh ranges', statements: sqlFile('0004_fresh_ranges.sql') },
+  { version: 5, name: 'batch requests', statements: sqlFile('0005_batch_requests.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;
