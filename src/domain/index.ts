@@ -4,5 +4,6 @@ export * from './catalog';
 export * from './applicability';
 export * from './planner';
 export * from './profile';
+export * from './school-year';
 export * from './status';
 export * from './alerts';
