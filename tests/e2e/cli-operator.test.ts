@@ -2,11 +2,14 @@
 // test system (Temporal, worker, PostgreSQL): --year labels resolve against the district's scoped
 // year, `start --wait` shows plain progress lines when not on a terminal, and the exit code says
 // how the batch ended: green 0, completed with errors 3, failed 4, cancelled 5, out of sync 6.
+// `rollover` start/status/signal take the ending year as 2026-27.
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes';
 import { newBatchId } from '../../src/client/resyncs';
+import { getDistrict } from '../../src/data/district-registry';
+import { rolloverQuery, type RolloverState } from '../../src/workflows/year-rollover';
 import { runCli } from '../setup/cli';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer, waitForBatch, type BatchBody } from './helpers';
@@ -207,5 +210,34 @@ describe('npx resync start / status / history / cancel', () => {
       await system.db.sql.unsafe('drop trigger hold_1005 on state.vaccine_shot');
       await system.db.sql.unsafe('drop function hold_1005()');
     }
+  });
+});
+
+describe('npx resync rollover', () => {
+  it('starts the rollover of 2026-27, shows its status, and lets it finish on the enrollments signal', async () => {
+    await system.seed({ districtId: '1006', students: 40, excludedShare: 0, years: [2026, 2027], seed: 6 });
+    const temporal = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: system.worker.namespace, TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
+    const year = ['--district', '1006', '--ending-year', '2026-27'];
+
+    const started = await runCli(['rollover', 'start', ...year, '--reminder-every', '1 hour', '--json'], temporal);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(EXIT.OK);
+    expect(JSON.parse(started.stdout)).toEqual({ workflowId: 'rollover/1006/2026', districtId: '1006', endingYear: 2026 });
+
+    const handle = system.worker.client.workflow.getHandle('rollover/1006/2026');
+    while ((await handle.query(rolloverQuery)).phase !== 'waiting for enrollments to be rolled forward') await new Promise((resolve) => setTimeout(resolve, 300));
+    const status = await runCli(['rollover', 'status', ...year], temporal);
+    expect(status.code).toBe(EXIT.OK);
+    expect(status.stdout).toMatch(/^waiting for enrollments to be rolled forward; year-end batches: \S+; year-start batch: -\n$/);
+    expect((await getDistrict(system.db.sql, '1006')).scopedYear).toBe(2027);
+
+    const signalled = await runCli(['rollover', 'signal', ...year, 'enrollments-rolled-forward'], temporal);
+    expect(signalled.code).toBe(EXIT.OK);
+    expect(signalled.stdout).toBe('signalled: enrollments rolled forward\n');
+    expect(((await handle.result()) as RolloverState).phase).toBe('finished');
+
+    const none = await runCli(['rollover', 'status', '--district', '1006', '--ending-year', '2025-26'], temporal);
+    expect(none.code).toBe(EXIT.ERROR);
+    expect(none.stderr).toMatch(/^resync rollover status: .*rollover\/1006\/2025/);
   });
 });

@@ -64,13 +64,16 @@ Examples:
     .addArgument(new Argument('<signal>', 'what to tell the rollover').choices(SIGNALS))
     .addOption(districtOption())
     .addOption(endingYearOption())
+    .addOption(jsonOption())
     .action(async (signal, options) => {
       const { enrollmentsRolledForwardSignal, operatorDecisionSignal } = await import('../../workflows/year-rollover');
       await withRollover(options.district, options.endingYear, async (handle) => {
         if (signal === 'enrollments-rolled-forward') await handle.signal(enrollmentsRolledForwardSignal);
         else await handle.signal(operatorDecisionSignal, signal);
       });
-      process.stdout.write(`signalled: ${signal === 'enrollments-rolled-forward' ? 'enrollments rolled forward' : signal}\n`);
+      process.stdout.write(options.json
+        ? `${JSON.stringify({ districtId: options.district.toLowerCase(), endingYear: options.endingYear, signal })}\n`
+        : `signalled: ${signal === 'enrollments-rolled-forward' ? 'enrollments rolled forward' : signal}\n`);
       process.exitCode = EXIT.OK;
     });
 }

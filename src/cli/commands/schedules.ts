@@ -71,11 +71,12 @@ Examples:
     .description('Pause a schedule (its runs are skipped until unpaused)')
     .argument('<id>', 'the schedule id, e.g. year-end/1001')
     .option('--note <text>', 'why, shown in Temporal')
+    .addOption(jsonOption())
     .action(async (id, options) => {
       await withTemporal(async (client) => {
         const scheduleId = await fullId(id);
         await client.schedule.getHandle(scheduleId).pause(options.note ?? 'paused with npx resync schedules pause');
-        out(`paused ${scheduleId}`);
+        out(options.json ? JSON.stringify({ scheduleId, action: 'pause' }) : `paused ${scheduleId}`);
       });
     });
 
@@ -83,22 +84,24 @@ Examples:
     .description('Unpause a schedule')
     .argument('<id>', 'the schedule id, e.g. year-end/1001')
     .option('--note <text>', 'why, shown in Temporal')
+    .addOption(jsonOption())
     .action(async (id, options) => {
       await withTemporal(async (client) => {
         const scheduleId = await fullId(id);
         await client.schedule.getHandle(scheduleId).unpause(options.note ?? 'unpaused with npx resync schedules unpause');
-        out(`unpaused ${scheduleId}`);
+        out(options.json ? JSON.stringify({ scheduleId, action: 'unpause' }) : `unpaused ${scheduleId}`);
       });
     });
 
   schedules.command('trigger')
     .description('Run a schedule\'s action now')
     .argument('<id>', 'the schedule id, e.g. year-start/1001')
-    .action(async (id) => {
+    .addOption(jsonOption())
+    .action(async (id, options) => {
       await withTemporal(async (client) => {
         const scheduleId = await fullId(id);
         await client.schedule.getHandle(scheduleId).trigger();
-        out(`triggered ${scheduleId}`);
+        out(options.json ? JSON.stringify({ scheduleId, action: 'trigger' }) : `triggered ${scheduleId}`);
       });
     });
 }
