@@ -9,7 +9,7 @@ import { PROJECT_ROOT, readEnv, type Env } from './config';
 import { createSql } from './data/db';
 import { listDistricts } from './data/district-registry';
 import { migrate } from './data/migrations';
-import { currentSchoolYear } from './cli/commands/seed';
+import { schoolYearOn } from './domain';
 import { seedDistrict } from './generator/seed-district';
 import { openDatabases, type Databases } from './services/databases';
 import { resolveTemporalCli } from './services/temporal-cli';
@@ -26,7 +26,7 @@ async function ensureDemoDistrict(databases: Databases): Promise<string[]> {
   try {
     await migrate(state);
     if ((await listDistricts(state)).length === 0) {
-      const year = currentSchoolYear();
+      const year = schoolYearOn(new Date());
       say(`seeding demo district ${DEMO_DISTRICT} (2 000 students, ${year - 1} and ${year})…`);
       const result = await seedDistrict(state, district, {
         districtId: DEMO_DISTRICT, name: 'Demo Unified School District', students: 2000, scopedYear: year,

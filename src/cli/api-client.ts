@@ -2,15 +2,8 @@
 // token from RESYNC_TOKEN, or, on the machine running `npm start` in demo mode, .data/api-tokens.json.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readEnv } from '../config';
+import { ApiError } from './api-error';
 import { UsageError } from './usage-error';
-
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(readonly status: number, message: string, readonly body: unknown) {
-    super(message);
-  }
-}
 
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
@@ -27,7 +20,10 @@ function demoToken(dataDir: string, role: string): string | undefined {
   }
 }
 
-export function apiClient(options: { as?: string | undefined } = {}): ApiClient {
+/** A client for API_URL with the caller's token. @throws UsageError when there is no token. */
+export async function apiClient(options: { as?: string | undefined } = {}): Promise<ApiClient> {
+  // Loaded here, not at the top: the environment schema is only needed once a command runs.
+  const { readEnv } = await import('../config');
   const env = readEnv();
   const baseUrl = (env.API_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   const role = options.as ?? 'state';

@@ -1,41 +1,47 @@
-// Entry point of `npx resync <command>`. Each command lives in its own file under commands/.
+// Entry point of `npx resync <command>` (bin/resync.js). Runs the command tree and turns every
+// way it can end into an exit code (see exit-codes.ts): the commands set process.exitCode for
+// their outcome; errors are printed as one line and mapped here.
+import { CommanderError } from '@commander-js/extra-typings';
+import {
+  InvalidPlanRequestError, InvalidResyncRequestError, InvalidSchoolYearError, SchoolYearOutOfScopeError, UnknownDistrictError,
+} from '../domain';
+import { ApiError } from './api-error';
+import { EXIT, type ExitCode } from './exit-codes';
+import { buildProgram, commandPath } from './program';
 import { UsageError } from './usage-error';
 
-type Command = (args: string[]) => Promise<void>;
+/** API answers that say the request named something wrong, rather than that something failed. */
+const REFUSED_REQUEST = new Set([400, 404, 422]);
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  plan: { summary: 'show the parent-first plan of a resync', load: async () => (await import('./commands/plan')).run },
-  verify: { summary: 'compare a district\'s records with the state\'s, per object', load: async () => (await import('./commands/verify')).run },
-  start: { summary: 'start a resync through the API (--wait to follow it)', load: async () => (await import('./commands/operator')).start },
-  status: { summary: 'show a batch and its objects', load: async () => (await import('./commands/operator')).status },
-  cancel: { summary: 'cancel a queued or running batch', load: async () => (await import('./commands/operator')).cancel },
-  history: { summary: 'list a district\'s batches', load: async () => (await import('./commands/operator')).history },
-  schedules: { summary: 'apply, list, pause, unpause or trigger the year-end/year-start schedules', load: async () => (await import('./commands/schedules')).run },
-  rollover: { summary: 'start, follow or signal a district\'s year rollover', load: async () => (await import('./commands/rollover')).run },
-  seed: { summary: 'generate a realistic district into the district database', load: async () => (await import('./commands/seed')).run },
-};
-
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`);
-  return ['usage: npx resync <command> [options]', '', 'commands:', ...lines, '', 'Run `npx resync <command> --help` for its options.'].join('\n');
+function exitCodeForError(error: unknown): ExitCode {
+  if (error instanceof UsageError || error instanceof InvalidSchoolYearError || error instanceof SchoolYearOutOfScopeError
+    || error instanceof InvalidPlanRequestError || error instanceof InvalidResyncRequestError || error instanceof UnknownDistrictError) return EXIT.USAGE;
+  if (error instanceof ApiError && REFUSED_REQUEST.has(error.status)) return EXIT.USAGE;
+  return EXIT.ERROR;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    process.stdout.write(`${usage()}\n`);
-    return;
-  }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-  await (await command.load())(args);
-}
-
-main(process.argv.slice(2)).then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  let running = 'resync';
+  program.hook('preAction', (_program, actionCommand) => {
+    running = commandPath(actionCommand);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? EXIT.OK);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; a missing subcommand shows the help on
+      // stderr and counts as a usage error; everything else commander refuses is a usage error
+      // it has already printed.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      return EXIT.USAGE;
+    }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`resync: ${message.split('\n')[0]}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+    process.stderr.write(`${running}: ${message.split('\n')[0]}\n`);
+    return exitCodeForError(error);
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

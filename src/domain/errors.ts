@@ -81,3 +81,19 @@ export class ScopedYearChangedError extends Error {
 export class ResyncObjectsFailedError extends Error {
   override readonly name = 'ResyncObjectsFailedError';
 }
+
+/** A school year written in a way this module does not accept (bare year, wrong span, garbage). */
+export class InvalidSchoolYearError extends Error {
+  override readonly name = 'InvalidSchoolYearError';
+  constructor(readonly input: string, message: string) {
+    super(message);
+  }
+}
+
+/** A well-written school year that is none of the district's previous, current or next year. */
+export class SchoolYearOutOfScopeError extends Error {
+  override readonly name = 'SchoolYearOutOfScopeError';
+  constructor(message: string, readonly schoolYear: number, readonly scopedYear: number) {
+    super(message);
+  }
+}

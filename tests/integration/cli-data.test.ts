@@ -1,9 +1,11 @@
 // The data-plane CLI contract: `seed --json` then `verify --json` on a real database; after a
-// parent-first sync of every object with the activities, verify reports everything in sync and
-// the excluded records sit in the error log with their reason.
+// parent-first sync of every object with the activities, verify reports everything in sync (exit
+// 0; out of sync before: exit 6) and the excluded records sit in the error log with their reason.
+// Years the district does not offer, or holds no data for, are refused (exit 2), never "in sync".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listErrors } from '../../src/data/sync-errors';
 import { DistrictSources } from '../../src/data/district-sources';
+import { EXIT } from '../../src/cli/exit-codes';
 import { runCli } from '../setup/cli';
 import { createTestDatabase, type TestDatabase } from '../setup/database';
 import { recordBatch, syncPlan } from './sync-helpers';
@@ -26,14 +28,17 @@ interface Verification { object: string; district: number; state: number; missin
 describe('npx resync seed / verify', () => {
   it('seeds, verifies everything missing, syncs, verifies everything in sync', async () => {
     const env = { DATABASE_URL: db.url };
-    const seeded = await runCli(['seed', '--district', '1001', '--students', '2000', '--year', '2026', '--json'], env);
+    const seeded = await runCli(['seed', '--district', '1001', '--students', '2000', '--year', '2026-27', '--json'], env);
     expect(seeded.stderr).toBe('');
     expect(seeded.code).toBe(0);
     const seed = JSON.parse(seeded.stdout) as { records: { object: string; records: number }[]; total: number };
     expect(seed.records.length).toBeGreaterThan(30);
     expect(seed.total).toBeGreaterThan(60_000);
 
-    const before = JSON.parse((await runCli(['verify', '--district', '1001', '--json'], env)).stdout) as { objects: Verification[] };
+    const verifiedBefore = await runCli(['verify', '--district', '1001', '--json'], env);
+    expect(verifiedBefore.code).toBe(EXIT.OUT_OF_SYNC);
+    const before = JSON.parse(verifiedBefore.stdout) as { schoolYear: number; objects: Verification[] };
+    expect(before.schoolYear).toBe(2026);
     expect(before.objects.map((o) => o.object).sort()).toEqual(seed.records.map((r) => r.object).sort());
     for (const object of before.objects) {
       const generated = seed.records.find((r) => r.object === object.object)?.records;
@@ -44,7 +49,9 @@ describe('npx resync seed / verify', () => {
     const batch = await recordBatch({ state: db.sql, districtSources: sources }, '1001', 'all');
     await syncPlan({ state: db.sql, districtSources: sources }, '1001', batch);
 
-    const after = JSON.parse((await runCli(['verify', '--district', '1001', '--json'], env)).stdout) as { objects: Verification[] };
+    const verifiedAfter = await runCli(['verify', '--district', '1001', '--json'], env);
+    expect(verifiedAfter.code).toBe(EXIT.OK);
+    const after = JSON.parse(verifiedAfter.stdout) as { objects: Verification[] };
     expect(after.objects.filter((o) => !o.inSync)).toEqual([]);
     const withExclusions = after.objects.filter((o) => o.excluded > 0);
     expect(withExclusions.map((o) => o.object)).toEqual(expect.arrayContaining(['Calendar', 'Enrollment', 'StructureGradeLevel']));
@@ -57,12 +64,44 @@ describe('npx resync seed / verify', () => {
     expect(enrollment.errors[0]?.reason).toBe('not allowed to sync: state-excluded enrollment');
 
     const text = await runCli(['verify', '--district', '1001'], env);
+    expect(text.code).toBe(EXIT.OK);
     expect(text.stdout).toMatch(/^object\s+district\s+state\s+missing/);
+    // The explicit school year names the same (scoped) year.
+    const labelled = await runCli(['verify', '--district', '1001', '--year', '2026-27', '--objects', 'School,Enrollment', '--json'], env);
+    expect(labelled.code).toBe(EXIT.OK);
+    expect(JSON.parse(labelled.stdout)).toMatchObject({ district: '1001', schoolYear: 2026, objects: [{ object: 'Enrollment', inSync: true }, { object: 'School', inSync: true }] });
     const unknown = await runCli(['verify', '--district', 'nope'], env);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/not registered/);
+    expect(unknown.code).toBe(EXIT.USAGE);
+    expect(unknown.stderr).toBe('resync verify: district "nope" is not registered (seed it with npx resync seed)\n');
     const badSeed = await runCli(['seed', '--district', 'x y', '--students', '10'], env);
-    expect(badSeed.code).toBe(2);
+    expect(badSeed.code).toBe(EXIT.USAGE);
     expect(badSeed.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses school years the district does not offer or holds no data for, naming the scoped year', async () => {
+    const env = { DATABASE_URL: db.url };
+    // District 1001 (scoped 2026-27) syncs the previous year, but only 2026-27 was generated.
+    for (const year of ['previous', '2025-26']) {
+      for (const extra of [[], ['--resync']]) {
+        const empty = await runCli(['verify', '--district', '1001', '--year', year, ...extra], env);
+        expect(empty.code, `${year} ${extra.join(' ')}`).toBe(EXIT.USAGE);
+        expect(empty.stdout).toBe('');
+        expect(empty.stderr).toBe('resync verify: district 1001, 2025-26 (previous year): neither the district nor the state holds any record for this school year; nothing to verify\n');
+      }
+    }
+    const far = await runCli(['verify', '--district', '1001', '--year', '2024-25'], env);
+    expect(far.code).toBe(EXIT.USAGE);
+    expect(far.stderr).toBe('resync verify: 2024-25 is not a school year this district can work on: its scoped year is 2026-27, so the choices are 2025-26 (previous), 2026-27 (current) and 2027-28 (next)\n');
+
+    // A district that syncs no previous year at all.
+    const [saved] = await db.sql<{ year_sync_previous: string[] }[]>`select year_sync_previous from resync.district where district_id = '1001'`;
+    await db.sql`update resync.district set year_sync_previous = '{}' where district_id = '1001'`;
+    try {
+      const notOffered = await runCli(['verify', '--district', '1001', '--year', 'previous'], env);
+      expect(notOffered.code).toBe(EXIT.USAGE);
+      expect(notOffered.stderr).toBe('resync verify: district 1001 (scoped year 2026-27) is not configured to sync the previous school year, 2025-26\n');
+    } finally {
+      await db.sql`update resync.district set year_sync_previous = ${saved?.year_sync_previous ?? []} where district_id = '1001'`;
+    }
   });
 });

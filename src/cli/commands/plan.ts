@@ -1,18 +1,10 @@
 // `npx resync plan`: the planner from the command line. The --json output is a contract other
 // tools rely on: exactly {"levels": [[...]], "excluded": [{"object", "reason"}]}.
-import { parseArgs } from 'node:util';
-import {
-  CATALOG, planResync, SCHOOL_YEAR_CHOICES, type DistrictProfile, type Plan, type SchoolYearChoice,
-} from '../../domain';
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { CATALOG, planResync, type DistrictProfile, type Plan, type SchoolYearArgument, type SchoolYearChoice } from '../../domain';
+import { EXIT } from '../exit-codes';
+import { allOption, jsonOption, objectSelection, objectsOption, yearOption } from '../options';
 import { UsageError } from '../usage-error';
-
-const HELP = `usage: npx resync plan (--all | --objects A,B,...) [--check-dependencies]
-                         [--year current|previous|next] [--state XX] [--reporting-entity] [--json]
-
-  --state XX            the district's state (KY, SD, ME, BIE, MT, ...). Without it the plan is
-                        for a generic state: every object that is not specific to a state or
-                        region applies, ReportingEntity only with --reporting-entity.
-  --year previous|next  every year-tied object counts as configured for that year.`;
 
 export function profileFromFlags(state: string | undefined, reportingEntity: boolean): DistrictProfile {
   const yearTied = CATALOG.objects.filter((object) => object.yearTied).map((object) => object.name);
@@ -24,12 +16,11 @@ export function profileFromFlags(state: string | undefined, reportingEntity: boo
   };
 }
 
-function parseYear(value: string | undefined): SchoolYearChoice {
-  if (value === undefined) return 'current';
-  if (!(SCHOOL_YEAR_CHOICES as readonly string[]).includes(value)) {
-    throw new UsageError(`--year must be one of ${SCHOOL_YEAR_CHOICES.join(', ')}, not "${value}"`);
-  }
-  return value as SchoolYearChoice;
+/** The plan has no district, so no scoped year to place an explicit school year against. */
+function yearChoice(year: SchoolYearArgument | undefined): SchoolYearChoice {
+  if (year === undefined) return 'current';
+  if ('choice' in year) return year.choice;
+  throw new UsageError('plan has no district, hence no scoped year to place a school year such as 2026-27 against: write --year current, previous or next');
 }
 
 function formatTable(plan: Plan): string {
@@ -45,34 +36,35 @@ function formatTable(plan: Plan): string {
   return lines.join('\n');
 }
 
-export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      all: { type: 'boolean', default: false },
-      objects: { type: 'string' },
-      'check-dependencies': { type: 'boolean', default: false },
-      year: { type: 'string' },
-      state: { type: 'string' },
-      'reporting-entity': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  if (values.all === (values.objects !== undefined)) throw new UsageError('give exactly one of --all or --objects A,B,...');
-  if (values.state !== undefined && !/^[A-Za-z]{2,3}$/.test(values.state)) {
-    throw new UsageError(`--state must be a state code such as KY or BIE, not "${values.state}"`);
-  }
-  const objects = values.all ? 'all' : (values.objects ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-  const plan = planResync(
-    { objects, checkDependencies: values['check-dependencies'], year: parseYear(values.year) },
-    profileFromFlags(values.state, values['reporting-entity']),
-  );
-  const output = values.json ? JSON.stringify({ levels: plan.levels, excluded: plan.excluded }) : formatTable(plan);
-  process.stdout.write(`${output}\n`);
+export function registerPlan(program: Command): void {
+  program.command('plan')
+    .summary('show the parent-first plan of a resync')
+    .description('Show the parent-first plan of a resync, level by level, and the objects it excludes with their reasons. Works offline: no API, no database.')
+    .addOption(objectsOption())
+    .addOption(allOption())
+    .option('--check-dependencies', 'add every parent of the selected objects, synchronised first')
+    .addOption(yearOption('current | previous | next: for previous/next, every year-tied object counts as configured for that year (default: current)'))
+    .addOption(new Option('--state <code>', 'the district\'s state (KY, SD, ME, BIE, MT, ...); without it, a generic state: every object not specific to a state or region applies')
+      .argParser((value) => {
+        if (!/^[A-Za-z]{2,3}$/.test(value)) throw new InvalidArgumentError(`write a state code such as KY or BIE, not "${value}"`);
+        return value;
+      }))
+    .option('--reporting-entity', 'the district uses the reporting-entity layer (never in Montana)')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  npx resync plan --objects TestScore --check-dependencies
+  npx resync plan --objects all --state KY --json
+  npx resync plan --objects Enrollment --year previous
+
+--json prints exactly {"levels": [[...], ...], "excluded": [{"object", "reason"}]}.`)
+    .action((options) => {
+      const plan = planResync(
+        { objects: objectSelection(options), checkDependencies: options.checkDependencies ?? false, year: yearChoice(options.year) },
+        profileFromFlags(options.state, options.reportingEntity ?? false),
+      );
+      const output = options.json ? JSON.stringify({ levels: plan.levels, excluded: plan.excluded }) : formatTable(plan);
+      process.stdout.write(`${output}\n`);
+      process.exitCode = EXIT.OK;
+    });
 }

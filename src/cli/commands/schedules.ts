@@ -1,59 +1,108 @@
 // `npx resync schedules apply|list|pause|unpause|trigger`: the year-end and year-start schedules.
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, readEnv } from '../../config';
-import { applySchedules, SCHEDULE_PREFIX, triggerSchedule } from '../../schedules/apply';
-import { readSchedulesFile } from '../../schedules/config';
-import { connectClient } from '../../temporal/client';
-import { UsageError } from '../usage-error';
+// Talks to Temporal directly.
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from '@commander-js/extra-typings';
+import type { Client } from '@temporalio/client';
+import { jsonOption } from '../options';
+import { withTemporal } from '../temporal-connection';
 
-const HELP = `usage: npx resync schedules apply [--file temporal/schedules.json]
-       npx resync schedules list [--json]
-       npx resync schedules pause <id> [--note text] | unpause <id> | trigger <id>`;
+const SCHEDULES_FILE = fileURLToPath(new URL('../../../temporal/schedules.json', import.meta.url));
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
-const fullId = (id: string) => (id.startsWith(SCHEDULE_PREFIX) ? id : `${SCHEDULE_PREFIX}${id}`);
+/** A schedule id as given ("year-end/1001") → its full id in Temporal. */
+async function fullId(id: string): Promise<string> {
+  const { SCHEDULE_PREFIX } = await import('../../schedules/apply');
+  return id.startsWith(SCHEDULE_PREFIX) ? id : `${SCHEDULE_PREFIX}${id}`;
+}
 
-export async function run(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args, strict: true, allowPositionals: true,
-    options: { file: { type: 'string' }, json: { type: 'boolean', default: false }, note: { type: 'string' }, help: { type: 'boolean', default: false } },
-  });
-  const [action, id] = positionals;
-  if (values.help || !action) return void process.stdout.write(`${HELP}\n`);
-  if (!['apply', 'list', 'pause', 'unpause', 'trigger'].includes(action)) throw new UsageError(`unknown schedules action "${action}"; ${HELP.split('\n')[0]}`);
-  if (['pause', 'unpause', 'trigger'].includes(action) && !id) throw new UsageError(`usage: npx resync schedules ${action} <id>`);
-  const env = readEnv();
-  const entries = action === 'apply' ? await readSchedulesFile(values.file ?? path.join(PROJECT_ROOT, 'temporal', 'schedules.json')) : [];
-  const { client, close } = await connectClient(env);
-  try {
-    if (action === 'apply') {
-      const results = await applySchedules(client, entries, env.TEMPORAL_TASK_QUEUE);
-      if (values.json) return void process.stdout.write(`${JSON.stringify({ schedules: results })}\n`);
-      for (const { id: scheduleId, outcome } of results) process.stdout.write(`${outcome.padEnd(10)} ${scheduleId}\n`);
-      return;
-    }
-    if (action === 'list') {
-      const rows: { id: string; paused: boolean; note: string | undefined; nextRuns: string[]; recentRuns: string[] }[] = [];
-      for await (const summary of client.schedule.list()) {
-        if (!summary.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
-        const description = await client.schedule.getHandle(summary.scheduleId).describe();
-        rows.push({
-          id: summary.scheduleId, paused: description.state.paused, note: description.state.note,
-          nextRuns: description.info.nextActionTimes.slice(0, 2).map((date) => date.toISOString()),
-          recentRuns: description.info.recentActions.slice(-2).map((run) => run.takenAt.toISOString()),
-        });
-      }
-      rows.sort((a, b) => a.id.localeCompare(b.id));
-      if (values.json) return void process.stdout.write(`${JSON.stringify({ schedules: rows })}\n`);
-      for (const row of rows) process.stdout.write(`${row.id.padEnd(44)} ${row.paused ? 'paused ' : 'active '} next ${row.nextRuns[0] ?? '-'}\n`);
-      return;
-    }
-    const handle = client.schedule.getHandle(fullId(id ?? ''));
-    if (action === 'pause') await handle.pause(values.note ?? 'paused with npx resync schedules pause');
-    if (action === 'unpause') await handle.unpause(values.note ?? 'unpaused with npx resync schedules unpause');
-    if (action === 'trigger') await triggerSchedule(client, fullId(id ?? ''));
-    process.stdout.write(`${action === 'trigger' ? 'triggered' : `${action}d`} ${fullId(id ?? '')}\n`);
-  } finally {
-    await close();
+interface ScheduleRow { id: string; paused: boolean; note: string | undefined; nextRuns: string[]; recentRuns: string[] }
+
+async function listSchedules(client: Client): Promise<ScheduleRow[]> {
+  const { SCHEDULE_PREFIX } = await import('../../schedules/apply');
+  const rows: ScheduleRow[] = [];
+  for await (const summary of client.schedule.list()) {
+    if (!summary.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+    const description = await client.schedule.getHandle(summary.scheduleId).describe();
+    rows.push({
+      id: summary.scheduleId, paused: description.state.paused, note: description.state.note,
+      nextRuns: description.info.nextActionTimes.slice(0, 2).map((date) => date.toISOString()),
+      recentRuns: description.info.recentActions.slice(-2).map((run) => run.takenAt.toISOString()),
+    });
   }
+  return rows.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function registerSchedules(program: Command): void {
+  const schedules = program.command('schedules')
+    .summary('apply, list, pause, unpause or trigger the year-end/year-start schedules')
+    .description('The Temporal Schedules that run the mandatory year-end and year-start full resyncs, managed from temporal/schedules.json. A schedule id may be written without its "resync-schedule/" prefix, e.g. year-end/1001.')
+    .addHelpText('after', `
+Examples:
+  npx resync schedules apply
+  npx resync schedules list
+  npx resync schedules pause year-end/1001 --note "district asked to wait"`);
+
+  schedules.command('apply')
+    .description('Create or update the schedules of temporal/schedules.json (or --file) in Temporal')
+    .addOption(new Option('--file <path>', 'the schedules file').default(SCHEDULES_FILE, 'temporal/schedules.json'))
+    .addOption(jsonOption())
+    .action(async (options) => {
+      const [{ readSchedulesFile }, { applySchedules }] = await Promise.all([import('../../schedules/config'), import('../../schedules/apply')]);
+      const entries = await readSchedulesFile(options.file);
+      await withTemporal(async (client, env) => {
+        const results = await applySchedules(client, entries, env.TEMPORAL_TASK_QUEUE);
+        if (options.json) return out(JSON.stringify({ schedules: results }));
+        for (const { id, outcome } of results) out(`${outcome.padEnd(10)} ${id}`);
+      });
+    });
+
+  schedules.command('list')
+    .description('List the schedules: paused or active, next and recent runs')
+    .addOption(jsonOption())
+    .action(async (options) => {
+      await withTemporal(async (client) => {
+        const rows = await listSchedules(client);
+        if (options.json) return out(JSON.stringify({ schedules: rows }));
+        for (const row of rows) out(`${row.id.padEnd(44)} ${row.paused ? 'paused ' : 'active '} next ${row.nextRuns[0] ?? '-'}`);
+      });
+    });
+
+  schedules.command('pause')
+    .description('Pause a schedule (its runs are skipped until unpaused)')
+    .argument('<id>', 'the schedule id, e.g. year-end/1001')
+    .option('--note <text>', 'why, shown in Temporal')
+    .addOption(jsonOption())
+    .action(async (id, options) => {
+      await withTemporal(async (client) => {
+        const scheduleId = await fullId(id);
+        await client.schedule.getHandle(scheduleId).pause(options.note ?? 'paused with npx resync schedules pause');
+        out(options.json ? JSON.stringify({ scheduleId, action: 'pause' }) : `paused ${scheduleId}`);
+      });
+    });
+
+  schedules.command('unpause')
+    .description('Unpause a schedule')
+    .argument('<id>', 'the schedule id, e.g. year-end/1001')
+    .option('--note <text>', 'why, shown in Temporal')
+    .addOption(jsonOption())
+    .action(async (id, options) => {
+      await withTemporal(async (client) => {
+        const scheduleId = await fullId(id);
+        await client.schedule.getHandle(scheduleId).unpause(options.note ?? 'unpaused with npx resync schedules unpause');
+        out(options.json ? JSON.stringify({ scheduleId, action: 'unpause' }) : `unpaused ${scheduleId}`);
+      });
+    });
+
+  schedules.command('trigger')
+    .description('Run a schedule\'s action now')
+    .argument('<id>', 'the schedule id, e.g. year-start/1001')
+    .addOption(jsonOption())
+    .action(async (id, options) => {
+      await withTemporal(async (client) => {
+        const scheduleId = await fullId(id);
+        const { triggerSchedule } = await import('../../schedules/apply');
+        await triggerSchedule(client, scheduleId);
+        out(options.json ? JSON.stringify({ scheduleId, action: 'trigger' }) : `triggered ${scheduleId}`);
+      });
+    });
 }

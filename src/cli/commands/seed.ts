@@ -1,72 +1,74 @@
-// `npx resync seed`: generate a realistic district and load it into the district database.
-import { parseArgs } from 'node:util';
-import { readEnv } from '../../config';
-import { createSql } from '../../data/db';
-import { migrate } from '../../data/migrations';
-import { isValidDistrictId } from '../../domain';
-import { seedDistrict } from '../../generator/seed-district';
-import { openDatabases } from '../../services/databases';
+// `npx resync seed`: generate a realistic district and load it into the district database
+// (seed-run.ts, loaded on demand).
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { InvalidSchoolYearError, isValidDistrictId, resolveSchoolYear, schoolYearLabel, schoolYearOn, type SchoolYearArgument } from '../../domain';
+import { EXIT } from '../exit-codes';
+import { jsonOption, wholeNumber, yearOption } from '../options';
 import { UsageError } from '../usage-error';
 
-const HELP = `usage: npx resync seed --district <id> --students <n> [--year <yyyy>] [--years a,b]
-                         [--state XX] [--reporting-entity] [--seed <int>] [--excluded-share <0..1>] [--json]
-
-  --year            the district's scoped (current) school year, by its first calendar year
-                    (default: the school year running today)
-  --years           school years to generate (default: the scoped year)
-  --excluded-share  share of enrollments flagged state-excluded (default 0.01)`;
-
-/** The school year running on a date: it starts in August. */
+/** The school year running today (it starts in August), by its first calendar year. */
 export function currentSchoolYear(today = new Date()): number {
-  return today.getUTCMonth() >= 7 ? today.getUTCFullYear() : today.getUTCFullYear() - 1;
+  return schoolYearOn(today);
 }
 
-function positiveInt(name: string, value: string | undefined, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`--${name} must be a whole number, not "${value}"`);
-  return parsed;
+function parseShare(value: string): number {
+  const share = Number(value);
+  if (value.trim() === '' || !(share >= 0 && share <= 1)) throw new InvalidArgumentError(`must be between 0 and 1, not "${value}"`);
+  return share;
 }
 
-export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args, strict: true,
-    options: {
-      district: { type: 'string' }, students: { type: 'string' }, year: { type: 'string' }, years: { type: 'string' },
-      state: { type: 'string' }, 'reporting-entity': { type: 'boolean', default: false }, seed: { type: 'string' },
-      'excluded-share': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return void process.stdout.write(`${HELP}\n`);
-  const districtId = values.district?.toLowerCase();
-  if (!districtId || !isValidDistrictId(districtId)) throw new UsageError('--district must be an id of letters, digits and _ (e.g. 1001)');
-  if (values.students === undefined) throw new UsageError('--students <n> is required');
-  if (values.state !== undefined && !/^[A-Za-z]{2,3}$/.test(values.state)) throw new UsageError(`--state must be a state code such as KY, not "${values.state}"`);
-  const scopedYear = positiveInt('year', values.year, currentSchoolYear());
-  const years = values.years ? values.years.split(',').map((year) => positiveInt('years', year.trim())) : [scopedYear];
-  const excludedShare = values['excluded-share'] === undefined ? 0.01 : Number(values['excluded-share']);
-  if (!(excludedShare >= 0 && excludedShare <= 1)) throw new UsageError('--excluded-share must be between 0 and 1');
+function parseDistrictId(value: string): string {
+  const districtId = value.toLowerCase();
+  if (!isValidDistrictId(districtId)) throw new InvalidArgumentError('a district id is letters, digits and _ (e.g. 1001)');
+  return districtId;
+}
 
-  const env = readEnv();
-  const databases = await openDatabases(env);
-  const stateSql = createSql(databases.urls.state, { max: 2 });
-  const districtSql = databases.urls.district === databases.urls.state ? stateSql : createSql(databases.urls.district, { max: 2 });
-  try {
-    await migrate(stateSql);
-    const result = await seedDistrict(stateSql, districtSql, {
-      districtId, students: positiveInt('students', values.students), scopedYear, years,
-      state: values.state?.toUpperCase() ?? null, reportingEntity: values['reporting-entity'],
-      seed: positiveInt('seed', values.seed, 1), excludedShare,
-    });
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ district: districtId, schoolYears: years, records: result.records, total: result.total, seconds: Number(result.seconds.toFixed(2)) })}\n`);
-    } else {
-      for (const { object, records } of result.records) process.stdout.write(`${object.padEnd(30)} ${String(records).padStart(10)}\n`);
-      process.stdout.write(`${'total'.padEnd(30)} ${String(result.total).padStart(10)}  (${result.seconds.toFixed(1)} s, ${Math.round(result.total / result.seconds)} records/s)\n`);
+/** `--years previous,2026-27` → first calendar years, relative choices placed against the scoped year. */
+function yearsToGenerate(list: string | undefined, scopedYear: number): number[] {
+  if (list === undefined) return [scopedYear];
+  return list.split(',').map((entry) => {
+    try {
+      return resolveSchoolYear(entry, scopedYear).schoolYear;
+    } catch (error) {
+      if (error instanceof InvalidSchoolYearError) throw new UsageError(`--years: ${error.message}`);
+      throw error;
     }
-  } finally {
-    await stateSql.end({ timeout: 5 });
-    if (districtSql !== stateSql) await districtSql.end({ timeout: 5 });
-    await databases.release();
-  }
+  });
+}
+
+/** seed creates the district, so --year names its scoped year explicitly; "current" means today's. */
+function scopedYearOf(year: SchoolYearArgument | undefined): number {
+  if (year === undefined) return currentSchoolYear();
+  if ('schoolYear' in year) return year.schoolYear;
+  if (year.choice === 'current') return currentSchoolYear();
+  throw new UsageError(`seed --year names the district's scoped year: write it as a school year such as ${schoolYearLabel(currentSchoolYear())} (or current, the one running today)`);
+}
+
+export function registerSeed(program: Command): void {
+  program.command('seed')
+    .summary('generate a realistic district into the district database')
+    .description('Generate a realistic district (every applicable object, plausible volumes, a small share of state-excluded records), deterministic for a seed, register it, and bulk-load it into the district database.')
+    .addOption(new Option('--district <id>', 'the district id: letters, digits and _, e.g. 1001 (required)').argParser(parseDistrictId).makeOptionMandatory())
+    .requiredOption('--students <n>', 'how many students (required)', wholeNumber(0))
+    .addOption(yearOption('the district\'s scoped (current) school year, written 2026-27 (default: the school year running today)'))
+    .option('--years <list>', 'school years to generate: school years such as 2025-26,2026-27, or previous,current,next relative to --year (default: the scoped year)')
+    .addOption(new Option('--state <code>', 'the district\'s state (KY, SD, ME, BIE, MT, ...)').argParser((value) => {
+      if (!/^[A-Za-z]{2,3}$/.test(value)) throw new InvalidArgumentError(`write a state code such as KY, not "${value}"`);
+      return value.toUpperCase();
+    }))
+    .option('--reporting-entity', 'the district uses the reporting-entity layer')
+    .option('--seed <int>', 'random seed: the same seed gives the same district', wholeNumber(0), 1)
+    .option('--excluded-share <share>', 'share of enrollments flagged state-excluded, 0..1', parseShare, 0.01)
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  npx resync seed --district 1002 --students 5000 --state KY
+  npx resync seed --district 1003 --students 800 --year 2026-27 --years previous,current`)
+    .action(async (options) => {
+      const scopedYear = scopedYearOf(options.year);
+      const years = yearsToGenerate(options.years, scopedYear);
+      const { runSeed } = await import('./seed-run');
+      await runSeed({ ...options, scopedYear, years });
+      process.exitCode = EXIT.OK;
+    });
 }

@@ -1,0 +1,48 @@
+// What `npx resync seed` does once its command line is parsed: open the databases, migrate,
+// generate the district, print what was loaded. Loaded on demand by commands/seed.ts.
+import { readEnv } from '../../config';
+import { createSql } from '../../data/db';
+import { migrate } from '../../data/migrations';
+import { schoolYearLabel } from '../../domain';
+import { seedDistrict } from '../../generator/seed-district';
+import { openDatabases } from '../../services/databases';
+
+export interface SeedRun {
+  readonly district: string;
+  readonly students: number;
+  /** First calendar years: the district's scoped year and the years to generate. */
+  readonly scopedYear: number;
+  readonly years: readonly number[];
+  readonly state?: string | undefined;
+  readonly reportingEntity?: boolean | undefined;
+  readonly seed: number;
+  readonly excludedShare: number;
+  readonly json?: boolean | undefined;
+}
+
+export async function runSeed(options: SeedRun): Promise<void> {
+  const { scopedYear, years } = options;
+  const env = readEnv();
+  const databases = await openDatabases(env);
+  const stateSql = createSql(databases.urls.state, { max: 2 });
+  const districtSql = databases.urls.district === databases.urls.state ? stateSql : createSql(databases.urls.district, { max: 2 });
+  try {
+    await migrate(stateSql);
+    const result = await seedDistrict(stateSql, districtSql, {
+      districtId: options.district, students: options.students, scopedYear, years,
+      state: options.state ?? null, reportingEntity: options.reportingEntity ?? false,
+      seed: options.seed, excludedShare: options.excludedShare,
+    });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ district: options.district, schoolYears: years, records: result.records, total: result.total, seconds: Number(result.seconds.toFixed(2)) })}\n`);
+    } else {
+      process.stdout.write(`district ${options.district}, scoped year ${schoolYearLabel(scopedYear)}; generated ${years.map(schoolYearLabel).join(', ')}\n`);
+      for (const { object, records } of result.records) process.stdout.write(`${object.padEnd(30)} ${String(records).padStart(10)}\n`);
+      process.stdout.write(`${'total'.padEnd(30)} ${String(result.total).padStart(10)}  (${result.seconds.toFixed(1)} s, ${Math.round(result.total / result.seconds)} records/s)\n`);
+    }
+  } finally {
+    await stateSql.end({ timeout: 5 });
+    if (districtSql !== stateSql) await districtSql.end({ timeout: 5 });
+    await databases.release();
+  }
+}
