@@ -1,12 +1,14 @@
 // The "Resync State Data" page in a real browser (Debian Chromium through playwright-core) against
 // the real API, database and Temporal worker: sign-in, the plan dialog, a batch watched live, the
-// legend, refusals, history, error details, the state's view and a screenshot of the table.
-// In-page code is passed as strings: the project compiles without the DOM library.
+// legend, refusals, history, error details, the state's view and a screenshot of the table. The page is the built bundle (dist/web, built
+// by the global setup), served under a strict Content-Security-Policy: a violation fails the test.
+// In-page code is passed as strings: the test project compiles without the DOM library.
 import { once } from 'node:events';
 import { readFile, mkdir, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
@@ -15,6 +17,10 @@ const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
 const SCREENSHOT = path.join(RESULTS_DIR, 'resync-table.png');
 const TEST_TIMEOUT = 120_000;
 const BATCH_TIMEOUT = 90_000;
+// What the API's security headers allow the page (no inline scripts, handlers or styles), as
+// strict as they come: the page must work under it.
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+  + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 interface ObjectRow {
   object: string;
@@ -57,12 +63,22 @@ async function openPage(): Promise<Page> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  // Chromium reports what the Content-Security-Policy blocked on the console.
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) problems.push(message.text());
+  });
   Object.assign(page, { problems });
   pages.push(page);
   return page;
 }
 
-/** Script errors on the page (thrown exceptions), collected by openPage. */
+/** Waits until `expression`, evaluated in the page, is truthy. Not page.waitForFunction: that
+ *  evaluates its predicate with eval(), which the page's Content-Security-Policy refuses. */
+async function waitUntil(page: Page, expression: string, timeout = BATCH_TIMEOUT): Promise<void> {
+  await expect.poll(() => page.evaluate(`Boolean(${expression})`), { timeout, interval: 100 }).toBe(true);
+}
+
+/** Script errors on the page (thrown exceptions, CSP violations), collected by openPage. */
 const scriptErrors = (page: Page) => (page as Page & { problems: string[] }).problems;
 
 async function signIn(page: Page, token: string): Promise<void> {
@@ -114,17 +130,23 @@ async function confirmAndStart(page: Page, url: RegExp): Promise<{ batchId: stri
 
 /** Waits until the page has announced the batch's end and reloaded the history with it. */
 async function waitForFinishedOnPage(page: Page, batchId: string): Promise<void> {
-  await page.waitForFunction(`(() => {
+  await waitUntil(page, `(() => {
     const row = document.querySelector('#history tr[data-batch="${batchId}"]');
     return row && /completed|failed|cancelled/.test(row.textContent) && !document.querySelector('#objects tr[data-colour="gray"]');
-  })()`, undefined, { timeout: BATCH_TIMEOUT, polling: 200 });
+  })()`);
 }
 
 beforeAll(async () => {
   system = await startTestSystem();
   await system.seed({ districtId: '1001', students: 200 });
   await system.seed({ districtId: '1002', students: 200, seed: 2 });
-  server = system.app.listen(0, '127.0.0.1');
+  const site = express();
+  site.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    next();
+  });
+  site.use(system.app);
+  server = site.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -200,7 +222,7 @@ describe('the Resync State Data page', () => {
     expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current' });
     expect((request as { objects: string[] }).objects).toHaveLength(2);
     expect(await page.evaluate('document.activeElement?.id')).toBe('send'); // focus back where it was
-    await page.waitForFunction(`document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
+    await waitUntil(page, `document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
     await waitForFinishedOnPage(page, batchId);
     expect(await page.locator('#status').textContent()).toMatch(new RegExp(`batch ${batchId} completed`));
 
@@ -245,7 +267,7 @@ describe('the Resync State Data page', () => {
       { term: 'Gray', dot: 'dot dot-gray', meaning: 'Indicates that the sync is currently in-progress.' },
     ]);
     await page.keyboard.press('Escape');
-    await page.waitForFunction(`!document.getElementById('legend').open`);
+    await waitUntil(page, `!document.getElementById('legend').open`);
     expect(await page.evaluate('document.activeElement?.id')).toBe('legend-open');
   }, TEST_TIMEOUT);
 
@@ -254,13 +276,13 @@ describe('the Resync State Data page', () => {
     await page.goto(`${baseUrl}/`);
     await page.getByLabel('API token', { exact: true }).fill('not-a-valid-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('401')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('401')`);
     expect(await page.locator('#error').textContent()).toContain('token was not accepted');
     expect(await page.locator('#sign-in').isVisible()).toBe(true);
 
     await signIn(page, TOKENS.district1001);
     await page.evaluate(`location.hash = '#district=1002&year=current'`);
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('403')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
     expect(await page.locator('#error').textContent()).toBe('Access denied (403 Forbidden): this token may only access district 1001.');
     expect(await page.locator('#objects-section').isHidden()).toBe(true);
     expect(await page.locator('#history-section').isHidden()).toBe(true);
@@ -275,7 +297,7 @@ describe('the Resync State Data page', () => {
     // Another full resync of the same district and year starts while the user reads the plan.
     const running = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
     await page.getByRole('button', { name: 'OK', exact: true }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('${running.batchId}')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('${running.batchId}')`);
     expect(await page.locator('#error').textContent()).toContain('already running');
     await waitForBatch(TOKENS.district1001, running.batchId);
   }, TEST_TIMEOUT);
@@ -330,7 +352,7 @@ describe('the Resync State Data page', () => {
     await signIn(page, TOKENS.state);
     expect(await page.locator('#who').textContent()).toContain('the state');
     await page.getByLabel('District', { exact: true }).selectOption('1002');
-    await page.waitForFunction(`location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
