@@ -110,7 +110,7 @@ async function expectTableMatchesApi(page: Page, token: string, district: string
     expect(row?.colour, object.object).toBe(object.colour ?? '');
     if (object.processed === null) continue;
     expect(row?.results, object.object).toBe(`${formatted(object.processed)} / ${formatted(object.errors ?? 0)}`);
-    expect(row?.title, object.object).toBe(`Total sent: ${formatted(object.sent ?? 0)}`);
+    expect(row?.title, object.object).toBe(`Sent: ${formatted(object.sent ?? 0)} of ${formatted(object.processed)} processed`);
     expect(row?.status.toLowerCase(), object.object).toContain(object.colour);
   }
   return objects;

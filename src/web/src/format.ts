@@ -24,7 +24,7 @@ export function timeOf(iso: string | null | undefined): HTMLTimeElement | string
   return iso ? h('time', { datetime: iso }, dateTimeFormat.format(new Date(iso))) : 'Never';
 }
 
-/** The Results hover: the total number of records sent for resync. */
-export function resultsTitle(result: { sent: number | null }): string {
-  return `Total sent: ${formatCount(result.sent)}`;
+/** What the Results numbers mean, for the hover: "Sent: 15,722 of 15,944 processed". */
+export function resultsTitle(result: { processed: number | null; sent: number | null }): string {
+  return `Sent: ${formatCount(result.sent)} of ${formatCount(result.processed)} processed`;
 }
