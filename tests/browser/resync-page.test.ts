@@ -374,4 +374,23 @@ describe('the Resync State Data page', () => {
     expect(await row.locator('button, a').count()).toBe(0);
     expect(await district.locator('#alerts li', { hasText: 'State Resync Requested' }).count()).toBeGreaterThan(0);
   }, TEST_TIMEOUT);
+  it('shows Sign out only to a signed-in user, and heads the object column "Resync Object" as the seed does', async () => {
+    const page = await openPage();
+    await page.goto(`${baseUrl}/`);
+    await page.getByLabel('API token', { exact: true }).waitFor();
+    expect(await page.locator('#sign-out').isVisible()).toBe(false);
+    expect(await page.locator('#who').isVisible()).toBe(false);
+
+    await signIn(page, TOKENS.district1001);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    expect(await page.evaluate(`[...document.querySelectorAll('#objects thead th')].slice(1).map((th) => th.firstChild.textContent.trim())`))
+      .toEqual(['Resync Object', 'Last Resync', 'Results', 'Status']);
+    expect(await page.getByRole('columnheader', { name: 'Resync Object', exact: true }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token', { exact: true }).waitFor();
+    expect(await page.locator('#sign-out').isVisible()).toBe(false);
+    expect(await page.locator('#status').textContent()).toBe('Signed out.');
+  }, TEST_TIMEOUT);
+
 });
