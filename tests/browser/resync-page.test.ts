@@ -393,4 +393,29 @@ describe('the Resync State Data page', () => {
     expect(await page.locator('#status').textContent()).toBe('Signed out.');
   }, TEST_TIMEOUT);
 
+  it('clears a stale error when the user moves to another district or school year', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1001);
+    await page.evaluate(`location.hash = '#district=1002&year=current'`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
+
+    await page.getByLabel('District', { exact: true }).selectOption('1001');
+    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.querySelector('#objects tbody tr')`);
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await page.locator('#error').isVisible()).toBe(false);
+    expect(await page.locator('#objects-section').isVisible()).toBe(true);
+
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    expect(await page.locator('#error').textContent()).toBe('Select at least one object to resync (the checkbox in the header selects all of them).');
+    await page.getByLabel('School year', { exact: true }).selectOption('previous');
+    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.querySelector('#objects tbody tr')`);
+    expect(await page.locator('#error').textContent()).toBe('');
+
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    expect(await page.locator('#error').textContent()).toContain('Select at least one object');
+    await page.goBack();
+    await waitUntil(page, `location.hash === '#district=1001&year=current'`);
+    await waitUntil(page, `document.getElementById('error').textContent === ''`);
+  }, TEST_TIMEOUT);
+
 });

@@ -2,7 +2,7 @@
 // records in error twenty a page, an object filter, and the whole log as a CSV download.
 import { byId, h } from './dom';
 import { formatNumber, timeOf } from './format';
-import { fail, say } from './messages';
+import { fail, say, showError } from './messages';
 import { renderPager } from './pager';
 import { on, session } from './store';
 
@@ -23,6 +23,8 @@ const title = () => byId('errors-title');
 const objectFilter = () => byId('errors-object', HTMLSelectElement);
 
 async function open(batchId: string): Promise<void> {
+  // Another panel: an error about what was shown before no longer applies.
+  showError('');
   shown = { batchId, object: '', offset: 0, objects: null };
   section().hidden = false;
   title().textContent = `Error details — batch ${batchId}`;

@@ -44,6 +44,8 @@ export function mountScope(load: (view: View) => Promise<void>): Scope {
   async function openFromLocation(): Promise<void> {
     const session = state.session;
     if (!session) return;
+    // A new view: an error about the previous one no longer applies.
+    showError('');
     const params = new URLSearchParams(location.hash.slice(1));
     const fallback = session.role === 'district' ? session.ownDistrict : session.districts[0]?.districtId;
     const district = params.get('district') || fallback;
