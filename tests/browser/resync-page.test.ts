@@ -309,7 +309,11 @@ describe('the Resync State Data page', () => {
     expect(await page.evaluate(`[...document.querySelectorAll('#objects tbody input.pick-one')].every((box) => box.checked)`)).toBe(true);
     await page.getByRole('button', { name: 'Send Resync' }).click();
     await page.getByRole('dialog', { name: 'Send Resync?' }).waitFor();
-    expect(await page.locator('#confirm-summary').textContent()).toContain('A full resync of all');
+    const full = await api<{ plan: { levels: string[][] }; records: Record<string, number> }>(
+      TOKENS.district1002, '/api/districts/1002/resyncs/plan', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    const fullRecords = Object.values(full.records).reduce((sum, n) => sum + n, 0);
+    expect(await page.locator('#confirm-summary').textContent())
+      .toBe(`Send a full resync of all ${full.plan.levels.flat().length} objects (about ${formatted(fullRecords)} records) of district 1002 for 2026-27 to the state.`);
     const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1002\/resyncs$/);
     expect(request).toEqual({ objects: 'all', checkDependencies: false, year: 'current' });
     await waitForFinishedOnPage(page, batchId);
@@ -356,6 +360,17 @@ describe('the Resync State Data page', () => {
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
+    // It reads in order: what is requested, of which district and year, then what follows from it;
+    // the plan comes after.
+    const preview = await api<{ records: Record<string, number> }>(
+      TOKENS.state, '/api/districts/1002/resyncs/plan', { method: 'POST', body: { objects: ['School'], year: 'current' } });
+    const schoolRecords = formatted(preview.records.School ?? -1);
+    expect(await page.locator('#confirm-summary').textContent()).toBe(
+      `Request a partial resync of 1 selected object (about ${schoolRecords} records) of district 1002 for 2026-27. `
+      + 'The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.');
+    expect(await page.evaluate(`[...document.querySelectorAll('#confirm > *')].map((element) => element.id || element.tagName.toLowerCase())`))
+      .toEqual(['confirm-title', 'confirm-summary', 'confirm-order', 'confirm-plan', 'form']);
+    expect(await page.locator('#confirm-order').textContent()).toBe('Parents first, in this order:');
     const { batchId } = await confirmAndStart(page, /\/api\/state\/districts\/1002\/resync-requests$/);
     await waitForFinishedOnPage(page, batchId);
     const alert = page.locator('#alerts li', { hasText: 'State Resync Requested' });

@@ -1,20 +1,22 @@
-// The confirmation dialog (the seed's "verification pop-up"): what will be resynced, then the
-// plan level by level, parents first, with the parents Check Dependencies added marked.
+// The confirmation dialog (the seed's "verification pop-up"): what will be sent or requested, of
+// which district and school year, what follows from it, then the plan level by level, parents
+// first, with the parents Check Dependencies added marked.
 import type { PlanPreview, ResyncBody, Role } from './api-types';
 import { byId, fill, h } from './dom';
-import { formatCount, formatNumber, schoolYearLabel } from './format';
+import { formatCount, plural, schoolYearLabel } from './format';
 
-/** The dialog's opening sentences. */
+/** The dialog's opening sentences, in reading order: request, district and year, consequence. */
 export function confirmSummary(role: Role, districtId: string, body: ResyncBody, preview: PlanPreview): string {
   const planned = preview.plan.levels.flat();
   const added = preview.plan.addedByCheckDependencies.length;
   const records = planned.reduce((sum, object) => sum + (preview.records[object] ?? 0), 0);
-  const where = `district ${districtId}, ${schoolYearLabel(preview.schoolYear)}`;
-  const kind = body.objects === 'all'
-    ? `A full resync of all ${planned.length} objects (${where}).`
-    : `A partial resync of ${body.objects.length} selected object(s)${added > 0 ? ` and ${added} parent object(s) added by Check Dependencies` : ''} (${where}).`;
-  const who = role === 'state' ? ' The district cannot stop a state request; it waits behind a batch that is already running.' : '';
-  return `${kind} About ${formatNumber(records)} records, parents first, in this order:${who}`;
+  const what = body.objects === 'all'
+    ? `a full resync of all ${plural(planned.length, 'object')}`
+    : `a partial resync of ${plural(body.objects.length, 'selected object')}${added > 0 ? ` and ${plural(added, 'parent object')} added by Check Dependencies` : ''}`;
+  const of = `(about ${plural(records, 'record')}) of district ${districtId} for ${schoolYearLabel(preview.schoolYear)}`;
+  return role === 'state'
+    ? `Request ${what} ${of}. The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.`
+    : `Send ${what} ${of} to the state.`;
 }
 
 /** Shows the plan and waits for the user: true on OK, false on Cancel or Escape. Focus returns to
