@@ -11,6 +11,8 @@ import path from 'node:path';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_SCHEMA } from '../../src/data/schema/columns';
+import { tableName } from '../../src/domain';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
@@ -44,6 +46,18 @@ async function api<T>(token: string, route: string, init: { method?: string; bod
   });
   if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+/** Waits until the API reports the batch in `status` (throws if it ends first). */
+async function waitForStatus(token: string, batchId: string, status: string): Promise<void> {
+  const deadline = Date.now() + BATCH_TIMEOUT;
+  while (Date.now() < deadline) {
+    const batch = await api<{ status: string }>(token, `/api/resyncs/${batchId}`);
+    if (batch.status === status) return;
+    if (!['queued', 'running'].includes(batch.status)) throw new Error(`batch ${batchId} ended (${batch.status}) before it was ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`batch ${batchId} was not ${status} in time`);
 }
 
 async function waitForBatch(token: string, batchId: string): Promise<void> {
@@ -431,6 +445,61 @@ describe('the Resync State Data page', () => {
     await page.goBack();
     await waitUntil(page, `location.hash === '#district=1001&year=current'`);
     await waitUntil(page, `document.getElementById('error').textContent === ''`);
+  }, TEST_TIMEOUT);
+
+  it('holds Send Resync, with the reason beside it, while a batch of the district and year is running', async () => {
+    // A real batch that stays running for as long as the test needs: its copy into the state's
+    // District table waits for a lock the test holds.
+    const lock = await system.db.sql.reserve();
+    let batchId = '';
+    const planRequests: string[] = [];
+    let district: Page | undefined;
+    try {
+      await lock`begin`;
+      await lock`lock table ${lock(STATE_SCHEMA)}.${lock(tableName('District'))} in access exclusive mode`;
+      ({ batchId } = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: ['District'], year: 'current' } }));
+      await waitForStatus(TOKENS.district1001, batchId, 'running');
+
+      district = await openPage();
+      district.on('request', (request) => {
+        if (request.method() === 'POST') planRequests.push(request.url());
+      });
+      await signIn(district, TOKENS.district1001);
+      await waitUntil(district, `document.getElementById('send').getAttribute('aria-disabled') === 'true'`);
+      expect(await district.getByRole('button', { name: 'Send Resync' }).isDisabled()).toBe(true);
+      expect(await district.locator('#send-blocked').isVisible()).toBe(true);
+      expect(await district.locator('#send-blocked').textContent())
+        .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Send Resync is available again when it has finished.`);
+      await mkdir(RESULTS_DIR, { recursive: true });
+      await district.locator('#objects-section .actions').screenshot({ path: path.join(RESULTS_DIR, 'send-held.png') });
+      // Pressing it anyway sends nothing (checked once the batch has ended: no plan, no resync).
+      await district.getByLabel('Select Roster', { exact: true }).check();
+      await district.evaluate(`document.getElementById('send').click()`);
+
+      // The state's Request Resync for that district and year is held too.
+      const state = await openPage();
+      await signIn(state, TOKENS.state);
+      await state.evaluate(`location.hash = '#district=1001&year=current'`);
+      await waitUntil(state, `document.getElementById('send').getAttribute('aria-disabled') === 'true'`);
+      expect(await state.locator('#send-blocked').textContent())
+        .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Request Resync is available again when it has finished.`);
+      // Another school year of the district is free.
+      await state.getByLabel('School year', { exact: true }).selectOption('next');
+      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.querySelector('#objects tbody tr')`);
+      await state.locator('#history tbody tr').first().waitFor();
+      expect(await state.getByRole('button', { name: 'Request Resync' }).isDisabled()).toBe(false);
+      expect(await state.locator('#send-blocked').isVisible()).toBe(false);
+    } finally {
+      await lock`commit`;
+      lock.release();
+    }
+    await waitForBatch(TOKENS.district1001, batchId);
+    if (!district) throw new Error('the district page did not open');
+    await waitUntil(district, `!document.getElementById('send').hasAttribute('aria-disabled')`);
+    expect(await district.locator('#send-blocked').isVisible()).toBe(false);
+    expect(await district.locator('#send-blocked').textContent()).toBe('');
+    expect(await district.getByRole('dialog').count()).toBe(0);
+    expect(planRequests).toEqual([]);
   }, TEST_TIMEOUT);
 
 });

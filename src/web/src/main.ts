@@ -7,7 +7,7 @@ import { follow, mountBatchFollow } from './batch-follow';
 import { byId } from './dom';
 import { mountErrorDetails } from './error-details';
 import { loadHistory, mountHistory } from './history';
-import { loadLane } from './lane';
+import { loadLane, mountLane } from './lane';
 import { mountLegend } from './legend';
 import { loadObjects, mountObjectTable } from './object-table';
 import { mountProgress } from './progress';
@@ -30,6 +30,7 @@ async function loadView(view: View): Promise<void> {
 }
 
 mountObjectTable();
+mountLane();
 mountSend();
 mountProgress();
 mountBatchFollow();
