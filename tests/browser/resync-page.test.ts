@@ -1,6 +1,7 @@
 // The "Resync State Data" page in a real browser (Debian Chromium through playwright-core) against
 // the real API, database and Temporal worker: sign-in, the plan dialog, a batch watched live, the
-// legend, refusals, history, error details, the state's view and a screenshot of the table. The page is the built bundle (dist/web, built
+// legend, refusals, history, error details, the state's view, Send Resync held while a batch runs,
+// school-year labels, and a screenshot of the table. The page is the built bundle (dist/web, built
 // by the global setup), served under a strict Content-Security-Policy: a violation fails the test.
 // In-page code is passed as strings: the test project compiles without the DOM library.
 import { once } from 'node:events';
@@ -502,4 +503,35 @@ describe('the Resync State Data page', () => {
     expect(planRequests).toEqual([]);
   }, TEST_TIMEOUT);
 
+  it('writes every school year as a label (2026-27), never a bare year', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.state);
+    await page.evaluate(`location.hash = '#district=1002&year=current'`);
+    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#history tbody tr[data-batch]')`);
+    const { districts } = await api<{ districts: { districtId: string; years: Record<string, number | null> }[] }>(TOKENS.state, '/api/districts');
+    const years = districts.find((d) => d.districtId === '1002')?.years ?? {};
+    const label = (year: number) => `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
+    expect(await page.evaluate(`[...document.querySelectorAll('#year option')].map((option) => option.textContent)`)).toEqual(
+      (['current', 'previous', 'next'] as const).filter((choice) => years[choice] !== null && years[choice] !== undefined)
+        .map((choice) => `${label(years[choice] as number)} (${choice})`));
+    expect(years.current).toBe(2026);
+    expect(await page.locator('#objects-intro').textContent()).toContain('for 2026-27 (current year)');
+    expect(new Set(await page.evaluate(`[...document.querySelectorAll('#history tbody tr[data-batch] td:nth-child(2)')].map((td) => td.textContent)`) as string[]))
+      .toEqual(new Set(['2026-27']));
+
+    // With the plan dialog open: nowhere on the page (dates and times aside) a bare year.
+    await page.getByLabel('Select School', { exact: true }).check();
+    await page.getByRole('button', { name: 'Request Resync' }).click();
+    await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
+    const text = await page.evaluate(`(() => {
+      const copy = document.body.cloneNode(true);
+      copy.querySelectorAll('time').forEach((time) => time.remove());
+      return copy.textContent;
+    })()`) as string;
+    expect(text).toContain('of district 1002 for 2026-27.');
+    const bare = [...text.matchAll(/\b(?:19|20)\d\d\b(?!-\d\d(?!\d))/g)].map((match) => text.slice(Math.max(0, match.index - 40), match.index + 10).replace(/\s+/g, ' '));
+    expect(bare).toEqual([]);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await waitUntil(page, `document.getElementById('status').textContent === 'Resync not sent.'`);
+  }, TEST_TIMEOUT);
 });
