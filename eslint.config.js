@@ -5,7 +5,7 @@ import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.cache/**', 'test-results/**', 'src/web/vendor/**'] },
+  { ignores: ['node_modules/**', '.data/**', '.cache/**', 'test-results/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -45,7 +45,7 @@ export default tseslint.config(
     rules: { 'no-restricted-globals': ['error', { name: 'Date', message: 'Pass times in.' }] },
   },
   {
-    files: ['bin/**/*.js', 'web/**/*.js', 'src/web/**/*.js'],
+    files: ['bin/**/*.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', localStorage: 'readonly' } },
   },
 );

@@ -16,6 +16,7 @@ import { resolveTemporalCli } from './services/temporal-cli';
 import { startDevServer, type RunningDevServer } from './services/temporal-dev-server';
 import { temporalUiUrl } from './api/server';
 import { stopChild } from './services/child-process';
+import { ensureWebBuilt } from './web/build';
 
 const DEMO_DISTRICT = '1001';
 const say = (message: string) => console.log(`[start] ${message}`);
@@ -96,6 +97,8 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 
 async function main(): Promise<void> {
   const env = readEnv();
+  // The tool page first: a page that does not compile stops here, before anything is started.
+  say(`tool page: ${await ensureWebBuilt()} (dist/web)`);
   await mkdir(env.RESYNC_DATA_DIR, { recursive: true });
   say(`data directory: ${env.RESYNC_DATA_DIR}`);
   const databases = await openDatabases(env, () => {});

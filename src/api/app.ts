@@ -1,7 +1,7 @@
 // The Express application, built from injected dependencies; `server.ts` listens. Tests call it
 // through supertest without a port.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { alertsRouter } from './alerts/router';
 import { authenticate, principalOf } from './auth';
@@ -12,8 +12,10 @@ import { openApiDocument } from './openapi';
 import { apiNotFound, errorHandler, HttpProblem } from './problem';
 import { resyncsRouter } from './resyncs/router';
 import { stateRouter } from './state/router';
+import { WEB_BUNDLE_DIR } from '../web/paths';
 
-export const WEB_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
+/** The tool page's built bundle (dist/web; `npm run build:web`, or `npm start`, builds it). */
+export const WEB_ROOT = WEB_BUNDLE_DIR;
 
 export function buildApp(deps: ApiDeps): Express {
   const app = express();
@@ -48,6 +50,11 @@ export function buildApp(deps: ApiDeps): Express {
   app.use('/api', api);
 
   app.use(express.static(WEB_ROOT, { index: 'index.html', fallthrough: true }));
+  // An API started on its own before the page was ever built: say how to build it, not "Cannot GET /".
+  app.get(['/', '/index.html'], (_req, res, next) => {
+    if (existsSync(path.join(WEB_ROOT, 'index.html'))) return next();
+    res.status(503).type('text/plain').send('The tool page is not built yet: run `npm run build:web` (npm start builds it).\n');
+  });
   app.use(errorHandler(deps.log));
   return app;
 }

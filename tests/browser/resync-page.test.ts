@@ -1,20 +1,29 @@
 // The "Resync State Data" page in a real browser (Debian Chromium through playwright-core) against
 // the real API, database and Temporal worker: sign-in, the plan dialog, a batch watched live, the
-// legend, refusals, history, error details, the state's view and a screenshot of the table.
-// In-page code is passed as strings: the project compiles without the DOM library.
+// legend, refusals, history, error details, the state's view, Send Resync held while a batch runs,
+// school-year labels, and a screenshot of the table. The page is the built bundle (dist/web, built
+// by the global setup), served under a strict Content-Security-Policy: a violation fails the test.
+// In-page code is passed as strings: the test project compiles without the DOM library.
 import { once } from 'node:events';
 import { readFile, mkdir, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_SCHEMA } from '../../src/data/schema/columns';
+import { tableName } from '../../src/domain';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
 const SCREENSHOT = path.join(RESULTS_DIR, 'resync-table.png');
 const TEST_TIMEOUT = 120_000;
 const BATCH_TIMEOUT = 90_000;
+// What the API's security headers allow the page (no inline scripts, handlers or styles), as
+// strict as they come: the page must work under it.
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+  + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 interface ObjectRow {
   object: string;
@@ -40,6 +49,18 @@ async function api<T>(token: string, route: string, init: { method?: string; bod
   return (await response.json()) as T;
 }
 
+/** Waits until the API reports the batch in `status` (throws if it ends first). */
+async function waitForStatus(token: string, batchId: string, status: string): Promise<void> {
+  const deadline = Date.now() + BATCH_TIMEOUT;
+  while (Date.now() < deadline) {
+    const batch = await api<{ status: string }>(token, `/api/resyncs/${batchId}`);
+    if (batch.status === status) return;
+    if (!['queued', 'running'].includes(batch.status)) throw new Error(`batch ${batchId} ended (${batch.status}) before it was ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`batch ${batchId} was not ${status} in time`);
+}
+
 async function waitForBatch(token: string, batchId: string): Promise<void> {
   const deadline = Date.now() + BATCH_TIMEOUT;
   while (Date.now() < deadline) {
@@ -57,12 +78,22 @@ async function openPage(): Promise<Page> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  // Chromium reports what the Content-Security-Policy blocked on the console.
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) problems.push(message.text());
+  });
   Object.assign(page, { problems });
   pages.push(page);
   return page;
 }
 
-/** Script errors on the page (thrown exceptions), collected by openPage. */
+/** Waits until `expression`, evaluated in the page, is truthy. Not page.waitForFunction: that
+ *  evaluates its predicate with eval(), which the page's Content-Security-Policy refuses. */
+async function waitUntil(page: Page, expression: string, timeout = BATCH_TIMEOUT): Promise<void> {
+  await expect.poll(() => page.evaluate(`Boolean(${expression})`), { timeout, interval: 100 }).toBe(true);
+}
+
+/** Script errors on the page (thrown exceptions, CSP violations), collected by openPage. */
 const scriptErrors = (page: Page) => (page as Page & { problems: string[] }).problems;
 
 async function signIn(page: Page, token: string): Promise<void> {
@@ -94,7 +125,7 @@ async function expectTableMatchesApi(page: Page, token: string, district: string
     expect(row?.colour, object.object).toBe(object.colour ?? '');
     if (object.processed === null) continue;
     expect(row?.results, object.object).toBe(`${formatted(object.processed)} / ${formatted(object.errors ?? 0)}`);
-    expect(row?.title, object.object).toBe(`Total sent: ${formatted(object.sent ?? 0)}`);
+    expect(row?.title, object.object).toBe(`Sent: ${formatted(object.sent ?? 0)} of ${formatted(object.processed)} processed`);
     expect(row?.status.toLowerCase(), object.object).toContain(object.colour);
   }
   return objects;
@@ -114,17 +145,23 @@ async function confirmAndStart(page: Page, url: RegExp): Promise<{ batchId: stri
 
 /** Waits until the page has announced the batch's end and reloaded the history with it. */
 async function waitForFinishedOnPage(page: Page, batchId: string): Promise<void> {
-  await page.waitForFunction(`(() => {
+  await waitUntil(page, `(() => {
     const row = document.querySelector('#history tr[data-batch="${batchId}"]');
     return row && /completed|failed|cancelled/.test(row.textContent) && !document.querySelector('#objects tr[data-colour="gray"]');
-  })()`, undefined, { timeout: BATCH_TIMEOUT, polling: 200 });
+  })()`);
 }
 
 beforeAll(async () => {
   system = await startTestSystem();
   await system.seed({ districtId: '1001', students: 200 });
   await system.seed({ districtId: '1002', students: 200, seed: 2 });
-  server = system.app.listen(0, '127.0.0.1');
+  const site = express();
+  site.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    next();
+  });
+  site.use(system.app);
+  server = site.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -200,7 +237,7 @@ describe('the Resync State Data page', () => {
     expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current' });
     expect((request as { objects: string[] }).objects).toHaveLength(2);
     expect(await page.evaluate('document.activeElement?.id')).toBe('send'); // focus back where it was
-    await page.waitForFunction(`document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
+    await waitUntil(page, `document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
     await waitForFinishedOnPage(page, batchId);
     expect(await page.locator('#status').textContent()).toMatch(new RegExp(`batch ${batchId} completed`));
 
@@ -245,7 +282,7 @@ describe('the Resync State Data page', () => {
       { term: 'Gray', dot: 'dot dot-gray', meaning: 'Indicates that the sync is currently in-progress.' },
     ]);
     await page.keyboard.press('Escape');
-    await page.waitForFunction(`!document.getElementById('legend').open`);
+    await waitUntil(page, `!document.getElementById('legend').open`);
     expect(await page.evaluate('document.activeElement?.id')).toBe('legend-open');
   }, TEST_TIMEOUT);
 
@@ -254,13 +291,13 @@ describe('the Resync State Data page', () => {
     await page.goto(`${baseUrl}/`);
     await page.getByLabel('API token', { exact: true }).fill('not-a-valid-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('401')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('401')`);
     expect(await page.locator('#error').textContent()).toContain('token was not accepted');
     expect(await page.locator('#sign-in').isVisible()).toBe(true);
 
     await signIn(page, TOKENS.district1001);
     await page.evaluate(`location.hash = '#district=1002&year=current'`);
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('403')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
     expect(await page.locator('#error').textContent()).toBe('Access denied (403 Forbidden): this token may only access district 1001.');
     expect(await page.locator('#objects-section').isHidden()).toBe(true);
     expect(await page.locator('#history-section').isHidden()).toBe(true);
@@ -275,7 +312,7 @@ describe('the Resync State Data page', () => {
     // Another full resync of the same district and year starts while the user reads the plan.
     const running = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
     await page.getByRole('button', { name: 'OK', exact: true }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('${running.batchId}')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('${running.batchId}')`);
     expect(await page.locator('#error').textContent()).toContain('already running');
     await waitForBatch(TOKENS.district1001, running.batchId);
   }, TEST_TIMEOUT);
@@ -287,7 +324,11 @@ describe('the Resync State Data page', () => {
     expect(await page.evaluate(`[...document.querySelectorAll('#objects tbody input.pick-one')].every((box) => box.checked)`)).toBe(true);
     await page.getByRole('button', { name: 'Send Resync' }).click();
     await page.getByRole('dialog', { name: 'Send Resync?' }).waitFor();
-    expect(await page.locator('#confirm-summary').textContent()).toContain('A full resync of all');
+    const full = await api<{ plan: { levels: string[][] }; records: Record<string, number> }>(
+      TOKENS.district1002, '/api/districts/1002/resyncs/plan', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    const fullRecords = Object.values(full.records).reduce((sum, n) => sum + n, 0);
+    expect(await page.locator('#confirm-summary').textContent())
+      .toBe(`Send a full resync of all ${full.plan.levels.flat().length} objects (about ${formatted(fullRecords)} records) of district 1002 for 2026-27 to the state.`);
     const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1002\/resyncs$/);
     expect(request).toEqual({ objects: 'all', checkDependencies: false, year: 'current' });
     await waitForFinishedOnPage(page, batchId);
@@ -330,10 +371,21 @@ describe('the Resync State Data page', () => {
     await signIn(page, TOKENS.state);
     expect(await page.locator('#who').textContent()).toContain('the state');
     await page.getByLabel('District', { exact: true }).selectOption('1002');
-    await page.waitForFunction(`location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
+    // It reads in order: what is requested, of which district and year, then what follows from it;
+    // the plan comes after.
+    const preview = await api<{ records: Record<string, number> }>(
+      TOKENS.state, '/api/districts/1002/resyncs/plan', { method: 'POST', body: { objects: ['School'], year: 'current' } });
+    const schoolRecords = formatted(preview.records.School ?? -1);
+    expect(await page.locator('#confirm-summary').textContent()).toBe(
+      `Request a partial resync of 1 selected object (about ${schoolRecords} records) of district 1002 for 2026-27. `
+      + 'The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.');
+    expect(await page.evaluate(`[...document.querySelectorAll('#confirm > *')].map((element) => element.id || element.tagName.toLowerCase())`))
+      .toEqual(['confirm-title', 'confirm-summary', 'confirm-order', 'confirm-plan', 'form']);
+    expect(await page.locator('#confirm-order').textContent()).toBe('Parents first, in this order:');
     const { batchId } = await confirmAndStart(page, /\/api\/state\/districts\/1002\/resync-requests$/);
     await waitForFinishedOnPage(page, batchId);
     const alert = page.locator('#alerts li', { hasText: 'State Resync Requested' });
@@ -351,5 +403,135 @@ describe('the Resync State Data page', () => {
     expect(text).toContain('objects not shown');
     expect(await row.locator('button, a').count()).toBe(0);
     expect(await district.locator('#alerts li', { hasText: 'State Resync Requested' }).count()).toBeGreaterThan(0);
+  }, TEST_TIMEOUT);
+  it('shows Sign out only to a signed-in user, and heads the object column "Resync Object" as the seed does', async () => {
+    const page = await openPage();
+    await page.goto(`${baseUrl}/`);
+    await page.getByLabel('API token', { exact: true }).waitFor();
+    expect(await page.locator('#sign-out').isVisible()).toBe(false);
+    expect(await page.locator('#who').isVisible()).toBe(false);
+
+    await signIn(page, TOKENS.district1001);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    expect(await page.evaluate(`[...document.querySelectorAll('#objects thead th')].slice(1).map((th) => th.firstChild.textContent.trim())`))
+      .toEqual(['Resync Object', 'Last Resync', 'Results', 'Status']);
+    expect(await page.getByRole('columnheader', { name: 'Resync Object', exact: true }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token', { exact: true }).waitFor();
+    expect(await page.locator('#sign-out').isVisible()).toBe(false);
+    expect(await page.locator('#status').textContent()).toBe('Signed out.');
+  }, TEST_TIMEOUT);
+
+  it('clears a stale error when the user moves to another district or school year', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.district1001);
+    await page.evaluate(`location.hash = '#district=1002&year=current'`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
+
+    await page.getByLabel('District', { exact: true }).selectOption('1001');
+    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.querySelector('#objects tbody tr')`);
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await page.locator('#error').isVisible()).toBe(false);
+    expect(await page.locator('#objects-section').isVisible()).toBe(true);
+
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    expect(await page.locator('#error').textContent()).toBe('Select at least one object to resync (the checkbox in the header selects all of them).');
+    await page.getByLabel('School year', { exact: true }).selectOption('previous');
+    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.querySelector('#objects tbody tr')`);
+    expect(await page.locator('#error').textContent()).toBe('');
+
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    expect(await page.locator('#error').textContent()).toContain('Select at least one object');
+    await page.goBack();
+    await waitUntil(page, `location.hash === '#district=1001&year=current'`);
+    await waitUntil(page, `document.getElementById('error').textContent === ''`);
+  }, TEST_TIMEOUT);
+
+  it('holds Send Resync, with the reason beside it, while a batch of the district and year is running', async () => {
+    // A real batch that stays running for as long as the test needs: its copy into the state's
+    // District table waits for a lock the test holds.
+    const lock = await system.db.sql.reserve();
+    let batchId = '';
+    const planRequests: string[] = [];
+    let district: Page | undefined;
+    try {
+      await lock`begin`;
+      await lock`lock table ${lock(STATE_SCHEMA)}.${lock(tableName('District'))} in access exclusive mode`;
+      ({ batchId } = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: ['District'], year: 'current' } }));
+      await waitForStatus(TOKENS.district1001, batchId, 'running');
+
+      district = await openPage();
+      district.on('request', (request) => {
+        if (request.method() === 'POST') planRequests.push(request.url());
+      });
+      await signIn(district, TOKENS.district1001);
+      await waitUntil(district, `document.getElementById('send').getAttribute('aria-disabled') === 'true'`);
+      expect(await district.getByRole('button', { name: 'Send Resync' }).isDisabled()).toBe(true);
+      expect(await district.locator('#send-blocked').isVisible()).toBe(true);
+      expect(await district.locator('#send-blocked').textContent())
+        .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Send Resync is available again when it has finished.`);
+      await mkdir(RESULTS_DIR, { recursive: true });
+      await district.locator('#objects-section .actions').screenshot({ path: path.join(RESULTS_DIR, 'send-held.png') });
+      // Pressing it anyway sends nothing (checked once the batch has ended: no plan, no resync).
+      await district.getByLabel('Select Roster', { exact: true }).check();
+      await district.evaluate(`document.getElementById('send').click()`);
+
+      // The state's Request Resync for that district and year is held too.
+      const state = await openPage();
+      await signIn(state, TOKENS.state);
+      await state.evaluate(`location.hash = '#district=1001&year=current'`);
+      await waitUntil(state, `document.getElementById('send').getAttribute('aria-disabled') === 'true'`);
+      expect(await state.locator('#send-blocked').textContent())
+        .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Request Resync is available again when it has finished.`);
+      // Another school year of the district is free.
+      await state.getByLabel('School year', { exact: true }).selectOption('next');
+      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.querySelector('#objects tbody tr')`);
+      await state.locator('#history tbody tr').first().waitFor();
+      expect(await state.getByRole('button', { name: 'Request Resync' }).isDisabled()).toBe(false);
+      expect(await state.locator('#send-blocked').isVisible()).toBe(false);
+    } finally {
+      await lock`commit`;
+      lock.release();
+    }
+    await waitForBatch(TOKENS.district1001, batchId);
+    if (!district) throw new Error('the district page did not open');
+    await waitUntil(district, `!document.getElementById('send').hasAttribute('aria-disabled')`);
+    expect(await district.locator('#send-blocked').isVisible()).toBe(false);
+    expect(await district.locator('#send-blocked').textContent()).toBe('');
+    expect(await district.getByRole('dialog').count()).toBe(0);
+    expect(planRequests).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  it('writes every school year as a label (2026-27), never a bare year', async () => {
+    const page = await openPage();
+    await signIn(page, TOKENS.state);
+    await page.evaluate(`location.hash = '#district=1002&year=current'`);
+    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#history tbody tr[data-batch]')`);
+    const { districts } = await api<{ districts: { districtId: string; years: Record<string, number | null> }[] }>(TOKENS.state, '/api/districts');
+    const years = districts.find((d) => d.districtId === '1002')?.years ?? {};
+    const label = (year: number) => `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
+    expect(await page.evaluate(`[...document.querySelectorAll('#year option')].map((option) => option.textContent)`)).toEqual(
+      (['current', 'previous', 'next'] as const).filter((choice) => years[choice] !== null && years[choice] !== undefined)
+        .map((choice) => `${label(years[choice] as number)} (${choice})`));
+    expect(years.current).toBe(2026);
+    expect(await page.locator('#objects-intro').textContent()).toContain('for 2026-27 (current year)');
+    expect(new Set(await page.evaluate(`[...document.querySelectorAll('#history tbody tr[data-batch] td:nth-child(2)')].map((td) => td.textContent)`) as string[]))
+      .toEqual(new Set(['2026-27']));
+
+    // With the plan dialog open: nowhere on the page (dates and times aside) a bare year.
+    await page.getByLabel('Select School', { exact: true }).check();
+    await page.getByRole('button', { name: 'Request Resync' }).click();
+    await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
+    const text = await page.evaluate(`(() => {
+      const copy = document.body.cloneNode(true);
+      copy.querySelectorAll('time').forEach((time) => time.remove());
+      return copy.textContent;
+    })()`) as string;
+    expect(text).toContain('of district 1002 for 2026-27.');
+    const bare = [...text.matchAll(/\b(?:19|20)\d\d\b(?!-\d\d(?!\d))/g)].map((match) => text.slice(Math.max(0, match.index - 40), match.index + 10).replace(/\s+/g, ' '));
+    expect(bare).toEqual([]);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await waitUntil(page, `document.getElementById('status').textContent === 'Resync not sent.'`);
   }, TEST_TIMEOUT);
 });

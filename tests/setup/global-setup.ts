@@ -8,6 +8,7 @@ import { readEnv } from '../../src/config';
 import { startEmbeddedPostgres } from '../../src/services/postgres-server';
 import { resolveTemporalCli } from '../../src/services/temporal-cli';
 import { startDevServer } from '../../src/services/temporal-dev-server';
+import { ensureWebBuilt } from '../../src/web/build';
 import { freePort } from './ports';
 
 declare module 'vitest' {
@@ -22,6 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = readEnv();
   const stops: (() => Promise<void>)[] = [];
   const log = (line: string) => process.env.TEST_VERBOSE && console.log(line);
+  // The browser tests load the built page: rebuild it when its sources changed.
+  log(`tool page: ${await ensureWebBuilt()}`);
 
   let postgresUrl = process.env.TEST_DATABASE_URL ?? env.DATABASE_URL;
   if (!postgresUrl) {

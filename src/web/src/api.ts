@@ -1,0 +1,100 @@
+// The State Resync API as seen from the page: one typed method per endpoint the page calls. Every
+// call carries the bearer token; failures arrive as application/problem+json and are thrown as
+// ApiError with the problem attached.
+import type {
+  AlertsPage, BatchDetail, DistrictSummary, ErrorsPage, HistoryPage, Me, ObjectTable, PlanPreview, ResyncBody,
+  Problem, Role, SchoolYearChoice, StartedResync,
+} from './api-types';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(readonly status: number, readonly problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+const district = (id: string) => `/api/districts/${encodeURIComponent(id)}`;
+const batch = (id: string) => `/api/resyncs/${encodeURIComponent(id)}`;
+
+export class Api {
+  constructor(private readonly token: string) {}
+
+  /** Sends the request; resolves to the response when 2xx, else throws ApiError (or the fetch
+   *  TypeError when the server cannot be reached). */
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json, application/problem+json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (response.ok) return response;
+    let problem: Problem = { title: response.statusText, status: response.status, detail: '' };
+    try {
+      problem = { ...problem, ...((await response.json()) as Partial<Problem>) };
+    } catch {
+      // Not a problem document (e.g. a proxy's error page): the status line is all we have.
+    }
+    throw new ApiError(response.status, problem);
+  }
+
+  private async get<T>(path: string, query?: Query): Promise<T> {
+    return (await (await this.request('GET', withQuery(path, query))).json()) as T;
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.request('POST', path, body)).json()) as T;
+  }
+
+  me(): Promise<Me> {
+    return this.get('/api/me');
+  }
+
+  async districts(): Promise<DistrictSummary[]> {
+    return (await this.get<{ districts: DistrictSummary[] }>('/api/districts')).districts;
+  }
+
+  objects(districtId: string, year: SchoolYearChoice): Promise<ObjectTable> {
+    return this.get(`${district(districtId)}/objects`, { year });
+  }
+
+  plan(districtId: string, body: ResyncBody): Promise<PlanPreview> {
+    return this.post(`${district(districtId)}/resyncs/plan`, body);
+  }
+
+  /** A district sends a resync of its own district; the state requests one of any district. */
+  startResync(role: Role, districtId: string, body: ResyncBody): Promise<StartedResync> {
+    const path = role === 'state'
+      ? `/api/state/districts/${encodeURIComponent(districtId)}/resync-requests`
+      : `${district(districtId)}/resyncs`;
+    return this.post(path, body);
+  }
+
+  batch(batchId: string): Promise<BatchDetail> {
+    return this.get(batch(batchId));
+  }
+
+  /** Newest first; `year` narrows to one school year. */
+  history(districtId: string, page: { limit: number; offset: number; year?: SchoolYearChoice }): Promise<HistoryPage> {
+    return this.get(`${district(districtId)}/history`, page);
+  }
+
+  errors(batchId: string, page: { limit: number; offset: number; object?: string }): Promise<ErrorsPage> {
+    return this.get(`${batch(batchId)}/errors`, page);
+  }
+
+  /** The whole error log of a batch (or of one of its objects) as CSV. */
+  async errorsCsv(batchId: string, object?: string): Promise<Blob> {
+    return (await this.request('GET', withQuery(`${batch(batchId)}/errors`, { format: 'csv', object }))).blob();
+  }
+
+  alerts(query: { limit: number; district?: string }): Promise<AlertsPage> {
+    return this.get('/api/alerts', query);
+  }
+}

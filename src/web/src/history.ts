@@ -1,0 +1,67 @@
+// Batch history: every batch of the district, newest first, ten a page; links to its error
+// details and to its run in the Temporal UI. A district user sees that a state batch ran, never
+// its objects.
+import type { BatchSummary } from './api-types';
+import { byId, h, visuallyHidden } from './dom';
+import { formatCount, schoolYearLabel, timeOf } from './format';
+import { fail } from './messages';
+import { renderPager } from './pager';
+import { emit, isCurrent, on, session, type View } from './store';
+
+const HISTORY_PAGE = 10;
+const INITIATOR: Record<string, string> = { district: 'District', state: 'State', schedule: 'Schedule' };
+
+let offset = 0;
+
+function historyRow(batch: BatchSummary): HTMLTableRowElement {
+  const by = INITIATOR[batch.initiator] ?? batch.initiator;
+  if (batch.objectsHidden) {
+    // A district user learns that a state batch ran, when, and how it ended, never its objects.
+    return h('tr', { 'data-batch': batch.batchId, 'data-hidden': 'true' },
+      h('td', {}, timeOf(batch.requestedAt)), h('td', {}, schoolYearLabel(batch.schoolYear)), h('td', {}, by),
+      h('td', {}, '—'), h('td', {}, batch.outcome), h('td', { class: 'num' }, '—'),
+      h('td', { class: 'muted' }, 'Requested by the state: objects not shown'));
+  }
+  const outcome = batch.failure ? `${batch.outcome}: ${batch.failure}` : batch.outcome;
+  const kind = batch.kind === 'full'
+    ? 'Full'
+    : `Partial: ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
+  return h('tr', { 'data-batch': batch.batchId },
+    h('td', {}, timeOf(batch.requestedAt)),
+    h('td', {}, schoolYearLabel(batch.schoolYear)),
+    h('td', {}, batch.requestedBy ? `${by} (${batch.requestedBy})` : by),
+    h('td', {}, kind),
+    h('td', {}, outcome),
+    h('td', { class: 'num' }, `${formatCount(batch.processed)} / ${formatCount(batch.errors)}`),
+    h('td', { class: 'links' },
+      batch.errors > 0
+        ? h('button', { type: 'button', class: 'link', onclick: () => emit('show-errors', batch.batchId) }, 'Error details', visuallyHidden(` for batch ${batch.batchId}`))
+        : null,
+      batch.temporalUi
+        ? h('a', { href: batch.temporalUi, target: '_blank', rel: 'noopener' }, 'Run in Temporal UI', visuallyHidden(` for batch ${batch.batchId} (opens in a new tab)`))
+        : null));
+}
+
+/** Loads and shows the current page of the view's history (all school years). */
+export async function loadHistory(view: View): Promise<void> {
+  try {
+    const page = await session().api.history(view.district, { limit: HISTORY_PAGE, offset });
+    if (!isCurrent(view)) return;
+    const body = byId('history', HTMLTableElement).tBodies[0];
+    body?.replaceChildren(...(page.batches.length > 0
+      ? page.batches.map(historyRow)
+      : [h('tr', {}, h('td', { colspan: 7 }, 'No resync has run for this district yet.'))]));
+    renderPager(byId('history-pager'), page, 'batches', (next) => {
+      offset = next;
+      void loadHistory(view);
+    });
+  } catch (error) {
+    if (isCurrent(view)) fail(error);
+  }
+}
+
+export function mountHistory(): void {
+  on('view', () => {
+    offset = 0;
+  });
+}

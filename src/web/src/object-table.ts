@@ -1,0 +1,167 @@
+// The object table (the seed's tool): per object its Last Resync, Results (Processed / Errors,
+// with what was sent on hover) and Status colour; checkboxes to pick objects. Rows are updated in
+// place while a batch runs.
+import type { BatchObject, ObjectOutcome, ObjectRow, ObjectTable, StatusColour } from './api-types';
+import { byId, fill, h, visuallyHidden } from './dom';
+import { formatCount, resultsTitle, schoolYearLabel, timeOf } from './format';
+import { fail } from './messages';
+import { isCurrent, on, session, type View } from './store';
+
+const COLOUR_NAME: Record<StatusColour, string> = { green: 'Green', yellow: 'Yellow', red: 'Red', gray: 'Gray' };
+// Short forms of the legend, read by screen readers after the colour name.
+const COLOUR_MEANING: Record<StatusColour, string> = {
+  green: 'finished without errors',
+  yellow: 'finished with errors in 1% of attempts or fewer',
+  red: 'finished with errors in more than 1% of attempts, or did not finish',
+  gray: 'in progress',
+};
+// Object outcomes worth spelling out next to the colour (a red dot alone does not say "skipped").
+const OUTCOME_NOTE: Partial<Record<ObjectOutcome, string>> = {
+  pending: 'waiting', running: 'running', failed: 'failed', skipped: 'skipped', cancelled: 'cancelled',
+};
+
+/** What a row shows: from the object table, or from a running batch's object. */
+type RowResult = Pick<ObjectRow, 'object' | 'lastResync' | 'processed' | 'errors' | 'sent' | 'colour' | 'status'>;
+
+/** The table as last loaded (its rows are updated in place from then on). */
+let shown: ObjectTable | null = null;
+
+const table = () => byId('objects', HTMLTableElement);
+const body = (): HTMLTableSectionElement => {
+  const section = table().tBodies[0];
+  if (!section) throw new Error('#objects has no <tbody>');
+  return section;
+};
+const selectAll = () => byId('select-all', HTMLInputElement);
+const pickBoxes = () => [...body().querySelectorAll<HTMLInputElement>('input.pick-one')];
+const rowOf = (object: string) => body().querySelector<HTMLTableRowElement>(`tr[data-object="${CSS.escape(object)}"]`);
+
+/** Writes an object's latest result into its row. */
+function fillRow(row: HTMLTableRowElement, result: RowResult): void {
+  const { object, lastResync, processed, errors, colour, status } = result;
+  row.dataset.colour = colour ?? '';
+  row.querySelector('.last')?.replaceChildren(timeOf(lastResync));
+  const results = row.querySelector('.results');
+  if (processed === null) {
+    results?.replaceChildren('—', visuallyHidden(' not resynced yet'));
+  } else {
+    const explanationId = `sent-${object}`;
+    const explanation = resultsTitle(result);
+    results?.replaceChildren(
+      h('span', { title: explanation, 'aria-describedby': explanationId }, `${formatCount(processed)} / ${formatCount(errors)}`),
+      h('span', { id: explanationId, class: 'visually-hidden' }, explanation));
+  }
+  const cell = row.querySelector('.status');
+  if (!cell) return;
+  if (!colour) {
+    cell.replaceChildren(h('span', { class: 'muted' }, 'Not resynced'));
+    return;
+  }
+  const note = status ? OUTCOME_NOTE[status] : undefined;
+  cell.replaceChildren(
+    h('span', { class: `dot dot-${colour}`, 'aria-hidden': 'true' }),
+    h('span', { class: 'colour-name' }, COLOUR_NAME[colour]),
+    note ? ` (${note})` : '',
+    visuallyHidden(`: ${COLOUR_MEANING[colour]}`));
+}
+
+function updateSelectAll(): void {
+  const boxes = pickBoxes();
+  const checked = boxes.filter((box) => box.checked).length;
+  selectAll().checked = boxes.length > 0 && checked === boxes.length;
+  selectAll().indeterminate = checked > 0 && checked < boxes.length;
+}
+
+function render(data: ObjectTable): void {
+  body().replaceChildren(...data.objects.map((object) => {
+    const id = `pick-${object.object}`;
+    const row = h('tr', { 'data-object': object.object },
+      h('td', { class: 'pick' },
+        h('input', { type: 'checkbox', id, class: 'pick-one', value: object.object }),
+        h('label', { for: id, class: 'visually-hidden' }, `Select ${object.object}`)),
+      h('th', { scope: 'row' }, object.object),
+      h('td', { class: 'last' }),
+      h('td', { class: 'num results' }),
+      h('td', { class: 'status' }));
+    fillRow(row, object);
+    return row;
+  }));
+  const notOffered = data.notOffered;
+  fill(byId('objects-intro'),
+    `${data.objects.length} objects can be resynced for ${schoolYearLabel(data.schoolYear)} (${data.year} year). `,
+    'Select all objects for a full resync, or some of them for a partial one. ',
+    notOffered.length > 0
+      ? h('details', {}, h('summary', {}, `${notOffered.length} objects are not offered here`),
+        h('ul', {}, notOffered.map((entry) => h('li', {}, `${entry.object}: ${entry.reason}`))))
+      : null);
+  updateSelectAll();
+}
+
+function clear(): void {
+  shown = null;
+  body().replaceChildren();
+  byId('objects-intro').replaceChildren();
+  updateSelectAll();
+}
+
+/** Loads and shows the view's object table; false (and the error shown) when the API refused it,
+ *  or when the user has left the view meanwhile. */
+export async function loadObjects(view: View): Promise<boolean> {
+  try {
+    const data = await session().api.objects(view.district, view.year);
+    if (!isCurrent(view)) return false;
+    shown = data;
+    render(data);
+    return true;
+  } catch (error) {
+    if (!isCurrent(view)) return false;
+    clear();
+    fail(error);
+    return false;
+  }
+}
+
+/** The picked objects, and whether they are all of them (the seed's full resync). */
+export function selection(): { picked: string[]; all: boolean } {
+  const boxes = pickBoxes();
+  const picked = boxes.filter((box) => box.checked).map((box) => box.value);
+  return { picked, all: boxes.length > 0 && picked.length === boxes.length };
+}
+
+export function clearSelection(): void {
+  for (const box of pickBoxes()) box.checked = false;
+  updateSelectAll();
+}
+
+const showsBatchOf = (batch: { districtId: string; schoolYear: number }) =>
+  shown !== null && batch.districtId === shown.districtId && batch.schoolYear === shown.schoolYear;
+
+export function mountObjectTable(): void {
+  selectAll().addEventListener('change', () => {
+    for (const box of pickBoxes()) box.checked = selectAll().checked;
+    updateSelectAll();
+  });
+  body().addEventListener('change', updateSelectAll);
+
+  // Planned objects are in progress from the moment the batch is accepted; the first poll confirms it.
+  on('batch-started', (started) => {
+    if (!showsBatchOf(started)) return;
+    for (const object of started.plan.levels.flat()) {
+      const row = rowOf(object);
+      const before = shown?.objects.find((o) => o.object === object);
+      if (row && before) fillRow(row, { ...before, colour: 'gray', status: 'pending' });
+    }
+  });
+  on('batch', (batch) => {
+    if (batch.objectsHidden || !showsBatchOf(batch)) return;
+    for (const object of batch.objects) {
+      const row = rowOf(object.object);
+      if (row) fillRow(row, rowResultOf(object, batch.startedAt ?? batch.requestedAt));
+    }
+  });
+}
+
+const rowResultOf = (object: BatchObject, lastResync: string): RowResult => ({
+  object: object.object, lastResync, processed: object.processed, errors: object.errors, sent: object.sent,
+  colour: object.colour, status: object.status,
+});

@@ -1,0 +1,101 @@
+// Send Resync (Request Resync for the state): the picked objects and Check Dependencies become a
+// request; the plan is previewed in the confirmation dialog; on OK the batch starts and is
+// followed. The button is held, with the reason beside it, while a batch of the district and
+// year is queued or running.
+import { ApiError } from './api';
+import type { ResyncBody, Role } from './api-types';
+import { follow } from './batch-follow';
+import { byId } from './dom';
+import { schoolYearLabel } from './format';
+import { loadLane } from './lane';
+import { clearSelection, selection } from './object-table';
+import { fail, say, showError } from './messages';
+import { confirmPlan } from './plan-dialog';
+import { emit, isCurrent, on, session, state, type LaneBatch } from './store';
+
+const button = () => byId('send', HTMLButtonElement);
+const reasonLine = () => byId('send-blocked');
+const checkDependencies = () => byId('check-dependencies', HTMLInputElement);
+
+export const sendLabel = (role: Role | undefined): string => (role === 'state' ? 'Request Resync' : 'Send Resync');
+
+/** Why the button is held: "A resync of district 1001 for 2026-27 is running (batch …). Send
+ *  Resync is available again when it has finished." */
+export function blockedReason(active: LaneBatch, role: Role): string {
+  const what = active.initiator === 'state' ? 'A resync requested by the state'
+    : active.initiator === 'schedule' ? 'A scheduled resync' : 'A resync';
+  return `${what} of district ${active.districtId} for ${schoolYearLabel(active.schoolYear)} is ${active.status} (batch ${active.batchId}). `
+    + `${sendLabel(role)} is available again when it has finished.`;
+}
+
+/** The batch holding the shown view's lane, if any. */
+function laneHolder(): LaneBatch | null {
+  const lane = state.lane;
+  return lane && lane.view === state.view ? lane.active : null;
+}
+
+function render(): void {
+  const holder = laneHolder();
+  const role = state.session?.role;
+  // aria-disabled, not disabled: the button keeps focus (it has it right after OK) and a screen
+  // reader reads the reason it points to.
+  if (holder && role) {
+    button().setAttribute('aria-disabled', 'true');
+    reasonLine().textContent = blockedReason(holder, role);
+    reasonLine().hidden = false;
+  } else {
+    button().removeAttribute('aria-disabled');
+    reasonLine().textContent = '';
+    reasonLine().hidden = true;
+  }
+}
+
+let sending = false;
+
+async function sendResync(): Promise<void> {
+  const view = state.view;
+  if (sending || !view || laneHolder()) return;
+  showError('');
+  const { picked, all } = selection();
+  if (picked.length === 0) {
+    showError('Select at least one object to resync (the checkbox in the header selects all of them).');
+    return;
+  }
+  const { api, role } = session();
+  // Every object selected is the seed's full resync: the server plans it in natural order.
+  const body: ResyncBody = { objects: all ? 'all' : picked, checkDependencies: checkDependencies().checked, year: view.year };
+  sending = true;
+  try {
+    const preview = await api.plan(view.district, body);
+    if (!(await confirmPlan(role, view.district, body, preview, button()))) {
+      say('Resync not sent.');
+      return;
+    }
+    const started = await api.startResync(role, view.district, body);
+    say(started.status === 'queued'
+      ? `Resync batch ${started.batchId} queued behind ${started.position} other batch(es).`
+      : `Resync batch ${started.batchId} started.`);
+    clearSelection();
+    if (isCurrent(view)) emit('batch-started', started);
+  } catch (error) {
+    fail(error);
+    // Refused because another batch holds the lane: show that one instead.
+    const running = error instanceof ApiError ? error.problem.runningBatchId : undefined;
+    if (running && isCurrent(view)) {
+      void follow(running);
+      void loadLane(view);
+    }
+  } finally {
+    sending = false;
+  }
+}
+
+export function mountSend(): void {
+  button().addEventListener('click', () => void sendResync());
+  on('session', (current) => {
+    button().textContent = sendLabel(current?.role);
+    render();
+  });
+  on('view', render);
+  on('lane', render);
+}
