@@ -59,7 +59,7 @@ export async function resyncLane(input: LaneInput): Promise<void> {
     if (request.initiator === 'state') {
       await history.raiseAlert({
         ...STATE_RESYNC_REQUESTED_ALERT, districtId: request.districtId, batchId: request.batchId,
-        message: `The state requested a ${resyncKind(request)} resync of district ${request.districtId} for ${schoolYearLabel(request.schoolYear)}.`,
+        message: `The state requested a resync of district ${request.districtId} for ${schoolYearLabel(request.schoolYear)}.`,
       });
     }
     return { batchId: request.batchId, workflowId: workflowIdOf(request), position };
