@@ -29,6 +29,9 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText,
   PORT: port.default(3000),
+  // Loopback unless configured: every other service binds loopback too.
+  API_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  API_METRICS_PORT: port.default(9465),
   API_URL: optionalText,
   WORKER_METRICS_PORT: port.default(9464),
   RESYNC_API_TOKENS: optionalText,

@@ -21,9 +21,6 @@ export function buildApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple');
   app.use(deps.metrics.middleware);
   app.use(healthRouter(deps));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
   const openApi = openApiDocument();
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
 

@@ -1,6 +1,7 @@
 // Prometheus metrics of the API: requests and latency per route, and batches by status (read
-// from the batch history when scraped, so every API instance reports the same truth).
-import type { RequestHandler } from 'express';
+// from the batch history when scraped, so every API instance reports the same truth). Served on
+// their own loopback-only port (metricsApp), not on the public app.
+import express, { type Express, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sql } from '../data/db';
 
@@ -37,4 +38,15 @@ export function createApiMetrics(state: Sql): ApiMetrics {
     next();
   };
   return { registry, middleware };
+}
+
+/** The metrics endpoint (GET /metrics), for its own loopback-only port: the counts it shows span
+ *  every district, so it is not on the public app. */
+export function metricsApp(metrics: ApiMetrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
 }
