@@ -11,6 +11,7 @@ import { healthRouter } from './health/router';
 import { openApiDocument } from './openapi';
 import { apiNotFound, errorHandler, HttpProblem } from './problem';
 import { resyncsRouter } from './resyncs/router';
+import { noStore, securityHeaders } from './security';
 import { stateRouter } from './state/router';
 
 export const WEB_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
@@ -20,7 +21,9 @@ export function buildApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(deps.metrics.middleware);
+  app.use(securityHeaders());
   app.use(healthRouter(deps));
+  app.use('/api', noStore);
   const openApi = openApiDocument();
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
 

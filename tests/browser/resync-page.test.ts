@@ -57,9 +57,23 @@ async function openPage(): Promise<Page> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  // What the Content-Security-Policy blocks on the page is a fault of the page.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) problems.push(message.text());
+  });
   Object.assign(page, { problems });
   pages.push(page);
   return page;
+}
+
+/** Polls an expression in the page until it is truthy. Not page.waitForFunction: its in-page
+ *  polling evaluates the string with eval, which the page's Content-Security-Policy forbids. */
+async function waitUntil(page: Page, expression: string, options: { timeout?: number; polling?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeout ?? BATCH_TIMEOUT);
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`the page never satisfied: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, options.polling ?? 100));
+  }
 }
 
 /** Script errors on the page (thrown exceptions), collected by openPage. */
@@ -114,10 +128,10 @@ async function confirmAndStart(page: Page, url: RegExp): Promise<{ batchId: stri
 
 /** Waits until the page has announced the batch's end and reloaded the history with it. */
 async function waitForFinishedOnPage(page: Page, batchId: string): Promise<void> {
-  await page.waitForFunction(`(() => {
+  await waitUntil(page, `(() => {
     const row = document.querySelector('#history tr[data-batch="${batchId}"]');
     return row && /completed|failed|cancelled/.test(row.textContent) && !document.querySelector('#objects tr[data-colour="gray"]');
-  })()`, undefined, { timeout: BATCH_TIMEOUT, polling: 200 });
+  })()`, { timeout: BATCH_TIMEOUT, polling: 200 });
 }
 
 beforeAll(async () => {
@@ -200,7 +214,7 @@ describe('the Resync State Data page', () => {
     expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current' });
     expect((request as { objects: string[] }).objects).toHaveLength(2);
     expect(await page.evaluate('document.activeElement?.id')).toBe('send'); // focus back where it was
-    await page.waitForFunction(`document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
+    await waitUntil(page, `document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
     await waitForFinishedOnPage(page, batchId);
     expect(await page.locator('#status').textContent()).toMatch(new RegExp(`batch ${batchId} completed`));
 
@@ -245,7 +259,7 @@ describe('the Resync State Data page', () => {
       { term: 'Gray', dot: 'dot dot-gray', meaning: 'Indicates that the sync is currently in-progress.' },
     ]);
     await page.keyboard.press('Escape');
-    await page.waitForFunction(`!document.getElementById('legend').open`);
+    await waitUntil(page, `!document.getElementById('legend').open`);
     expect(await page.evaluate('document.activeElement?.id')).toBe('legend-open');
   }, TEST_TIMEOUT);
 
@@ -254,13 +268,13 @@ describe('the Resync State Data page', () => {
     await page.goto(`${baseUrl}/`);
     await page.getByLabel('API token', { exact: true }).fill('not-a-valid-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('401')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('401')`);
     expect(await page.locator('#error').textContent()).toContain('token was not accepted');
     expect(await page.locator('#sign-in').isVisible()).toBe(true);
 
     await signIn(page, TOKENS.district1001);
     await page.evaluate(`location.hash = '#district=1002&year=current'`);
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('403')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
     expect(await page.locator('#error').textContent()).toBe('Access denied (403 Forbidden): this token may only access district 1001.');
     expect(await page.locator('#objects-section').isHidden()).toBe(true);
     expect(await page.locator('#history-section').isHidden()).toBe(true);
@@ -275,7 +289,7 @@ describe('the Resync State Data page', () => {
     // Another full resync of the same district and year starts while the user reads the plan.
     const running = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
     await page.getByRole('button', { name: 'OK', exact: true }).click();
-    await page.waitForFunction(`document.getElementById('error').textContent.includes('${running.batchId}')`);
+    await waitUntil(page, `document.getElementById('error').textContent.includes('${running.batchId}')`);
     expect(await page.locator('#error').textContent()).toContain('already running');
     await waitForBatch(TOKENS.district1001, running.batchId);
   }, TEST_TIMEOUT);
@@ -330,7 +344,7 @@ describe('the Resync State Data page', () => {
     await signIn(page, TOKENS.state);
     expect(await page.locator('#who').textContent()).toContain('the state');
     await page.getByLabel('District', { exact: true }).selectOption('1002');
-    await page.waitForFunction(`location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();

@@ -100,6 +100,37 @@ describe('authorization, for every route', () => {
   });
 });
 
+describe('security headers', () => {
+  const POLICY = "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';font-src 'self';" +
+    "object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'";
+
+  it('serves the tool page under a Content-Security-Policy that forbids framing, with nosniff', async () => {
+    for (const path of ['/', '/app.js', '/styles.css']) {
+      const response = await request(system.app).get(path);
+      expect(response.status, path).toBe(200);
+      expect({
+        csp: response.headers['content-security-policy'], nosniff: response.headers['x-content-type-options'],
+        frame: response.headers['x-frame-options'], poweredBy: response.headers['x-powered-by'],
+      }, path).toEqual({ csp: POLICY, nosniff: 'nosniff', frame: 'DENY', poweredBy: undefined });
+    }
+  });
+
+  it('marks every /api answer no-store, student error data included, and refusals too', async () => {
+    const answers = {
+      objects: await request(system.app).get('/api/districts/1002/objects').set(bearer(TOKENS.state)),
+      errors: await request(system.app).get(`/api/resyncs/${finishedBatchId}/errors`).set(bearer(TOKENS.state)),
+      csv: await request(system.app).get(`/api/resyncs/${finishedBatchId}/errors?format=csv`).set(bearer(TOKENS.state)),
+      unauthenticated: await request(system.app).get('/api/districts'),
+      openapi: await request(system.app).get('/api/openapi.json'),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers['cache-control'], response.headers['x-content-type-options']]])))
+      .toEqual({
+        objects: [200, 'no-store', 'nosniff'], errors: [200, 'no-store', 'nosniff'], csv: [200, 'no-store', 'nosniff'],
+        unauthenticated: [401, 'no-store', 'nosniff'], openapi: [200, 'no-store', 'nosniff'],
+      });
+  });
+});
+
 describe('bad input gets a specific error and changes nothing', () => {
   const post = (body: unknown, district = '1001') => request(system.app).post(`/api/districts/${district}/resyncs`).set(bearer(TOKENS.state));
 
