@@ -64,12 +64,34 @@ describe('authorization, for every route', () => {
   });
 
   it('refuses a district token on another district (403), and on state-only routes', async () => {
-    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && r.path !== '/api/districts' && r.path !== '/api/alerts' && r.path !== '/api/me')) {
+    const byId = (r: Route) => r.path.startsWith('/api/resyncs/');
+    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && !byId(r) && r.path !== '/api/districts' && r.path !== '/api/alerts' && r.path !== '/api/me')) {
       const response = await call(route, TOKENS.district1001);
       expect(response.status, `${route.method} ${route.path}`).toBe(403);
       expect(response.body.detail).toMatch(/district 1001|state users/);
     }
     expect((await request(system.app).get('/api/alerts?district=1002').set(bearer(TOKENS.district1001))).status).toBe(403);
+  });
+
+  it("answers another district's batch exactly as a missing one (404), so batch ids cannot be probed", async () => {
+    const missing = '20200101-000000-0000';
+    for (const suffix of ['', '/errors', '/errors?format=csv', '/cancel']) {
+      const method = suffix === '/cancel' ? 'post' : 'get';
+      const other = await request(system.app)[method](`/api/resyncs/${finishedBatchId}${suffix}`).set(bearer(TOKENS.district1001));
+      const absent = await request(system.app)[method](`/api/resyncs/${missing}${suffix}`).set(bearer(TOKENS.district1001));
+      const shape = (response: request.Response, batchId: string) => ({
+        status: response.status, type: response.type, body: { ...response.body, instance: response.body.instance?.replace(batchId, '<batch>') },
+      });
+      const expected = (batchId: string) => ({
+        status: 404, type: 'application/problem+json',
+        body: {
+          type: 'https://state-resync.example/problems/not-found', title: 'Not Found', status: 404,
+          detail: `no resync batch ${batchId}`, instance: `/api/resyncs/<batch>${suffix}`,
+        },
+      });
+      expect(shape(other, finishedBatchId), suffix).toEqual(expected(finishedBatchId));
+      expect(shape(absent, missing), suffix).toEqual(expected(missing));
+    }
   });
 
   it('tells a token who it is', async () => {
