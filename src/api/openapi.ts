@@ -2,13 +2,22 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, DistrictParams, ErrorsQuery, HistoryQuery, ResyncBody, VerificationQuery, YearBody, YearQuery,
+  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, VerificationQuery,
+  YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
 
+/** A query integer arrives as digits but is documented as the integer it is (see queryInteger). */
+const documentQueryIntegers = (context: { zodSchema: unknown; jsonSchema: Json }): void => {
+  const meta = z.globalRegistry.get(context.zodSchema as z.ZodType)?.[QUERY_INTEGER_META];
+  if (!meta) return;
+  for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+  Object.assign(context.jsonSchema, meta);
+};
+
 const jsonSchema = (schema: z.ZodType): Json => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', override: documentQueryIntegers }) as Json;
   return rest;
 };
 
@@ -23,7 +32,7 @@ function parameters(where: 'path' | 'query', schema: z.ZodObject): Json[] {
 const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problem]));
 const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
-const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: jsonSchema(schema) } } });
+const body = (schema: z.ZodType) => ({ required: bodyRequired(schema), content: { 'application/json': { schema: jsonSchema(schema) } } });
 const secured = { security: [{ bearer: [] }] };
 
 export function openApiDocument(): Json {

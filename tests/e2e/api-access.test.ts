@@ -195,6 +195,64 @@ describe('bad input gets a specific error and changes nothing', () => {
     expect((await request(system.app).get('/api/districts/1001/objects?colour=red').set(bearer(TOKENS.state))).status).toBe(400);
   });
 
+  it('reads page parameters strictly: digits only, a 400 naming the parameter otherwise', async () => {
+    type Operations = Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    const paged = Object.entries(openApiDocument().paths as Operations)
+      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.name === 'limit'))
+      .map(([path]) => path.replace('{district}', '1002').replace('{batch}', finishedBatchId));
+    expect(paged).toEqual(['/api/districts/1002/history', `/api/resyncs/${finishedBatchId}/errors`, '/api/alerts']);
+    const digits = 'must be a whole number written in digits (0-9)';
+    const cases: [string, number, string | { limit: number; offset: number }][] = [
+      ['offset=', 400, `offset: ${digits}`],
+      ['limit=', 400, `limit: ${digits}`],
+      ['limit=0x10', 400, `limit: ${digits}`],
+      ['limit=1e2', 400, `limit: ${digits}`],
+      ['limit=%205', 400, `limit: ${digits}`],
+      ['limit=5.0', 400, `limit: ${digits}`],
+      ['limit=-1', 400, `limit: ${digits}`],
+      ['offset=Infinity', 400, `offset: ${digits}`],
+      ['limit=0', 400, 'limit: Too small: expected number to be >=1'],
+      ['limit=501', 400, 'limit: Too big: expected number to be <=500'],
+      ['limit=99999999999999999999', 400, 'limit: Too big: expected number to be <=500'],
+      ['limit=16&offset=007', 200, { limit: 16, offset: 7 }],
+      ['', 200, { limit: 50, offset: 0 }],
+    ];
+    for (const path of paged) {
+      for (const [query, status, expected] of cases) {
+        const response = await request(system.app).get(`${path}${query ? `?${query}` : ''}`).set(bearer(TOKENS.state));
+        const seen = status === 200 ? { limit: response.body.limit, offset: response.body.offset } : response.body.detail;
+        expect({ status: response.status, seen }, `${path}?${query}`).toEqual({ status, seen: expected });
+      }
+    }
+  });
+
+  it('refuses a missing JSON body where the document requires one, and only there', async () => {
+    const operations = Object.entries(openApiDocument().paths as Record<string, Record<string, { requestBody?: { required: boolean } }>>)
+      .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([method, op]) => ({ method, path, required: op.requestBody?.required })));
+    expect(operations).toEqual([
+      { method: 'post', path: '/api/districts/{district}/resyncs', required: true },
+      { method: 'post', path: '/api/districts/{district}/resyncs/plan', required: true },
+      // Its only field has a default.
+      { method: 'post', path: '/api/districts/{district}/verify-and-resync', required: false },
+      { method: 'post', path: '/api/state/districts/{district}/resync-requests', required: true },
+    ]);
+    const before = await batchCount();
+    let resynced = 0;
+    for (const operation of operations) {
+      const response = await request(system.app).post(operation.path.replace('{district}', '1002')).set(bearer(TOKENS.state));
+      if (operation.required) {
+        expect({ status: response.status, detail: response.body.detail }, operation.path)
+          .toEqual({ status: 400, detail: 'the request needs a JSON body (Content-Type: application/json)' });
+      } else {
+        expect(response.status, `${operation.path}: ${JSON.stringify(response.body)}`).toBe(202);
+        const result = await system.worker.client.workflow.getHandle(response.body.workflowId as string).result() as { batchId: string | null };
+        if (result.batchId) resynced++;
+      }
+    }
+    // Nothing but what the accepted request started: the verification's own resync, if any.
+    expect(await batchCount()).toBe(before + resynced);
+  });
+
   it('starts no workflow for refused requests: every batch workflow of this namespace is a recorded batch', async () => {
     const [row] = await system.db.sql`select count(*)::int as n from resync.batch`;
     const batches = Number(row?.n);
