@@ -2,6 +2,8 @@
 // problem+json and no change (no batch, no workflow).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import { createApiMetrics, metricsApp } from '../../src/api/metrics';
 import { openApiDocument } from '../../src/api/openapi';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer } from './helpers';
@@ -268,4 +270,45 @@ describe('bad input gets a specific error and changes nothing', () => {
     expect(workflows).toBe(batches);
   });
 
+});
+
+describe('request metrics', () => {
+  it('counts each route under one label, whatever the outcome and wherever the request was refused', async () => {
+    // A fresh registry, so that the scrape holds exactly these requests.
+    const metrics = createApiMetrics(system.db.sql);
+    const app = buildApp({ ...system.deps, metrics });
+    const calls: [string, string, string?][] = [
+      ['200', '/api/districts/1002/objects', TOKENS.state],
+      ['404', '/api/districts/9999/objects', TOKENS.state], // refused by the handler (unknown district)
+      ['400', '/api/districts/1002/objects?year=2020', TOKENS.state], // refused by the handler (bad query)
+      ['403', '/api/districts/1002/objects', TOKENS.district1001], // refused by router.param (another district)
+      ['400', `/api/districts/${encodeURIComponent("1002'")}/objects`, TOKENS.state], // refused by router.param (bad id)
+      ['200', `/api/resyncs/${finishedBatchId}`, TOKENS.state],
+      ['404', '/api/resyncs/no-such-batch', TOKENS.state],
+      ['200', '/api/alerts', TOKENS.state],
+      ['400', '/api/alerts?limit=x', TOKENS.state],
+      ['404', '/api/no-such-route', TOKENS.state], // no route: the API's 404 handler
+      ['401', '/api/districts/1002/objects'], // refused before routing: no token
+      ['200', '/healthz'],
+    ];
+    for (const [status, path, token] of calls) {
+      const pending = request(app).get(path);
+      expect(String((await (token ? pending.set(bearer(token)) : pending)).status), path).toBe(status);
+    }
+    const scraped = await request(metricsApp(metrics)).get('/metrics');
+    const counted = scraped.text.split('\n').filter((line) => line.startsWith('resync_api_requests_total{')).sort();
+    expect(counted).toEqual([
+      'resync_api_requests_total{method="GET",route="/api/alerts",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/alerts",status="400"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="400"} 2',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="403"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="404"} 1',
+      'resync_api_requests_total{method="GET",route="/api/resyncs/:batch",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/resyncs/:batch",status="404"} 1',
+      'resync_api_requests_total{method="GET",route="/healthz",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="unmatched",status="401"} 1',
+      'resync_api_requests_total{method="GET",route="unmatched",status="404"} 1',
+    ]);
+  });
 });
