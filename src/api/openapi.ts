@@ -96,7 +96,8 @@ export function openApiDocument(): Json {
       '/api/districts/{district}/verify-and-resync': {
         post: {
           ...secured, summary: 'Verify, then resync exactly the objects that differ (with their parents), then verify again',
-          parameters: district, requestBody: body(YearBody), responses: { 202: ok('Started: workflow id'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+          parameters: district, requestBody: body(YearBody),
+          responses: { 202: ok('Started: workflow id'), 409: { ...problem, description: 'One is already running for this district and year: runningWorkflowId names it' }, ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
       },
       '/api/resyncs/{batch}': {
