@@ -8,6 +8,7 @@ import { authenticate, principalOf } from './auth';
 import type { ApiDeps } from './deps';
 import { districtsRouter } from './districts/router';
 import { healthRouter } from './health/router';
+import { perCallerRateLimit } from './limits';
 import { openApiDocument } from './openapi';
 import { apiNotFound, errorHandler, HttpProblem } from './problem';
 import { resyncsRouter } from './resyncs/router';
@@ -30,6 +31,7 @@ export function buildApp(deps: ApiDeps): Express {
   const api = express.Router();
   // Who is asking comes first: without a valid token nothing else about the request is answered.
   api.use(authenticate(deps.tokens));
+  api.use(perCallerRateLimit(deps.limits));
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
     // A body that is not JSON is refused rather than ignored.

@@ -35,6 +35,18 @@ const ok = (description: string, schema: Json = { type: 'object' }) => ({ descri
 const body = (schema: z.ZodType) => ({ required: bodyRequired(schema), content: { 'application/json': { schema: jsonSchema(schema) } } });
 const secured = { security: [{ bearer: [] }] };
 
+const tooMany = {
+  ...problem,
+  description: 'Too many requests from this caller (API_RATE_LIMIT per API_RATE_WINDOW_SECONDS), or, for verification, too many running for the district: Retry-After says when to try again',
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+};
+
+/** Every authenticated operation can be refused by the per-caller rate limit. */
+function withRateLimit(paths: Record<string, Record<string, Json>>): Record<string, Record<string, Json>> {
+  return Object.fromEntries(Object.entries(paths).map(([path, operations]) => [path, Object.fromEntries(Object.entries(operations).map(([method, operation]) =>
+    [method, operation.security ? { ...operation, responses: { ...(operation.responses as Json), 429: tooMany } } : operation]))]));
+}
+
 export function openApiDocument(): Json {
   const district = parameters('path', DistrictParams);
   const batch = parameters('path', BatchParams);
@@ -58,7 +70,7 @@ export function openApiDocument(): Json {
         StatusColour: { type: 'string', enum: ['green', 'yellow', 'red', 'gray'] },
       },
     },
-    paths: {
+    paths: withRateLimit({
       '/healthz': { get: { summary: 'Readiness of PostgreSQL and Temporal', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
       '/api/me': { get: { ...secured, summary: 'Who the token is: the state, or a district', responses: { 200: ok('Role'), ...problems(401) } } },
       '/api/districts': { get: { ...secured, summary: 'Districts the caller may see', responses: { 200: ok('Districts'), ...problems(401) } } },
@@ -122,6 +134,6 @@ export function openApiDocument(): Json {
         get: { ...secured, summary: 'Process alerts', parameters: parameters('query', AlertsQuery), responses: { 200: ok('Alerts'), ...problems(400, 401, 403) } },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
-    },
+    }),
   };
 }

@@ -19,6 +19,7 @@ import type { Express } from 'express';
 import { localApiUrl } from './address';
 import { buildApp } from './app';
 import { parseTokens } from './auth';
+import { apiLimits } from './limits';
 import { createApiMetrics, metricsApp } from './metrics';
 
 export function temporalUiUrl(env: Env): string | null {
@@ -69,7 +70,7 @@ export async function startApi(env: Env, log: Logger = createLogger('api', env.L
   const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE);
   const metrics = createApiMetrics(state);
   const app = buildApp({
-    state, districtSources, tokens, log, resyncs, metrics,
+    state, districtSources, tokens, log, resyncs, metrics, limits: apiLimits(env),
     workerPolling: () => resyncs.workerPolling(),
     temporalHealthy: async () => {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
