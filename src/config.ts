@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
+  // The browser tests' Chromium (src/services/chromium.ts); found on PATH or installed otherwise.
+  CHROMIUM_PATH: optionalText,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText,

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../src/services/chromium';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
@@ -141,8 +142,11 @@ beforeAll(async () => {
   server = system.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // npm test installs it first (npm run test:setup); without it, say what to install.
+  const executablePath = await findChromium();
+  if (!executablePath) throw new Error('no Chromium: run `npm run test:setup` (installs Debian\'s chromium as root), or set CHROMIUM_PATH');
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }, 240_000);
