@@ -84,7 +84,11 @@ async function startServices(stack: Stack): Promise<Services> {
     TEMPORAL_TASK_QUEUE: 'bench', RESYNC_API_TOKENS: `${TOKEN}=state`, PORT: String(port), LOG_LEVEL: 'error',
   };
   const worker = spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-  const api = spawnService('src/api/server.ts', env);
+  const api = spawnService('src/api/server.ts', {
+    ...env, API_METRICS_PORT: String(await freePort()),
+    // The read load below is one caller on purpose: the per-caller rate limit would answer it 429.
+    API_RATE_LIMIT: '1000000',
+  });
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 120_000, 'the API and worker');
   return {
