@@ -2,7 +2,7 @@
 // against the physical limit (a raw COPY of the same records), in the same run, at two sizes.
 // Prints records/s for both, the ratio, the orchestration overhead of an empty district, the
 // worker's and the API's peak RSS, and the API's p50/p99 for the object table under load.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +54,6 @@ interface Stack {
 async function startStack(): Promise<Stack> {
   const env = readEnv();
   const dir = await mkdtemp(path.join(tmpdir(), 'state-resync-bench-'));
-  await chmod(dir, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: dir, port: await freePort() });
   const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log });
   const temporal = await startDevServer({ cliPath: cli.path, port: await freePort(), namespace: 'default', dbFilename: path.join(dir, 'temporal.db') });
@@ -85,7 +84,11 @@ async function startServices(stack: Stack): Promise<Services> {
     TEMPORAL_TASK_QUEUE: 'bench', RESYNC_API_TOKENS: `${TOKEN}=state`, PORT: String(port), LOG_LEVEL: 'error',
   };
   const worker = spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-  const api = spawnService('src/api/server.ts', env);
+  const api = spawnService('src/api/server.ts', {
+    ...env, API_METRICS_PORT: String(await freePort()),
+    // The read load below is one caller on purpose: the per-caller rate limit would answer it 429.
+    API_RATE_LIMIT: '1000000',
+  });
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 120_000, 'the API and worker');
   return {

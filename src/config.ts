@@ -8,6 +8,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.string().trim().min(1).optional();
+const count = z.string().regex(/^[0-9]+$/, 'a whole number in digits').transform(Number).pipe(z.number().int().min(1).max(1_000_000));
 
 const EnvSchema = z.object({
   RESYNC_DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
@@ -25,10 +26,19 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
+  // The browser tests' Chromium (src/services/chromium.ts); found on PATH or installed otherwise.
+  CHROMIUM_PATH: optionalText,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText,
   PORT: port.default(3000),
+  // Loopback unless configured: every other service binds loopback too.
+  API_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  API_METRICS_PORT: port.default(9465),
+  // What one caller may start or read (src/api/limits.ts).
+  API_RATE_LIMIT: count.default(1200),
+  API_RATE_WINDOW_SECONDS: count.default(60),
+  API_VERIFICATIONS_PER_DISTRICT: count.default(2),
   API_URL: optionalText,
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(16),

@@ -14,6 +14,7 @@ import { seedDistrict } from './generator/seed-district';
 import { openDatabases, type Databases } from './services/databases';
 import { resolveTemporalCli } from './services/temporal-cli';
 import { startDevServer, type RunningDevServer } from './services/temporal-dev-server';
+import { localApiUrl } from './api/address';
 import { temporalUiUrl } from './api/server';
 import { stopChild } from './services/child-process';
 import { ensureWebBuilt } from './web/build';
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 
-  const apiUrl = `http://localhost:${env.PORT}`;
+  const apiUrl = localApiUrl(env);
   await waitForHealth(`${apiUrl}/healthz`, 120_000);
   const lines = [
     '',
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
     `  API              ${apiUrl}/api   (OpenAPI: ${apiUrl}/api/openapi.json)`,
     `  Health           ${apiUrl}/healthz`,
     `  Temporal Web UI  ${temporalUiUrl(env) ?? `your cluster's UI (TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS})`}`,
-    `  Metrics          ${apiUrl}/metrics (API), http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics (worker)`,
+    `  Metrics          http://127.0.0.1:${env.API_METRICS_PORT}/metrics (API), http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics (worker)`,
     ...(tokens ? ['', `API tokens (demo; also in ${path.join(env.RESYNC_DATA_DIR, 'api-tokens.json')}):`,
       ...Object.entries(tokens.tokens).map(([role, token]) => `  ${role.padEnd(16)} ${token}`)] : []),
     '',

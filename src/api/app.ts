@@ -8,9 +8,11 @@ import { authenticate, principalOf } from './auth';
 import type { ApiDeps } from './deps';
 import { districtsRouter } from './districts/router';
 import { healthRouter } from './health/router';
+import { perCallerRateLimit } from './limits';
 import { openApiDocument } from './openapi';
 import { apiNotFound, errorHandler, HttpProblem } from './problem';
 import { resyncsRouter } from './resyncs/router';
+import { noStore, securityHeaders } from './security';
 import { stateRouter } from './state/router';
 import { WEB_BUNDLE_DIR } from '../web/paths';
 
@@ -22,16 +24,16 @@ export function buildApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(deps.metrics.middleware);
+  app.use(securityHeaders());
   app.use(healthRouter(deps));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.use('/api', noStore);
   const openApi = openApiDocument();
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
 
   const api = express.Router();
   // Who is asking comes first: without a valid token nothing else about the request is answered.
   api.use(authenticate(deps.tokens));
+  api.use(perCallerRateLimit(deps.limits));
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
     // A body that is not JSON is refused rather than ignored.

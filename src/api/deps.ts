@@ -4,6 +4,7 @@ import type { Sql } from '../data/db';
 import type { DistrictSources } from '../data/district-sources';
 import type { Logger } from '../logging';
 import type { Principal, TokenTable } from './auth';
+import type { ApiLimits } from './limits';
 import type { ApiMetrics } from './metrics';
 
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   readonly tokens: TokenTable;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
+  /** What one caller may start or read (from API_RATE_LIMIT, API_RATE_WINDOW_SECONDS, API_VERIFICATIONS_PER_DISTRICT). */
+  readonly limits: ApiLimits;
   /** Answers whether Temporal is reachable (for /healthz). */
   readonly temporalHealthy: () => Promise<boolean>;
   /** Answers whether a worker polls the task queue. */

@@ -2,13 +2,22 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, DistrictParams, ErrorsQuery, HistoryQuery, ResyncBody, VerificationQuery, YearBody, YearQuery,
+  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, VerificationQuery,
+  YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
 
+/** A query integer arrives as digits but is documented as the integer it is (see queryInteger). */
+const documentQueryIntegers = (context: { zodSchema: unknown; jsonSchema: Json }): void => {
+  const meta = z.globalRegistry.get(context.zodSchema as z.ZodType)?.[QUERY_INTEGER_META];
+  if (!meta) return;
+  for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+  Object.assign(context.jsonSchema, meta);
+};
+
 const jsonSchema = (schema: z.ZodType): Json => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', override: documentQueryIntegers }) as Json;
   return rest;
 };
 
@@ -23,8 +32,20 @@ function parameters(where: 'path' | 'query', schema: z.ZodObject): Json[] {
 const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problem]));
 const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
-const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: jsonSchema(schema) } } });
+const body = (schema: z.ZodType) => ({ required: bodyRequired(schema), content: { 'application/json': { schema: jsonSchema(schema) } } });
 const secured = { security: [{ bearer: [] }] };
+
+const tooMany = {
+  ...problem,
+  description: 'Too many requests from this caller (API_RATE_LIMIT per API_RATE_WINDOW_SECONDS), or, for verification, too many running for the district: Retry-After says when to try again',
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+};
+
+/** Every authenticated operation can be refused by the per-caller rate limit. */
+function withRateLimit(paths: Record<string, Record<string, Json>>): Record<string, Record<string, Json>> {
+  return Object.fromEntries(Object.entries(paths).map(([path, operations]) => [path, Object.fromEntries(Object.entries(operations).map(([method, operation]) =>
+    [method, operation.security ? { ...operation, responses: { ...(operation.responses as Json), 429: tooMany } } : operation]))]));
+}
 
 export function openApiDocument(): Json {
   const district = parameters('path', DistrictParams);
@@ -49,7 +70,7 @@ export function openApiDocument(): Json {
         StatusColour: { type: 'string', enum: ['green', 'yellow', 'red', 'gray'] },
       },
     },
-    paths: {
+    paths: withRateLimit({
       '/healthz': { get: { summary: 'Readiness of PostgreSQL and Temporal', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
       '/api/me': { get: { ...secured, summary: 'Who the token is: the state, or a district', responses: { 200: ok('Role'), ...problems(401) } } },
       '/api/districts': { get: { ...secured, summary: 'Districts the caller may see', responses: { 200: ok('Districts'), ...problems(401) } } },
@@ -87,7 +108,8 @@ export function openApiDocument(): Json {
       '/api/districts/{district}/verify-and-resync': {
         post: {
           ...secured, summary: 'Verify, then resync exactly the objects that differ (with their parents), then verify again',
-          parameters: district, requestBody: body(YearBody), responses: { 202: ok('Started: workflow id'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+          parameters: district, requestBody: body(YearBody),
+          responses: { 202: ok('Started: workflow id'), 409: { ...problem, description: 'One is already running for this district and year: runningWorkflowId names it' }, ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
       },
       '/api/resyncs/{batch}': {
@@ -112,6 +134,6 @@ export function openApiDocument(): Json {
         get: { ...secured, summary: 'Process alerts', parameters: parameters('query', AlertsQuery), responses: { 200: ok('Alerts'), ...problems(400, 401, 403) } },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
-    },
+    }),
   };
 }

@@ -1,7 +1,7 @@
 // Errors as application/problem+json (RFC 9457): a status, a short title, a specific detail.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { InvalidPlanRequestError, ResyncAlreadyRunningError, UnknownDistrictError } from '../domain';
+import { InvalidPlanRequestError, ResyncAlreadyRunningError, UnknownDistrictError, VerifyThenResyncRunningError } from '../domain';
 import type { Logger } from '../logging';
 
 export class HttpProblem extends Error {
@@ -11,6 +11,8 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that belong to the problem (e.g. Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -31,6 +33,9 @@ function problemOf(error: unknown): HttpProblem | undefined {
     return new HttpProblem(422, 'Invalid Resync Request', error.message, error.unknownObjects.length > 0 ? { unknownObjects: error.unknownObjects } : {});
   }
   if (error instanceof UnknownDistrictError) return notFound(error.message);
+  if (error instanceof VerifyThenResyncRunningError) {
+    return new HttpProblem(409, 'Verify-Then-Resync Already Running', error.message, { runningWorkflowId: error.workflowId });
+  }
   if (error instanceof ResyncAlreadyRunningError) {
     return new HttpProblem(409, 'Resync Already Running', error.message, error.running ? { runningBatchId: error.running.batchId } : {});
   }
@@ -58,6 +63,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = problemOf(error) ?? new HttpProblem(500, 'Internal Server Error', 'the request failed; the error was logged');
     if (problem.status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    res.set(problem.headers);
     res.status(problem.status).type('application/problem+json').json({
       type: problem.status >= 500 ? 'about:blank' : `${PROBLEM_TYPE_BASE}${slug(problem.title)}`,
       title: problem.title,

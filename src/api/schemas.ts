@@ -2,6 +2,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { BATCH_ID_PARAM_PATTERN, DISTRICT_ID_PATTERN, DISTRICT_ID_RULE, SCHOOL_YEAR_CHOICES } from '../domain';
+import { HttpProblem } from './problem';
 
 export const DistrictId = z.string().regex(DISTRICT_ID_PATTERN, DISTRICT_ID_RULE);
 export const BatchId = z.string().regex(BATCH_ID_PARAM_PATTERN, 'a batch id is 1-64 letters, digits, - or _');
@@ -13,9 +14,27 @@ export const BatchParams = z.object({ batch: BatchId }).strict();
 
 export const YearQuery = z.object({ year: YearChoice.default('current') }).strict();
 
+/** Metadata key under which a query integer carries what the OpenAPI document says of it. */
+export const QUERY_INTEGER_META = 'queryInteger';
+
+/**
+ * A whole number in a query string: digits only, then bounds. `?limit=`, `0x10`, `1e2`, ` 5` and
+ * `5.0` are refused naming the parameter (a lax Number() coercion read them as 0, 16, 100, 5, 5).
+ * The OpenAPI document shows the integer it is, with its bounds and default.
+ */
+function queryInteger(min: number, max: number, fallback: number) {
+  return z.string()
+    .regex(/^[0-9]+$/, 'must be a whole number written in digits (0-9)')
+    .transform(Number)
+    // Digits are a whole number already; the bounds keep it small.
+    .pipe(z.number().min(min).max(max))
+    .default(fallback)
+    .meta({ [QUERY_INTEGER_META]: { type: 'integer', minimum: min, maximum: max, default: fallback } });
+}
+
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: queryInteger(1, 500, 50),
+  offset: queryInteger(0, 1_000_000, 0),
 }).strict();
 
 export const ResyncBody = z.object({
@@ -35,13 +54,22 @@ export const VerificationQuery = z.object({
   objects: z.string().max(2000).regex(/^[A-Za-z0-9 _,-]+$/, 'objects is a comma-separated list of names').optional(),
 }).strict();
 
-/** Parses a request's parts; a ZodError becomes a 400 problem in the error handler. */
+/** Whether a request must carry a body for `schema`: unless every field is optional or defaulted.
+ *  The OpenAPI document's `requestBody.required` is this same answer. */
+export function bodyRequired(schema: z.ZodType): boolean {
+  return !schema.safeParse({}).success;
+}
+
+/** Parses a request's parts; a ZodError becomes a 400 problem in the error handler. A missing body
+ *  is read as `{}` where the schema allows it, and refused (400) where it does not. */
 export function input<P extends z.ZodType = z.ZodNever, Q extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever>(
   req: Request, schemas: { params?: P; query?: Q; body?: B },
 ): { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> } {
-  return {
-    params: schemas.params ? schemas.params.parse(req.params) : (undefined as never),
-    query: schemas.query ? schemas.query.parse(req.query) : (undefined as never),
-    body: schemas.body ? schemas.body.parse(req.body ?? {}) : (undefined as never),
-  };
+  const params = schemas.params ? schemas.params.parse(req.params) : (undefined as never);
+  const query = schemas.query ? schemas.query.parse(req.query) : (undefined as never);
+  if (schemas.body && req.body === undefined && bodyRequired(schemas.body)) {
+    throw new HttpProblem(400, 'Invalid Request', 'the request needs a JSON body (Content-Type: application/json)');
+  }
+  const body = schemas.body ? schemas.body.parse(req.body ?? {}) : (undefined as never);
+  return { params, query, body };
 }

@@ -1,5 +1,8 @@
-// The API process: builds the app from the environment and listens; stops gracefully on
-// SIGINT/SIGTERM (in-flight requests finish, connections close).
+// The API process: builds the app from the environment and listens on API_HOST:PORT (loopback
+// unless configured), with its Prometheus metrics on a separate loopback-only port; stops
+// gracefully on SIGINT/SIGTERM (in-flight requests finish, connections close).
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -9,21 +12,47 @@ import { tolerateClosedSocketWrites } from '../data/closed-socket-guard';
 import { createSql } from '../data/db';
 import { DistrictSources } from '../data/district-sources';
 import { migrate } from '../data/migrations';
-import { createLogger } from '../logging';
+import { createLogger, type Logger } from '../logging';
 import { openDatabases } from '../services/databases';
 import { connectionOptions, temporalSettings } from '../temporal/connection';
+import type { Express } from 'express';
+import { localApiUrl } from './address';
 import { buildApp } from './app';
 import { parseTokens } from './auth';
-import { createApiMetrics } from './metrics';
+import { apiLimits } from './limits';
+import { createApiMetrics, metricsApp } from './metrics';
 
 export function temporalUiUrl(env: Env): string | null {
   if (env.TEMPORAL_UI_URL) return env.TEMPORAL_UI_URL.replace(/\/$/, '');
   return env.TEMPORAL_ADDRESS ? null : `http://localhost:${env.TEMPORAL_UI_PORT}`;
 }
 
-async function main(env: Env): Promise<void> {
-  const log = createLogger('api', env.LOG_LEVEL);
-  tolerateClosedSocketWrites(log);
+export interface RunningApi {
+  /** The public API (the tool page, /api, /healthz) on API_HOST:PORT. */
+  readonly server: Server;
+  /** Prometheus metrics (/metrics) on 127.0.0.1:API_METRICS_PORT, never on the public address. */
+  readonly metricsServer: Server;
+  /** Stops listening, lets in-flight requests finish, closes connections and databases. */
+  stop(): Promise<void>;
+}
+
+async function listen(app: Express, port: number, host: string): Promise<Server> {
+  const server = app.listen(port, host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
+    throw error;
+  })]);
+  return server;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** Builds the API from the environment and listens. Throws on bad configuration or a taken port. */
+export async function startApi(env: Env, log: Logger = createLogger('api', env.LOG_LEVEL)): Promise<RunningApi> {
   if (!env.RESYNC_API_TOKENS) throw new Error('RESYNC_API_TOKENS is not set (e.g. "secret-state-token=state;secret-1001-token=district:1001")');
   const tokens = parseTokens(env.RESYNC_API_TOKENS);
   const databases = await openDatabases(env);
@@ -35,27 +64,41 @@ async function main(env: Env): Promise<void> {
   const connection = Connection.lazy(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace });
   const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state);
+  const metrics = createApiMetrics(state);
   const app = buildApp({
-    state, districtSources, tokens, log, resyncs,
+    state, districtSources, tokens, log, resyncs, metrics, limits: apiLimits(env),
     workerPolling: () => resyncs.workerPolling(),
-    metrics: createApiMetrics(state),
     temporalHealthy: async () => {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
       return true;
     },
     temporalUi: { url: temporalUiUrl(env), namespace: settings.namespace },
   });
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, `API listening on http://localhost:${env.PORT}`));
-  const stop = () => {
-    log.info('API stopping');
-    server.close(async () => {
+  const server = await listen(app, env.PORT, env.API_HOST);
+  log.info({ host: env.API_HOST, port: env.PORT }, `API listening on ${localApiUrl(env)}`);
+  // Metrics show every district's batch counts: loopback only, whatever API_HOST says.
+  const metricsServer = await listen(metricsApp(metrics), env.API_METRICS_PORT, '127.0.0.1');
+  log.info({ port: env.API_METRICS_PORT }, `API metrics on http://127.0.0.1:${env.API_METRICS_PORT}/metrics`);
+  return {
+    server,
+    metricsServer,
+    stop: async () => {
+      await Promise.all([close(server), close(metricsServer)]);
       await connection.close().catch(() => {});
       await districtSources.end();
       await state.end({ timeout: 5 });
       await databases.release();
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    },
+  };
+}
+
+async function main(env: Env): Promise<void> {
+  const log = createLogger('api', env.LOG_LEVEL);
+  tolerateClosedSocketWrites(log);
+  const api = await startApi(env, log);
+  const stop = () => {
+    log.info('API stopping');
+    void api.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -2,6 +2,7 @@
 // token from RESYNC_TOKEN, or, on the machine running `npm start` in demo mode, .data/api-tokens.json.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { localApiUrl } from '../api/address';
 import { ApiError } from './api-error';
 import { UsageError } from './usage-error';
 
@@ -25,7 +26,7 @@ export async function apiClient(options: { as?: string | undefined } = {}): Prom
   // Loaded here, not at the top: the environment schema is only needed once a command runs.
   const { readEnv } = await import('../config');
   const env = readEnv();
-  const baseUrl = (env.API_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const baseUrl = (env.API_URL ?? localApiUrl(env)).replace(/\/$/, '');
   const role = options.as ?? 'state';
   const token = process.env.RESYNC_TOKEN ?? demoToken(env.RESYNC_DATA_DIR, role);
   if (!token) throw new UsageError(`no API token: set RESYNC_TOKEN (or run npm start in demo mode, which writes ${role}'s token to .data/api-tokens.json)`);

@@ -1,10 +1,9 @@
 // Client-side starts of the lifecycle workflows: "verify, then resync" and the year rollover.
-import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DISTRICT_ID, INITIATOR, SCHOOL_YEAR } from '../workflows/search-attributes';
 import type { Queryable } from '../data/db';
 import { getDistrict } from '../data/district-registry';
-import { InvalidResyncRequestError, rolloverYearProblem, type Initiator } from '../domain';
+import { InvalidResyncRequestError, rolloverYearProblem, VerifyThenResyncRunningError, type Initiator } from '../domain';
 import { schoolYearLabel } from '../workflows/types';
 import { verifyThenResync, type VerifyThenResyncInput } from '../workflows/verify-then-resync';
 import { yearRollover, type YearRolloverInput } from '../workflows/year-rollover';
@@ -13,15 +12,32 @@ export function rolloverWorkflowId(districtId: string, endingYear: number): stri
   return `rollover/${districtId}/${endingYear}`;
 }
 
+export function verifyThenResyncWorkflowId(districtId: string, schoolYear: number): string {
+  return `verify-resync/${districtId}/${schoolYear}`;
+}
+
+
+/**
+ * Starts "verify, then resync" for a district and school year; returns its workflow id. One at a
+ * time per district and year, by its workflow id: while one runs, another start throws
+ * VerifyThenResyncRunningError; once it has closed, the same id starts a new run.
+ */
 export async function startVerifyThenResync(client: Client, taskQueue: string, input: VerifyThenResyncInput): Promise<string> {
-  const workflowId = `verify-resync/${input.districtId}/${input.schoolYear}/${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const workflowId = verifyThenResyncWorkflowId(input.districtId, input.schoolYear);
   await client.workflow.start(verifyThenResync, {
     workflowId, taskQueue, args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     staticSummary: `Verify, then resync district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}`,
     typedSearchAttributes: [
       { key: DISTRICT_ID, value: input.districtId }, { key: SCHOOL_YEAR, value: input.schoolYear },
       { key: INITIATOR, value: input.initiator satisfies Initiator },
     ],
+  }).catch((error: unknown) => {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new VerifyThenResyncRunningError(
+      `a verify-then-resync of district ${input.districtId} for ${schoolYearLabel(input.schoolYear)} is already running (workflow ${workflowId})`, workflowId,
+    );
+    throw error;
   });
   return workflowId;
 }

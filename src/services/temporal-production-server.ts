@@ -57,14 +57,15 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv, log:
   return stdout;
 }
 
-interface Build {
+export interface Build {
   serverBin: string;
   sqlToolBin: string;
   schemaDir: string;
 }
 
-/** build.sh is cheap when its cache is complete, so it is always run: one place knows the paths. */
-async function ensureBuild(cacheDir: string | undefined, log: Log): Promise<Build> {
+/** build.sh is cheap when its cache is complete, so it is always run: one place knows the paths.
+ *  Builds (minutes, from the Go module proxy) when the cache lacks the release. */
+export async function ensureProductionBuild(cacheDir: string | undefined, log: Log): Promise<Build> {
   const env = cacheDir ? { RESYNC_CACHE_DIR: cacheDir } : {};
   const stdout = await run('bash', [path.join(PRODUCTION_DIR, 'build.sh')], env, log);
   const values = new Map(stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
@@ -196,7 +197,7 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
   const databases = options.databases ?? { persistence: 'temporal', visibility: 'temporal_visibility' };
   const pg = new URL(options.postgresUrl);
 
-  const build = await ensureBuild(options.cacheDir, log);
+  const build = await ensureProductionBuild(options.cacheDir, log);
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   await ensureDatabases(options.postgresUrl, [databases.persistence, databases.visibility]);
   await setupSchemas(build, pg, databases, log);

@@ -31,6 +31,10 @@ fi
 
 if is_cached; then
   echo "temporal-server $RELEASE: cached in $out" >&2
+elif ! command -v go >/dev/null; then
+  echo "temporal-server $RELEASE: not cached in $out, and there is no Go toolchain to build it with:" \
+    "install Go 1.26 (https://go.dev/dl/), or point the tests at a running Temporal with TEMPORAL_ADDRESS" >&2
+  exit 1
 else
   # GOTOOLCHAIN=local: fail loudly instead of trying to download a newer toolchain (no internet).
   # CGO_ENABLED=0: how upstream builds release binaries; no C toolchain needed.

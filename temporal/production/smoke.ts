@@ -4,7 +4,7 @@
 // visibility, then restarts the server against the same databases (schema setup must be
 // idempotent) and stops everything. TEMPORAL_SMOKE_VERBOSE=1 prints the server's own log.
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,8 +30,6 @@ async function timed<T>(label: string, action: () => Promise<T>): Promise<T> {
 async function main(): Promise<void> {
   const env = readEnv();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'temporal-production-smoke-'));
-  // PostgreSQL runs as the `postgres` system user when we are root: it must enter the directory.
-  await chmod(dataDir, 0o755);
   const pgPort = await freePort();
   const pg = await timed('embedded PostgreSQL started', () =>
     startEmbeddedPostgres({ dataDir, port: pgPort, database: 'postgres', log }));

@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_SCHEMA } from '../../src/data/schema/columns';
 import { tableName } from '../../src/domain';
+import { findChromium } from '../../src/services/chromium';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
@@ -164,8 +165,11 @@ beforeAll(async () => {
   server = site.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // npm test installs it first (npm run test:setup); without it, say what to install.
+  const executablePath = await findChromium();
+  if (!executablePath) throw new Error('no Chromium: run `npm run test:setup` (installs Debian\'s chromium as root), or set CHROMIUM_PATH');
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }, 240_000);

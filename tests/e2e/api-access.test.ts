@@ -2,6 +2,8 @@
 // problem+json and no change (no batch, no workflow).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import { createApiMetrics, metricsApp } from '../../src/api/metrics';
 import { openApiDocument } from '../../src/api/openapi';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer, waitForBatch } from './helpers';
@@ -64,12 +66,34 @@ describe('authorization, for every route', () => {
   });
 
   it('refuses a district token on another district (403), and on state-only routes', async () => {
-    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && r.path !== '/api/districts' && r.path !== '/api/alerts' && r.path !== '/api/me')) {
+    const byId = (r: Route) => r.path.startsWith('/api/resyncs/');
+    for (const route of routes().filter((r) => !PUBLIC.has(r.path) && !byId(r) && r.path !== '/api/districts' && r.path !== '/api/alerts' && r.path !== '/api/me')) {
       const response = await call(route, TOKENS.district1001);
       expect(response.status, `${route.method} ${route.path}`).toBe(403);
       expect(response.body.detail).toMatch(/district 1001|state users/);
     }
     expect((await request(system.app).get('/api/alerts?district=1002').set(bearer(TOKENS.district1001))).status).toBe(403);
+  });
+
+  it("answers another district's batch exactly as a missing one (404), so batch ids cannot be probed", async () => {
+    const missing = '20200101-000000-0000';
+    for (const suffix of ['', '/errors', '/errors?format=csv', '/cancel']) {
+      const method = suffix === '/cancel' ? 'post' : 'get';
+      const other = await request(system.app)[method](`/api/resyncs/${finishedBatchId}${suffix}`).set(bearer(TOKENS.district1001));
+      const absent = await request(system.app)[method](`/api/resyncs/${missing}${suffix}`).set(bearer(TOKENS.district1001));
+      const shape = (response: request.Response, batchId: string) => ({
+        status: response.status, type: response.type, body: { ...response.body, instance: response.body.instance?.replace(batchId, '<batch>') },
+      });
+      const expected = (batchId: string) => ({
+        status: 404, type: 'application/problem+json',
+        body: {
+          type: 'https://state-resync.example/problems/not-found', title: 'Not Found', status: 404,
+          detail: `no resync batch ${batchId}`, instance: `/api/resyncs/<batch>${suffix}`,
+        },
+      });
+      expect(shape(other, finishedBatchId), suffix).toEqual(expected(finishedBatchId));
+      expect(shape(absent, missing), suffix).toEqual(expected(missing));
+    }
   });
 
   it('tells a token who it is', async () => {
@@ -97,6 +121,42 @@ describe('authorization, for every route', () => {
     expect(health.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok', worker: 'ok' });
     const openapi = await request(system.app).get('/api/openapi.json');
     expect(openapi.body.openapi).toBe('3.1.0');
+  });
+});
+
+describe('security headers', () => {
+  const POLICY = "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';font-src 'self';" +
+    "object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'";
+
+  it('serves the tool page under a Content-Security-Policy that forbids framing, with nosniff', async () => {
+    // The page and the script and style sheet it loads (built by Vite, with hashed names).
+    const page = await request(system.app).get('/');
+    const assets = [...(page.text as string).matchAll(/(?:src|href)="\.?(\/assets\/[^"]+)"/g)].map((match) => match[1] as string);
+    expect(assets.filter((asset) => asset.endsWith('.js')).length).toBe(1);
+    expect(assets.filter((asset) => asset.endsWith('.css')).length).toBe(1);
+    for (const path of ['/', ...assets]) {
+      const response = await request(system.app).get(path);
+      expect(response.status, path).toBe(200);
+      expect({
+        csp: response.headers['content-security-policy'], nosniff: response.headers['x-content-type-options'],
+        frame: response.headers['x-frame-options'], poweredBy: response.headers['x-powered-by'],
+      }, path).toEqual({ csp: POLICY, nosniff: 'nosniff', frame: 'DENY', poweredBy: undefined });
+    }
+  });
+
+  it('marks every /api answer no-store, student error data included, and refusals too', async () => {
+    const answers = {
+      objects: await request(system.app).get('/api/districts/1002/objects').set(bearer(TOKENS.state)),
+      errors: await request(system.app).get(`/api/resyncs/${finishedBatchId}/errors`).set(bearer(TOKENS.state)),
+      csv: await request(system.app).get(`/api/resyncs/${finishedBatchId}/errors?format=csv`).set(bearer(TOKENS.state)),
+      unauthenticated: await request(system.app).get('/api/districts'),
+      openapi: await request(system.app).get('/api/openapi.json'),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers['cache-control'], response.headers['x-content-type-options']]])))
+      .toEqual({
+        objects: [200, 'no-store', 'nosniff'], errors: [200, 'no-store', 'nosniff'], csv: [200, 'no-store', 'nosniff'],
+        unauthenticated: [401, 'no-store', 'nosniff'], openapi: [200, 'no-store', 'nosniff'],
+      });
   });
 });
 
@@ -142,6 +202,64 @@ describe('bad input gets a specific error and changes nothing', () => {
     expect((await request(system.app).get('/api/districts/1001/objects?colour=red').set(bearer(TOKENS.state))).status).toBe(400);
   });
 
+  it('reads page parameters strictly: digits only, a 400 naming the parameter otherwise', async () => {
+    type Operations = Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    const paged = Object.entries(openApiDocument().paths as Operations)
+      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.name === 'limit'))
+      .map(([path]) => path.replace('{district}', '1002').replace('{batch}', finishedBatchId));
+    expect(paged).toEqual(['/api/districts/1002/history', `/api/resyncs/${finishedBatchId}/errors`, '/api/alerts']);
+    const digits = 'must be a whole number written in digits (0-9)';
+    const cases: [string, number, string | { limit: number; offset: number }][] = [
+      ['offset=', 400, `offset: ${digits}`],
+      ['limit=', 400, `limit: ${digits}`],
+      ['limit=0x10', 400, `limit: ${digits}`],
+      ['limit=1e2', 400, `limit: ${digits}`],
+      ['limit=%205', 400, `limit: ${digits}`],
+      ['limit=5.0', 400, `limit: ${digits}`],
+      ['limit=-1', 400, `limit: ${digits}`],
+      ['offset=Infinity', 400, `offset: ${digits}`],
+      ['limit=0', 400, 'limit: Too small: expected number to be >=1'],
+      ['limit=501', 400, 'limit: Too big: expected number to be <=500'],
+      ['limit=99999999999999999999', 400, 'limit: Too big: expected number to be <=500'],
+      ['limit=16&offset=007', 200, { limit: 16, offset: 7 }],
+      ['', 200, { limit: 50, offset: 0 }],
+    ];
+    for (const path of paged) {
+      for (const [query, status, expected] of cases) {
+        const response = await request(system.app).get(`${path}${query ? `?${query}` : ''}`).set(bearer(TOKENS.state));
+        const seen = status === 200 ? { limit: response.body.limit, offset: response.body.offset } : response.body.detail;
+        expect({ status: response.status, seen }, `${path}?${query}`).toEqual({ status, seen: expected });
+      }
+    }
+  });
+
+  it('refuses a missing JSON body where the document requires one, and only there', async () => {
+    const operations = Object.entries(openApiDocument().paths as Record<string, Record<string, { requestBody?: { required: boolean } }>>)
+      .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([method, op]) => ({ method, path, required: op.requestBody?.required })));
+    expect(operations).toEqual([
+      { method: 'post', path: '/api/districts/{district}/resyncs', required: true },
+      { method: 'post', path: '/api/districts/{district}/resyncs/plan', required: true },
+      // Its only field has a default.
+      { method: 'post', path: '/api/districts/{district}/verify-and-resync', required: false },
+      { method: 'post', path: '/api/state/districts/{district}/resync-requests', required: true },
+    ]);
+    const before = await batchCount();
+    let resynced = 0;
+    for (const operation of operations) {
+      const response = await request(system.app).post(operation.path.replace('{district}', '1002')).set(bearer(TOKENS.state));
+      if (operation.required) {
+        expect({ status: response.status, detail: response.body.detail }, operation.path)
+          .toEqual({ status: 400, detail: 'the request needs a JSON body (Content-Type: application/json)' });
+      } else {
+        expect(response.status, `${operation.path}: ${JSON.stringify(response.body)}`).toBe(202);
+        const result = await system.worker.client.workflow.getHandle(response.body.workflowId as string).result() as { batchId: string | null };
+        if (result.batchId) resynced++;
+      }
+    }
+    // Nothing but what the accepted request started: the verification's own resync, if any.
+    expect(await batchCount()).toBe(before + resynced);
+  });
+
   it('starts no workflow for refused requests: every batch workflow of this namespace is a recorded batch', async () => {
     const [row] = await system.db.sql`select count(*)::int as n from resync.batch`;
     const batches = Number(row?.n);
@@ -157,4 +275,45 @@ describe('bad input gets a specific error and changes nothing', () => {
     expect(workflows).toBe(batches);
   });
 
+});
+
+describe('request metrics', () => {
+  it('counts each route under one label, whatever the outcome and wherever the request was refused', async () => {
+    // A fresh registry, so that the scrape holds exactly these requests.
+    const metrics = createApiMetrics(system.db.sql);
+    const app = buildApp({ ...system.deps, metrics });
+    const calls: [string, string, string?][] = [
+      ['200', '/api/districts/1002/objects', TOKENS.state],
+      ['404', '/api/districts/9999/objects', TOKENS.state], // refused by the handler (unknown district)
+      ['400', '/api/districts/1002/objects?year=2020', TOKENS.state], // refused by the handler (bad query)
+      ['403', '/api/districts/1002/objects', TOKENS.district1001], // refused by router.param (another district)
+      ['400', `/api/districts/${encodeURIComponent("1002'")}/objects`, TOKENS.state], // refused by router.param (bad id)
+      ['200', `/api/resyncs/${finishedBatchId}`, TOKENS.state],
+      ['404', '/api/resyncs/no-such-batch', TOKENS.state],
+      ['200', '/api/alerts', TOKENS.state],
+      ['400', '/api/alerts?limit=x', TOKENS.state],
+      ['404', '/api/no-such-route', TOKENS.state], // no route: the API's 404 handler
+      ['401', '/api/districts/1002/objects'], // refused before routing: no token
+      ['200', '/healthz'],
+    ];
+    for (const [status, path, token] of calls) {
+      const pending = request(app).get(path);
+      expect(String((await (token ? pending.set(bearer(token)) : pending)).status), path).toBe(status);
+    }
+    const scraped = await request(metricsApp(metrics)).get('/metrics');
+    const counted = scraped.text.split('\n').filter((line) => line.startsWith('resync_api_requests_total{')).sort();
+    expect(counted).toEqual([
+      'resync_api_requests_total{method="GET",route="/api/alerts",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/alerts",status="400"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="400"} 2',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="403"} 1',
+      'resync_api_requests_total{method="GET",route="/api/districts/:district/objects",status="404"} 1',
+      'resync_api_requests_total{method="GET",route="/api/resyncs/:batch",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="/api/resyncs/:batch",status="404"} 1',
+      'resync_api_requests_total{method="GET",route="/healthz",status="200"} 1',
+      'resync_api_requests_total{method="GET",route="unmatched",status="401"} 1',
+      'resync_api_requests_total{method="GET",route="unmatched",status="404"} 1',
+    ]);
+  });
 });

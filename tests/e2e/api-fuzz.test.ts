@@ -146,7 +146,7 @@ async function settle(response: request.Response): Promise<void> {
     await waitForBatch(system, CREDENTIALS.state, body.batchId);
     await laneIdle(body.districtId, body.schoolYear);
   } else if (body.workflowId) {
-    // verify-resync/<district>/<year>/<suffix>
+    // verify-resync/<district>/<year>
     await system.worker.client.workflow.getHandle(body.workflowId).result();
     const [, districtId, year] = body.workflowId.split('/');
     await laneIdle(districtId ?? '', Number(year));

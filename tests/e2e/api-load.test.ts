@@ -5,6 +5,9 @@
 // batch at a time per district and school year; nothing lost (every accepted batch recorded and
 // finished, every object of it finished); the state in sync with every district at the end.
 // Latencies and throughput are printed for information only: speed is measured by the benchmark.
+// Then one caller cannot crowd out the others: a burst of verifications from one district is
+// bounded per district while another district's reads and /healthz all succeed; a burst of
+// verify-and-resync requests starts one workflow; the per-caller rate limit counts per token.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +16,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { parseTokens } from '../../src/api/auth';
+import { apiLimits } from '../../src/api/limits';
+import { readEnv } from '../../src/config';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer } from './helpers';
 
@@ -31,6 +36,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const DRAIN_DEADLINE_MS = 140_000;
 
 const districtToken = (districtId: string) => `load-test-token-${districtId}`;
+/** The state token and one token per district of this file. */
+const loadTokens = () => parseTokens([`${TOKENS.state}=state`, ...[...DISTRICTS, LANE_DISTRICT].map((d) => `${districtToken(d)}=district:${d}`)].join(';'));
 
 let system: TestSystem;
 let app: ReturnType<typeof buildApp>;
@@ -42,8 +49,7 @@ beforeAll(async () => {
   for (const [index, districtId] of DISTRICTS.entries()) await system.seed({ districtId, students: STUDENTS, seed: 100 + index });
   await system.seed({ districtId: LANE_DISTRICT, students: 20, seed: 200 });
   // The same system, with a token for each district.
-  const tokens = parseTokens([`${TOKENS.state}=state`, ...[...DISTRICTS, LANE_DISTRICT].map((d) => `${districtToken(d)}=district:${d}`)].join(';'));
-  app = buildApp({ ...system.deps, tokens });
+  app = buildApp({ ...system.deps, tokens: loadTokens() });
   server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -304,4 +310,145 @@ describe('one batch at a time, and no longer than that', () => {
     }
     expect(outcomes).toEqual(['202', '202', '202']);
   }, 120_000);
+});
+
+// ─── One caller cannot crowd out the others ─────────────────────────────────────────────────────
+
+interface Reply { status: number; retryAfter: string | null; type: string | null; body: Record<string, unknown> }
+
+async function send(url: string, token: string | null, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<Reply> {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return {
+    status: response.status, retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+const tally = (replies: readonly Reply[]) => replies.reduce<Record<number, number>>((counts, reply) => ({ ...counts, [reply.status]: (counts[reply.status] ?? 0) + 1 }), {});
+
+/** Holds every source table of a district locked until `release()`: what reads them waits, so a
+ *  burst's first requests are still running when the rest arrive, whatever the machine's speed. */
+async function holdDistrictTables(districtId: string): Promise<{ release(): Promise<void> }> {
+  const [row] = await system.db.sql<{ source_schema: string }[]>`select source_schema from resync.district where district_id = ${districtId}`;
+  const tables = await system.db.sql<{ name: string }[]>`select format('%I.%I', table_schema, table_name) as name from information_schema.tables where table_schema = ${row?.source_schema ?? ''}`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => { locked = resolve; });
+  const transaction = system.db.sql.begin(async (tx) => {
+    await tx.unsafe(`lock table ${tables.map((t) => t.name).join(', ')} in access exclusive mode`);
+    locked();
+    await released;
+  });
+  await Promise.race([isLocked, transaction]);
+  return { release: async () => { release(); await transaction; } };
+}
+
+async function untilAnswered(replies: readonly unknown[], count: number): Promise<void> {
+  const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+  while (replies.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${replies.length} of ${count} answers arrived`);
+    await sleep(20);
+  }
+}
+
+describe('one caller cannot crowd out the others', () => {
+  const NOISY = DISTRICTS[0] ?? '';
+  const QUIET = DISTRICTS[1] ?? '';
+  const BURST = 60;
+  const bound = readEnv({}).API_VERIFICATIONS_PER_DISTRICT;
+
+  it('bounds a burst of verifications per district (429 with Retry-After); another district\'s reads and /healthz all succeed', async () => {
+    const noisy: Reply[] = [];
+    const held = await holdDistrictTables(NOISY);
+    const burst = Promise.all(Array.from({ length: BURST }, async () => {
+      noisy.push(await send(`${base}/api/districts/${NOISY}/verification`, districtToken(NOISY)));
+    }));
+    // The bound's worth of verifications wait on the lock; every other one is refused at once.
+    await untilAnswered(noisy, BURST - bound);
+
+    // Meanwhile the other district reads, the state reads it, and the health check answers.
+    const quiet: { path: string; reply: Reply }[] = [];
+    const paths = [`/api/districts/${QUIET}/objects`, `/api/districts/${QUIET}/history?limit=20`, `/api/districts/${QUIET}/verification`, '/api/alerts'];
+    await pool(40, bound, async (index) => {
+      const path = paths[index % paths.length] ?? '';
+      quiet.push({ path, reply: await send(`${base}${path}`, index % 3 === 0 ? TOKENS.state : districtToken(QUIET)) });
+    });
+    const health = await Promise.all(Array.from({ length: 5 }, () => send(`${base}/healthz`, null)));
+    await held.release();
+    await burst;
+
+    expect(tally(noisy)).toEqual({ 200: bound, 429: BURST - bound });
+    const refusal = {
+      status: 429, retryAfter: '5', type: 'application/problem+json; charset=utf-8',
+      body: {
+        type: 'https://state-resync.example/problems/too-many-verifications', title: 'Too Many Verifications', status: 429,
+        detail: `district ${NOISY} already has ${bound} verifications running, the most allowed at once: try again when one has finished`,
+        instance: `/api/districts/${NOISY}/verification`,
+      },
+    };
+    for (const reply of noisy.filter((r) => r.status === 429)) expect(reply).toEqual(refusal);
+    for (const reply of noisy.filter((r) => r.status === 200)) expect({ districtId: reply.body.districtId, inSync: reply.body.inSync }).toEqual({ districtId: NOISY, inSync: true });
+    expect(quiet.filter(({ reply }) => reply.status !== 200).map(({ path, reply }) => `${path} → ${reply.status} ${JSON.stringify(reply.body)}`)).toEqual([]);
+    expect(quiet).toHaveLength(40);
+    expect(health.map((reply) => [reply.status, reply.body.status])).toEqual(Array.from({ length: 5 }, () => [200, 'ok']));
+  }, 120_000);
+
+  it('starts one verify-and-resync for a burst of them; the others are refused naming it', async () => {
+    const workflowId = `verify-resync/${NOISY}/2026`;
+    const replies: Reply[] = [];
+    const held = await holdDistrictTables(NOISY);
+    const burst = Promise.all(Array.from({ length: 50 }, async () => {
+      replies.push(await send(`${base}/api/districts/${NOISY}/verify-and-resync`, districtToken(NOISY), 'POST', {}));
+    }));
+    await untilAnswered(replies, 50);
+    await held.release();
+    await burst;
+
+    expect(tally(replies)).toEqual({ 202: 1, 409: 49 });
+    expect(replies.find((r) => r.status === 202)?.body.workflowId).toBe(workflowId);
+    for (const reply of replies.filter((r) => r.status === 409)) {
+      expect({ title: reply.body.title, runningWorkflowId: reply.body.runningWorkflowId })
+        .toEqual({ title: 'Verify-Then-Resync Already Running', runningWorkflowId: workflowId });
+    }
+    expect(await system.worker.client.workflow.getHandle(workflowId).result()).toEqual({ batchId: null, resynced: [], inSyncAfter: true });
+    let runs = 0;
+    for (const deadline = Date.now() + 15_000; runs < 1 && Date.now() < deadline; await sleep(300)) {
+      runs = 0;
+      for await (const _run of system.worker.client.workflow.list({ query: `WorkflowType="verifyThenResync" AND DistrictId="${NOISY}"` })) runs++;
+    }
+    expect(runs).toBe(1);
+  }, 120_000);
+
+  it('limits each caller by its token, not its address: the noisy district gets 429s, the others on the same address none', async () => {
+    const limited = buildApp({ ...system.deps, tokens: loadTokens(), limits: { ...apiLimits(readEnv({})), requestsPerWindow: 20, windowSeconds: 60 } });
+    const limitedServer = limited.listen(0, '127.0.0.1');
+    await once(limitedServer, 'listening');
+    const limitedBase = `http://127.0.0.1:${(limitedServer.address() as AddressInfo).port}`;
+    try {
+      const noisy = await Promise.all(Array.from({ length: 30 }, () => send(`${limitedBase}/api/districts/${NOISY}/objects`, districtToken(NOISY))));
+      const quiet = await Promise.all(Array.from({ length: 15 }, () => send(`${limitedBase}/api/districts/${QUIET}/objects`, districtToken(QUIET))));
+      const state = await Promise.all(Array.from({ length: 15 }, () => send(`${limitedBase}/api/districts/${NOISY}/history`, TOKENS.state)));
+      const health = await send(`${limitedBase}/healthz`, null);
+
+      expect({ noisy: tally(noisy), quiet: tally(quiet), state: tally(state), health: health.status })
+        .toEqual({ noisy: { 200: 20, 429: 10 }, quiet: { 200: 15 }, state: { 200: 15 }, health: 200 });
+      for (const reply of noisy.filter((r) => r.status === 429)) {
+        const wait = Number(reply.retryAfter);
+        expect(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After ${reply.retryAfter}`).toBe(true);
+        expect({ type: reply.type, title: reply.body.title, detail: reply.body.detail }).toEqual({
+          type: 'application/problem+json; charset=utf-8', title: 'Too Many Requests',
+          detail: `district:${NOISY} has made 20 requests in 60 s, the most allowed: try again in ${reply.retryAfter} s`,
+        });
+      }
+    } finally {
+      limitedServer.closeAllConnections();
+      await new Promise((resolve) => limitedServer.close(resolve));
+    }
+  });
 });

@@ -250,4 +250,35 @@ describe('verify, then resync', () => {
     const verification = await request(system.app).get('/api/districts/4001/verification').set(bearer(TOKENS.state));
     expect(verification.body.inSync).toBe(true);
   });
+
+  it('runs one verify-then-resync per district and year: a second request while it runs is refused naming it, a later one starts again', async () => {
+    // Never resynced: the first run verifies, resyncs everything, verifies again (seconds).
+    await system.seed({ districtId: '4002', students: 40, excludedShare: 0, seed: 9 });
+    const workflowId = 'verify-resync/4002/2026';
+    const first = await request(system.app).post('/api/districts/4002/verify-and-resync').set(bearer(TOKENS.state)).send({});
+    expect({ status: first.status, workflowId: first.body.workflowId }).toEqual({ status: 202, workflowId });
+    const second = await request(system.app).post('/api/districts/4002/verify-and-resync').set(bearer(TOKENS.state)).send({ year: 'current' });
+    expect({ status: second.status, type: second.type, body: second.body }).toEqual({
+      status: 409, type: 'application/problem+json',
+      body: {
+        type: 'https://state-resync.example/problems/verify-then-resync-already-running', title: 'Verify-Then-Resync Already Running', status: 409,
+        detail: `a verify-then-resync of district 4002 for 2026-27 is already running (workflow ${workflowId})`,
+        instance: '/api/districts/4002/verify-and-resync', runningWorkflowId: workflowId,
+      },
+    });
+    const firstResult = await system.worker.client.workflow.getHandle(workflowId).result() as VerifyThenResyncResult;
+    expect(firstResult.inSyncAfter).toBe(true);
+
+    const again = await request(system.app).post('/api/districts/4002/verify-and-resync').set(bearer(TOKENS.state)).send({});
+    expect({ status: again.status, workflowId: again.body.workflowId }).toEqual({ status: 202, workflowId });
+    const againResult = await system.worker.client.workflow.getHandle(workflowId).result() as VerifyThenResyncResult;
+    expect(againResult).toEqual({ batchId: null, resynced: [], inSyncAfter: true });
+    // Visibility lags a little behind: wait for the listing to catch up, then compare exactly.
+    let runs = 0;
+    for (const deadline = Date.now() + 15_000; runs < 2 && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 300))) {
+      runs = 0;
+      for await (const _run of system.worker.client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs++;
+    }
+    expect(runs).toBe(2);
+  });
 });

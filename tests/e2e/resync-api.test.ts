@@ -134,6 +134,8 @@ describe('resyncs through the API', () => {
       const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.district1002));
       expect(alerts.body.alerts).toEqual(expect.arrayContaining([expect.objectContaining({
         title: 'State Resync Requested', category: 'Vertical Interoperability', districtId: '1002', batchId: stateBatchId,
+        // Neutral: the district does not learn from the alert whether the state's resync was partial.
+        message: 'The state requested a resync of district 1002 for 2026-27.',
       })]));
       const stateAlerts = await request(system.app).get('/api/alerts?district=1002').set(bearer(TOKENS.state));
       expect(stateAlerts.body.alerts.some((a: { batchId: string }) => a.batchId === stateBatchId)).toBe(true);

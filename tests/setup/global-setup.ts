@@ -1,6 +1,6 @@
 // Starts what the tests need once per run: a PostgreSQL server and a Temporal dev server. Reuses
 // DATABASE_URL / TEMPORAL_ADDRESS when they are set (e.g. a running `npm start`, or a cluster).
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -29,8 +29,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let postgresUrl = process.env.TEST_DATABASE_URL ?? env.DATABASE_URL;
   if (!postgresUrl) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'state-resync-test-'));
-    // PostgreSQL runs as its own user when we are root: it must be able to enter the directory.
-    await chmod(dataDir, 0o755);
     const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres', log });
     postgresUrl = postgres.url;
     stops.push(async () => {

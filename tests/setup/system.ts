@@ -4,7 +4,9 @@ import { Resyncs } from '../../src/client/resyncs';
 import { buildApp } from '../../src/api/app';
 import { parseTokens } from '../../src/api/auth';
 import type { ApiDeps } from '../../src/api/deps';
+import { apiLimits } from '../../src/api/limits';
 import { createApiMetrics } from '../../src/api/metrics';
+import { readEnv } from '../../src/config';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict, type SeedOptions } from '../../src/generator/seed-district';
 import { createLogger } from '../../src/logging';
@@ -41,6 +43,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     tokens: parseTokens(`${TOKENS.state}=state;${TOKENS.district1001}=district:1001;${TOKENS.district1002}=district:1002`),
     log: createLogger('api', 'silent'),
     metrics: createApiMetrics(db.sql),
+    limits: apiLimits(readEnv({})),
     temporalHealthy: async () => {
       await worker.client.workflowService.getSystemInfo({});
       return true;

@@ -8,6 +8,7 @@ import { offers, planResync, yearIsOffered, type SchoolYearChoice } from '../../
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';
 import { assertDistrictAccess, principalOf } from '../auth';
 import type { ApiDeps } from '../deps';
+import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
 import { planFromBody, startResync } from '../resyncs/start';
 import { batchView } from '../resyncs/views';
@@ -23,6 +24,8 @@ function assertYearOffered(district: District, year: SchoolYearChoice): void {
 
 export function districtsRouter(deps: ApiDeps): Router {
   const router = Router();
+  // Each verification reads every object of the district on both sides: a few at a time per district.
+  const verifications = new ConcurrencyLimit(deps.limits.verificationsPerDistrict);
 
   // Who may touch a district is settled before anything else about the request is looked at.
   router.param('district', (req, _res, next, value: string) => {
@@ -130,7 +133,19 @@ export function districtsRouter(deps: ApiDeps): Router {
       throw new HttpProblem(422, 'Invalid Verification Request', `not verifiable for this district and year: ${selection.filter((s) => !known.has(s.toLowerCase())).join(', ')}`);
     }
     const schoolYear = schoolYearFor(district, query.year);
-    const results = await verifyDistrict(deps, district, schoolYear, objects);
+    const release = verifications.tryAcquire(district.districtId);
+    if (!release) {
+      throw new HttpProblem(429, 'Too Many Verifications',
+        `district ${district.districtId} already has ${verifications.perKey} verification${verifications.perKey === 1 ? '' : 's'} running, ` +
+        `the most allowed at once: try again when one has finished`,
+        {}, { 'Retry-After': String(VERIFICATION_RETRY_AFTER_SECONDS) });
+    }
+    let results: Awaited<ReturnType<typeof verifyDistrict>>;
+    try {
+      results = await verifyDistrict(deps, district, schoolYear, objects);
+    } finally {
+      release();
+    }
     res.json({ districtId: district.districtId, year: query.year, schoolYear, inSync: results.every((r) => r.inSync), objects: results });
   });
 

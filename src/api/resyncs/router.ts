@@ -4,16 +4,17 @@ import { listBatchObjects } from '../../data/batch-objects';
 import { getBatch } from '../../data/batches';
 import { listErrors, type SyncErrorEntry } from '../../data/sync-errors';
 import { verificationsOf } from '../../data/verifications';
-import { assertDistrictAccess, principalOf, type Principal } from '../auth';
+import { principalOf, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { BatchParams, ErrorsQuery, input } from '../schemas';
 import { batchView, hidesObjects, objectView } from './views';
 
+/** The batch, if the caller may see it. Another district's batch is answered exactly like a
+ *  missing one (404), so a district token cannot learn which batch ids exist elsewhere. */
 async function findBatch(deps: ApiDeps, principal: Principal, batchId: string) {
   const batch = await getBatch(deps.state, batchId);
-  if (!batch) throw notFound(`no resync batch ${batchId}`);
-  assertDistrictAccess(principal, batch.districtId);
+  if (!batch || (principal.role === 'district' && principal.districtId !== batch.districtId)) throw notFound(`no resync batch ${batchId}`);
   return batch;
 }
 
