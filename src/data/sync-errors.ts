@@ -6,12 +6,19 @@ import type { Queryable } from './db';
  *  parent-missing: a record it references is not at the state; refused: the state refused its data. */
 export type ErrorReasonCode = 'not-allowed' | 'parent-missing' | 'refused';
 
+/** The record behind an error when it is another one: the missing parent, the excluded ancestor. */
+export interface ErrorCause {
+  readonly object: string;
+  readonly recordId: number;
+}
+
 export interface NewSyncError {
   readonly batchId: string;
   readonly object: string;
   readonly recordId: number;
   readonly reasonCode: ErrorReasonCode;
   readonly reason: string;
+  readonly cause?: ErrorCause;
 }
 
 export interface SyncErrorEntry {
@@ -20,6 +27,7 @@ export interface SyncErrorEntry {
   readonly reasonCode: ErrorReasonCode;
   readonly reason: string;
   readonly loggedAt: Date;
+  readonly cause: ErrorCause | null;
 }
 
 /** Logs errors (called in the transaction of the page they belong to); a record logged twice in
@@ -28,6 +36,7 @@ export async function logSyncErrors(sql: Queryable, errors: readonly NewSyncErro
   if (errors.length === 0) return;
   const rows = errors.map((error) => ({
     batch_id: error.batchId, object: error.object, record_id: error.recordId, reason_code: error.reasonCode, reason: error.reason,
+    cause_object: error.cause?.object ?? null, cause_record_id: error.cause?.recordId ?? null,
   }));
   await sql`insert into resync.sync_error ${sql(rows)} on conflict do nothing`;
 }
@@ -36,7 +45,7 @@ export async function listErrors(
   sql: Queryable, batchId: string, filter: { object?: string; limit: number; offset: number },
 ): Promise<{ errors: SyncErrorEntry[]; total: number; reasons: { reasonCode: ErrorReasonCode; object: string; count: number }[] }> {
   const objectFilter = filter.object === undefined ? sql`` : sql`and object = ${filter.object}`;
-  const rows = await sql`select object, record_id, reason_code, reason, logged_at from resync.sync_error
+  const rows = await sql`select object, record_id, reason_code, reason, logged_at, cause_object, cause_record_id from resync.sync_error
     where batch_id = ${batchId} ${objectFilter} order by object, record_id limit ${filter.limit} offset ${filter.offset}`;
   const groups = await sql`select object, reason_code, count(*)::int as count from resync.sync_error
     where batch_id = ${batchId} ${objectFilter} group by object, reason_code order by object, reason_code`;
@@ -44,6 +53,7 @@ export async function listErrors(
     errors: rows.map((row) => ({
       object: row.object as string, recordId: Number(row.record_id), reasonCode: row.reason_code as ErrorReasonCode,
       reason: row.reason as string, loggedAt: row.logged_at as Date,
+      cause: row.cause_object ? { object: row.cause_object as string, recordId: Number(row.cause_record_id) } : null,
     })),
     total: groups.reduce((sum, group) => sum + Number(group.count), 0),
     reasons: groups.map((group) => ({ object: group.object as string, reasonCode: group.reason_code as ErrorReasonCode, count: Number(group.count) })),

@@ -70,16 +70,17 @@ function errorEntries(
   refused: readonly Refusal[], flaggedParents: ReadonlySet<string>,
 ): NewSyncError[] {
   const entries = new Map<number, NewSyncError>();
-  const add = (recordId: number, reasonCode: NewSyncError['reasonCode'], reason: string) => {
-    if (!entries.has(recordId)) entries.set(recordId, { batchId: input.batchId, object: input.object, recordId, reasonCode, reason });
+  const add = (recordId: number, reasonCode: NewSyncError['reasonCode'], reason: string, cause?: NewSyncError['cause']) => {
+    if (!entries.has(recordId)) entries.set(recordId, { batchId: input.batchId, object: input.object, recordId, reasonCode, reason, ...(cause ? { cause } : {}) });
   };
   for (const id of notAllowed) add(id, 'not-allowed', `not allowed to sync: ${object.exclusionFlag ?? 'excluded by the state'}`);
   for (const orphan of orphans) {
     const flag = CATALOG.get(orphan.parent).exclusionFlag;
+    const cause = { object: orphan.parent, recordId: orphan.parentId };
     if (flaggedParents.has(`${orphan.parent}:${orphan.parentId}`)) {
-      add(orphan.id, 'not-allowed', `not allowed to sync: its ${orphan.parent} ${orphan.parentId} is a ${flag}`);
+      add(orphan.id, 'not-allowed', `not allowed to sync: its ${orphan.parent} ${orphan.parentId} is a ${flag}`, cause);
     } else {
-      add(orphan.id, 'parent-missing', `parent ${orphan.parent} ${orphan.parentId} is not at the state`);
+      add(orphan.id, 'parent-missing', `parent ${orphan.parent} ${orphan.parentId} is not at the state`, cause);
     }
   }
   for (const refusal of refused) add(refusal.id, refusal.code, refusal.reason);

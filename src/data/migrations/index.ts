@@ -22,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'verifications', statements: sqlFile('0003_verifications.sql') },
   { version: 4, name: 'fresh ranges', statements: sqlFile('0004_fresh_ranges.sql') },
   { version: 5, name: 'batch requests', statements: sqlFile('0005_batch_requests.sql') },
+  { version: 6, name: 'error causes', statements: sqlFile('0006_error_causes.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;
