@@ -2,7 +2,7 @@
 // copy it right away), copy a range (heartbeating its cursor and listening for cancellation
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
-import { finishObject, type ObjectResult } from '../data/batch-objects';
+import { finishObject, objectResult, type ObjectResult } from '../data/batch-objects';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
 import { CATALOG, type BatchObjectRef } from '../domain';
 import type { ActivityDeps } from './deps';
@@ -27,9 +27,27 @@ export interface CopiedOrPlanned extends PlannedRanges {
 }
 
 export interface PruneObjectsInput extends Omit<BatchObjectRef, 'object'> {
-  /** The objects of one level, pruned one after another. */
+  /** The objects to prune, children before parents, one after another. */
   readonly objects: readonly string[];
 }
+
+export interface CopyObjectsInput extends Omit<BatchObjectRef, 'object'> {
+  /** Small objects of one level (each copied whole, as one key range), with their record counts. */
+  readonly objects: readonly { readonly object: string; readonly records: number }[];
+  /** How many of them are copied at once (default 4). */
+  readonly parallel?: number;
+  readonly pageSize?: number;
+}
+
+export interface ObjectsCopied {
+  /** Objects copied and recorded completed (including ones an earlier attempt completed). */
+  readonly completed: readonly ObjectResult[];
+  /** Objects this attempt could not copy, with the reason; the batch decides whether to retry. */
+  readonly failed: readonly { readonly object: string; readonly reason: string }[];
+}
+
+/** Small objects copied side by side by one activity: their round trips overlap. */
+const DEFAULT_PARALLEL_SMALL_OBJECTS = 4;
 
 /** Objects other objects reference by foreign key. */
 const REFERENCED = new Set(SCHEMA_CATALOG.objects.flatMap((object) => parentReferences(object).map((reference) => reference.parent)));
@@ -66,6 +84,47 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         ...(input.pageSize ? { pageSize: input.pageSize } : {}),
       });
       return { ...planned, result: await completeObject(deps, input.batchId, input.object) };
+    },
+
+    /**
+     * Copies a level's small objects in one activity — each whole, as one key range — instead of
+     * one child workflow and activity per object: a district's 40-odd small objects then cost a
+     * handful of round trips, not hundreds. Each object's result is recorded as it completes; an
+     * object that fails is reported (not thrown), so its siblings still land and the batch retries
+     * only what failed. Cancellation stops every copy at a page boundary and is thrown.
+     */
+    async copyObjects(input: CopyObjectsInput): Promise<ObjectsCopied> {
+      const context = Context.current();
+      const completed: ObjectResult[] = [];
+      const failed: { object: string; reason: string }[] = [];
+      let next = 0;
+      let cancelled: unknown;
+      const copyOne = async (object: string, records: number): Promise<void> => {
+        const done = await objectResult(deps.state, input.batchId, object);
+        if (done?.status === 'completed') return void completed.push(done);
+        await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
+        await syncRangeHere({
+          batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
+          ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+        });
+        completed.push(await completeObject(deps, input.batchId, object));
+        context.heartbeat({ completed: completed.length, of: input.objects.length });
+      };
+      const runner = async (): Promise<void> => {
+        while (next < input.objects.length && cancelled === undefined) {
+          const entry = input.objects[next++];
+          if (!entry) continue;
+          try {
+            await copyOne(entry.object, entry.records);
+          } catch (error) {
+            if (context.cancellationSignal.aborted) cancelled ??= error;
+            else failed.push({ object: entry.object, reason: error instanceof Error ? error.message : String(error) });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(input.parallel ?? DEFAULT_PARALLEL_SMALL_OBJECTS, input.objects.length) }, runner));
+      if (cancelled !== undefined) throw cancelled;
+      return { completed, failed };
     },
 
     async syncRange(input: SyncRangeInput): Promise<RangeResult> {

@@ -86,6 +86,11 @@ export async function cancelUnfinishedObjects(sql: Queryable, batchId: string): 
     where batch_id = ${batchId} and status in ('pending', 'running')`;
 }
 
+export async function objectResult(sql: Queryable, batchId: string, object: string): Promise<ObjectResult | undefined> {
+  const [row] = await sql<ObjectRow[]>`select * from resync.batch_object where batch_id = ${batchId} and object = ${object}`;
+  return row ? toObjectResult(row) : undefined;
+}
+
 export async function listBatchObjects(sql: Queryable, batchId: string): Promise<ObjectResult[]> {
   const rows = await sql<ObjectRow[]>`select * from resync.batch_object where batch_id = ${batchId} order by level, object`;
   return rows.map(toObjectResult);

@@ -41,9 +41,24 @@ export function copying(maximumAttempts = 25): ActivityOptions {
   };
 }
 
-/** Removing records the district no longer has (a full resync), level by level. */
+/**
+ * Copying a level's small objects in one activity. Its failures are per object and retried by the
+ * batch (only the objects that failed, with the same backoff), so the activity itself runs once
+ * per call; a silent worker is noticed by the heartbeat timeout like any copy.
+ */
+export function copyingSmallObjects(summary: string): ActivityOptions {
+  return { ...copying(), retry: { ...BACKOFF, maximumAttempts: 1 }, summary };
+}
+
+/** The wait between the batch's attempts at the small objects that failed (attempt 1, 2, …):
+ *  the same 1 s, doubling, 30 s at most as every retry here. */
+export function backoffAfter(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Removing records the district no longer has (a full resync), children before parents. */
 export const PRUNING: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
+  startToCloseTimeout: '2 hours',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: retrying(25),
 };

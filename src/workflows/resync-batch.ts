@@ -6,7 +6,7 @@
 
 import {
   ApplicationFailure, CancellationScope, CancelledFailure, defineQuery, executeChild, isCancellation, log, proxyActivities, setCurrentDetails,
-  setHandler, upsertSearchAttributes, workflowInfo,
+  setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StoredBatchRequest } from '../activities/batch';
@@ -17,7 +17,7 @@ import {
 import { notifyBatchFinished } from './batch-outcome';
 import { forEachBounded } from './bounded';
 import { invalidRequest, rootMessage } from './failures';
-import { BOOKKEEPING, PRUNING, VERIFYING } from './policies';
+import { backoffAfter, BOOKKEEPING, copyingSmallObjects, PRUNING, VERIFYING } from './policies';
 import { RESYNC_OUTCOME, resyncAttributes, worstColour, type ResyncOutcome } from './search-attributes';
 import { syncObject } from './sync-object';
 import type { BatchInput, BatchOutcome, BatchPhase, BatchProgress, ObjectProgress } from './types';
@@ -37,9 +37,8 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
-/** Small objects of one level copied side by side: their round trips overlap. */
-const DEFAULT_PARALLEL_OBJECTS = 8;
-/** Objects from this many records on count as large. */
+/** Objects from this many records on count as large: each gets a child workflow (key ranges copied
+ *  in parallel, its own run in the Temporal UI); smaller ones are copied a level at a time. */
 const LARGE_OBJECT_RECORDS = 50_000;
 const DEFAULT_PARALLEL_LARGE_OBJECTS = 2;
 
@@ -157,10 +156,10 @@ async function syncLevels(
     // Large objects run one after another, largest first, beside the small ones: concurrent
     // copies of large children contend on their shared parents' rows (foreign-key locks), while
     // small objects gain from overlapping their round trips.
-    const large = runnable.filter((object) => (records[object] ?? 0) >= LARGE_OBJECT_RECORDS)
+    const large = runnable.filter((object) => (records[object] ?? 0) >= (options.largeObjectRecords ?? LARGE_OBJECT_RECORDS))
       .sort((a, b) => (records[b] ?? 0) - (records[a] ?? 0));
     const small = runnable.filter((object) => !large.includes(object));
-    const copy = async (object: string) => {
+    const copyLarge = async (object: string) => {
       if (CancellationScope.current().consideredCancelled) return;
       state.update(object, { status: 'running' });
       setCurrentDetails(state.describe());
@@ -182,8 +181,8 @@ async function syncLevels(
       setCurrentDetails(state.describe());
     };
     await settleAll([
-      forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copy),
-      forEachBounded(small, options.maxParallelObjects ?? DEFAULT_PARALLEL_OBJECTS, copy),
+      forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copyLarge),
+      copySmallObjects(input, small, state, records),
     ]);
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the batch was cancelled');
     const skipped = dependentsToSkip(plan, state, parentsOf);
@@ -191,15 +190,62 @@ async function syncLevels(
   }
 }
 
-/** A full resync removes what the district no longer has, children before parents. */
+/**
+ * Copies a level's small objects with one activity per attempt (each object whole). Objects that
+ * fail are tried again — only they — after the usual backoff; after `copyAttempts` they fail, and
+ * their dependents are skipped like those of a large object that failed.
+ */
+async function copySmallObjects(input: BatchInput, objects: readonly string[], state: BatchState, records: Readonly<Record<string, number>>): Promise<void> {
+  const options = input.options ?? {};
+  const attempts = options.copyAttempts ?? 25;
+  let remaining = [...objects];
+  for (let attempt = 1; remaining.length > 0; attempt++) {
+    for (const object of remaining) state.update(object, { status: 'running' });
+    setCurrentDetails(state.describe());
+    const copier = proxyActivities<Activities>(copyingSmallObjects(`copy ${remaining.join(', ')}`));
+    let failed: { object: string; reason: string }[];
+    try {
+      const copied = await copier.copyObjects({
+        batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear,
+        objects: remaining.map((object) => ({ object, records: records[object] ?? 0 })),
+        ...(options.maxParallelObjects ? { parallel: options.maxParallelObjects } : {}),
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      });
+      for (const result of copied.completed) {
+        state.update(result.object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
+      }
+      failed = [...copied.failed];
+    } catch (error) {
+      if (isCancellation(error)) {
+        for (const object of remaining) state.update(object, { status: 'cancelled' });
+        throw error;
+      }
+      // The attempt as a whole failed (its worker died, the database was away): every object it
+      // had not reported is tried again.
+      const reason = rootMessage(error);
+      failed = remaining.filter((object) => state.objects.get(object)?.status !== 'completed').map((object) => ({ object, reason }));
+    }
+    remaining = failed.map((entry) => entry.object);
+    if (remaining.length === 0) break;
+    if (attempt >= attempts) {
+      for (const { object, reason } of failed) {
+        await history.finishObject({ batchId: input.batchId, object, outcome: 'failed', failure: reason });
+        state.update(object, { status: 'failed', reason });
+      }
+      break;
+    }
+    await sleep(backoffAfter(attempt));
+  }
+  setCurrentDetails(state.describe());
+}
+
+/** A full resync removes what the district no longer has, children before parents (one activity). */
 async function removeDeletedRecords(input: BatchInput, plan: Plan, state: BatchState): Promise<void> {
+  const completed = [...plan.levels].reverse().flat().filter((object) => state.objects.get(object)?.status === 'completed');
+  if (completed.length === 0) return;
   state.phase = 'removing deleted records';
   setCurrentDetails(state.describe());
-  for (const level of [...plan.levels].reverse()) {
-    const completed = level.filter((object) => state.objects.get(object)?.status === 'completed');
-    if (completed.length === 0) continue;
-    await pruning.pruneObjects({ batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, objects: completed });
-  }
+  await pruning.pruneObjects({ batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, objects: completed });
 }
 
 /** Post-run verification of the objects the batch completed: a green that does not match shows. */

@@ -41,7 +41,10 @@ export function batchInputOf(request: ResyncRequest): BatchInput {
 }
 
 export interface ResyncTuning {
+  /** Small objects of a level copied at once (default 4). */
   readonly maxParallelObjects?: number;
+  /** Objects from this many records on get a child workflow of their own (default 50 000). */
+  readonly largeObjectRecords?: number;
   readonly maxParallelLargeObjects?: number;
   readonly maxParallelRanges?: number;
   readonly rangeRecords?: number;

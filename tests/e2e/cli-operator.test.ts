@@ -10,7 +10,7 @@ import { EXIT } from '../../src/cli/exit-codes';
 import { newBatchId } from '../../src/client/resyncs';
 import { getDistrict } from '../../src/data/district-registry';
 import { rolloverQuery, type RolloverState } from '../../src/workflows/year-rollover';
-import { runCli } from '../setup/cli';
+import { runCli, startCli } from '../setup/cli';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer, waitForBatch, type BatchBody } from './helpers';
 
@@ -184,9 +184,11 @@ describe('npx resync start / status / history / cancel', () => {
       lock.release();
     };
     try {
-      const waiting = runCli(['start', '--district', '1005', '--objects', 'VaccineShot', '--check-dependencies', '--wait'], asState);
+      const waiting = startCli(['start', '--district', '1005', '--objects', 'VaccineShot', '--check-dependencies', '--wait'], asState);
       const batchId = await newestBatch('1005');
       while (await objectStatus(batchId, 'VaccineShot') !== 'running') await new Promise((resolve) => setTimeout(resolve, 100));
+      // The waiting command has seen it running (a slow machine may take a while to start it).
+      while (!waiting.stderrSoFar().includes('copying VaccineShot')) await new Promise((resolve) => setTimeout(resolve, 100));
 
       const running = await runCli(['status', batchId], asState);
       expect(running.code).toBe(EXIT.NOT_FINISHED);
@@ -197,12 +199,12 @@ describe('npx resync start / status / history / cancel', () => {
       expect(cancel.stdout).toBe(`cancellation of batch ${batchId} requested\n`);
       await release();
 
-      const started = await waiting;
+      const started = await waiting.done;
       expect(started.code).toBe(EXIT.CANCELLED);
       expect(started.stdout).toMatch(new RegExp(`^batch ${batchId} .* cancelled`));
       expect(started.stderr).not.toContain('\r');
       const lines = progressLines(started.stderr);
-      expect(lines.some((line) => /^running \(syncing\): \d+\/\d+ objects done, .*; copying VaccineShot$/.test(line))).toBe(true);
+      expect(lines.some((line) => /^running \(syncing\): \d+\/\d+ objects done, .*; copying VaccineShot$/.test(line)), lines.join('\n')).toBe(true);
       expect(lines.pop()).toMatch(/^cancelled: /);
       expect((await waitForBatch(system, TOKENS.state, batchId)).status).toBe('cancelled');
     } finally {
