@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   API_VERIFICATIONS_PER_DISTRICT: count.default(2),
   API_URL: optionalText,
   WORKER_METRICS_PORT: port.default(9464),
+  /** The global throttle: districts copying to the state database at once (0: no bound). */
+  RESYNC_MAX_ACTIVE_DISTRICTS: z.coerce.number().int().min(0).max(10_000).default(4),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(1000).default(40),
   RESYNC_API_TOKENS: optionalText,

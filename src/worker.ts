@@ -68,7 +68,7 @@ async function main(env: Env): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions(settings));
   // Scheduled runs and rollovers submit batches to lanes with a client of their own.
   const clientConnection = await Connection.connect(connectionOptions(settings));
-  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE, state);
+  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE, state, env.RESYNC_MAX_ACTIVE_DISTRICTS);
   const worker = await createWorker({
     connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, lanes },
     concurrency: workerConcurrency(env),

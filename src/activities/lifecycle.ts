@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { getBatch } from '../data/batches';
 import { listDistricts, switchScopedYear } from '../data/district-registry';
 import { isFinished, UnknownBatchError } from '../domain';
-import type { BatchOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
+import type { BatchOutcome, CancelOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
 import { batchOutcome } from './batch';
 import type { ActivityDeps } from './deps';
 
@@ -12,6 +12,23 @@ export interface SwitchScopedYearInput {
   readonly districtId: string;
   readonly fromYear: number;
   readonly toYear: number;
+}
+
+export interface RequestCopyPermitInput {
+  /** The batch workflow asking. */
+  readonly holder: string;
+  readonly districtId: string;
+}
+
+export interface ClosedWorkflowsInput {
+  readonly workflowIds: readonly string[];
+}
+
+export interface CancelBatchInput {
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly by: string;
 }
 
 export interface DistrictsOfInput {
@@ -42,6 +59,20 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         context.heartbeat({ status: batch.status });
         await context.sleep(LEGACY_POLL_MS);
       }
+    },
+
+    /** Asks the global throttle for a permit; the grant arrives by signal. @returns false when no
+     *  throttle is configured. */
+    async requestCopyPermit(input: RequestCopyPermitInput): Promise<boolean> {
+      return deps.lanes.requestCopyPermit(input);
+    },
+
+    async closedWorkflows(input: ClosedWorkflowsInput): Promise<string[]> {
+      return deps.lanes.closedWorkflows(input.workflowIds);
+    },
+
+    async cancelBatch(input: CancelBatchInput): Promise<CancelOutcome> {
+      return deps.lanes.cancel(input, input.by);
     },
 
     /** Switches only from the expected year, so a retry (or a second rollover) cannot skip a year.

@@ -2,8 +2,8 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, VerificationQuery,
-  YearBody, YearQuery,
+  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, StateResyncBody,
+  StateResyncParams, VerificationQuery, YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -128,6 +128,25 @@ export function openApiDocument(): Json {
         post: {
           ...secured, summary: 'State-initiated resync (state only): queued if busy, raises a process alert', parameters: district,
           requestBody: body(ResyncBody), responses: { 202: ok('Accepted'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      '/api/state/resyncs': {
+        post: {
+          ...secured, summary: 'State-wide resync (state only): one request for many or all districts, each in its own lane, bounded by the global throttle',
+          requestBody: body(StateResyncBody), responses: { 202: ok('Accepted: request id, districts, districts left out with the reason'), ...problems(400, 401, 403, 413, 415, 422, 429) },
+        },
+        get: { ...secured, summary: 'The latest state-wide resyncs (state only)', responses: { 200: ok('Requests'), ...problems(401, 403, 429) } },
+      },
+      '/api/state/resyncs/{request}': {
+        get: {
+          ...secured, summary: 'A state-wide resync\'s progress: districts done / running / queued, records, errors (state only)',
+          parameters: parameters('path', StateResyncParams), responses: { 200: ok('Progress'), ...problems(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/state/resyncs/{request}/cancel': {
+        post: {
+          ...secured, summary: 'Cancel a state-wide resync: every district batch not yet ended is cancelled (state only)',
+          parameters: parameters('path', StateResyncParams), responses: { 202: ok('Cancellation requested'), ...problems(400, 401, 403, 404, 409, 429) },
         },
       },
       '/api/alerts': {

@@ -44,6 +44,13 @@ export const ResyncBody = z.object({
 }).strict();
 export type ResyncBody = z.infer<typeof ResyncBody>;
 
+/** A state-wide request: one resync request for many or all districts. */
+export const StateResyncBody = ResyncBody.extend({
+  districts: z.union([z.literal('all'), z.array(DistrictId).min(1).max(1000)]),
+}).strict();
+export type StateResyncBody = z.infer<typeof StateResyncBody>;
+export const StateResyncParams = z.object({ request: BatchId }).strict();
+
 export const YearBody = z.object({ year: YearChoice.default('current') }).strict();
 
 export const HistoryQuery = PageQuery.extend({ year: YearChoice.optional() }).strict();

@@ -10,6 +10,7 @@ import { registerRollover } from './commands/rollover';
 import { registerSchedules } from './commands/schedules';
 import { registerSeed } from './commands/seed';
 import { registerStart } from './commands/start';
+import { registerStateResync } from './commands/state-resync';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import { exitCodeHelp } from './exit-codes';
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
   registerSchedules(program);
   registerRollover(program);
   registerSeed(program);
+  registerStateResync(program);
   oneLineErrors(program);
   return program;
 }

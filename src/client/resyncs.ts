@@ -11,6 +11,7 @@ import type { LaneSubmitter } from '../activities/deps';
 import { deleteRefusedRequest, insertBatchRequest } from '../data/batch-requests';
 import type { Sql } from '../data/db';
 import { BatchIdCollisionError, formatBatchId, ResyncAlreadyRunningError } from '../domain';
+import { acquirePermitSignal, COPY_PERMITS_WORKFLOW_ID, copyPermits } from '../workflows/copy-permits';
 import { progressQuery } from '../workflows/resync-batch';
 import { resyncAttributes } from '../workflows/search-attributes';
 import { cancelUpdate, laneQuery, resyncLane, submitUpdate } from '../workflows/resync-lane';
@@ -42,8 +43,38 @@ function refusal(error: unknown): Error | undefined {
 
 /** Client-side resync operations; also the worker's `LaneSubmitter` for activities. */
 export class Resyncs implements LaneSubmitter {
-  /** @param state where requests are stored before their batch is submitted */
-  constructor(readonly client: Client, readonly taskQueue: string, private readonly state: Sql) {}
+  /**
+   * @param state where requests are stored before their batch is submitted
+   * @param maxActiveDistricts the global throttle's bound (RESYNC_MAX_ACTIVE_DISTRICTS; 0: none)
+   */
+  constructor(readonly client: Client, readonly taskQueue: string, private readonly state: Sql, readonly maxActiveDistricts = 0) {}
+
+  async requestCopyPermit(request: { holder: string; districtId: string }): Promise<boolean> {
+    if (this.maxActiveDistricts <= 0) return false;
+    await this.client.workflow.signalWithStart(copyPermits, {
+      workflowId: COPY_PERMITS_WORKFLOW_ID,
+      taskQueue: this.taskQueue,
+      args: [{ limit: this.maxActiveDistricts }],
+      signal: acquirePermitSignal,
+      signalArgs: [{ ...request, limit: this.maxActiveDistricts }],
+      staticSummary: `Global throttle: at most ${this.maxActiveDistricts} district(s) copy to the state database at once`,
+    });
+    return true;
+  }
+
+  async closedWorkflows(workflowIds: readonly string[]): Promise<string[]> {
+    const closed: string[] = [];
+    for (const workflowId of workflowIds) {
+      try {
+        const description = await this.client.workflow.getHandle(workflowId).describe();
+        if (description.status.name !== 'RUNNING') closed.push(workflowId);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) closed.push(workflowId);
+        else throw error;
+      }
+    }
+    return closed;
+  }
 
   /**
    * Stores the request (its objects stay in the state's database), then hands its batch to the

@@ -5,3 +5,5 @@ export { syncObject } from './sync-object';
 export { verifyThenResync } from './verify-then-resync';
 export { yearRollover } from './year-rollover';
 export { scheduledResync } from './scheduled-resync';
+export { copyPermits } from './copy-permits';
+export { stateWideResync } from './state-wide-resync';

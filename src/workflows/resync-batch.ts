@@ -5,8 +5,8 @@
 // itself cancelled, so its totals are the sums of what its objects wrote.
 
 import {
-  ApplicationFailure, CancellationScope, CancelledFailure, defineQuery, executeChild, isCancellation, log, proxyActivities, setCurrentDetails,
-  setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, CancellationScope, CancelledFailure, condition, defineQuery, executeChild, getExternalWorkflowHandle, isCancellation,
+  log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StoredBatchRequest } from '../activities/batch';
@@ -14,7 +14,8 @@ import {
   districtCatalog, InvalidPlanRequestError, isValidDistrictId, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
   statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type StatusColour,
 } from '../domain';
-import { notifyBatchFinished } from './batch-outcome';
+import { notifyBatchFinished, notifyBatchStarted } from './batch-outcome';
+import { COPY_PERMITS_WORKFLOW_ID, permitGrantedSignal, releasePermitSignal } from './copy-permits';
 import { forEachBounded } from './bounded';
 import { invalidRequest, rootMessage } from './failures';
 import { backoffAfter, BOOKKEEPING, copyingSmallObjects, PRUNING, VERIFYING } from './policies';
@@ -266,18 +267,52 @@ function colourCounts(state: BatchState): Record<StatusColour, number> {
   return colours;
 }
 
-/** Records how the batch ended, marks the run for operators (ResyncOutcome) and tells its waiter,
- *  even while the batch is being cancelled. */
-async function finish(input: BatchInput, state: BatchState, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
+/** The batch's place under the global throttle (copy-permits.ts). */
+class CopyPermit {
+  private granted = false;
+  private asked = false;
+
+  constructor() {
+    setHandler(permitGrantedSignal, () => void (this.granted = true));
+  }
+
+  /** Waits for a permit to copy; at once when no throttle is configured. */
+  async acquire(districtId: string): Promise<void> {
+    this.asked = true;
+    const throttled = await history.requestCopyPermit({ holder: workflowInfo().workflowId, districtId });
+    if (throttled) await condition(() => this.granted);
+  }
+
+  /** Gives the permit back (or the place in the queue); the throttle may have closed: no matter. */
+  async release(): Promise<void> {
+    if (!this.asked) return;
+    this.asked = false;
+    try {
+      await getExternalWorkflowHandle(COPY_PERMITS_WORKFLOW_ID).signal(releasePermitSignal, { holder: workflowInfo().workflowId });
+    } catch {
+      // No throttle runs: nothing to give back.
+    }
+  }
+}
+
+/** Records how the batch ended, marks the run for operators (ResyncOutcome), tells its waiter and
+ *  gives its copy permit back, even while the batch is being cancelled. */
+async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
   state.phase = 'finished';
   return CancellationScope.nonCancellable(async () => {
-    const outcome = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
-    const colour: ResyncOutcome = status === 'completed'
-      ? worstColour([...state.objects.values()].map((object) => object.colour))
-      : status;
-    upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: colour }]);
-    await notifyBatchFinished(input.notify, outcome);
-    return outcome;
+    // The permit goes back last: until its waiter hears the outcome, the batch still counts as
+    // copying to whoever follows it (a state-wide run never reports more running than the bound).
+    try {
+      const outcome = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
+      const colour: ResyncOutcome = status === 'completed'
+        ? worstColour([...state.objects.values()].map((object) => object.colour))
+        : status;
+      upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: colour }]);
+      await notifyBatchFinished(input.notify, outcome);
+      return outcome;
+    } finally {
+      await permit.release();
+    }
   });
 }
 
@@ -285,6 +320,7 @@ async function finish(input: BatchInput, state: BatchState, status: FinishedBatc
 
 export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const state = new BatchState(input);
+  const permit = new CopyPermit();
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
@@ -297,14 +333,20 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     state.track(plan);
     await history.recordBatchStarted({ batchId: input.batchId, plan });
     const records = await history.countPlannedRecords({ districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() });
+    if (patched('copy-permits')) {
+      state.phase = 'waiting for a copy slot';
+      setCurrentDetails(state.describe());
+      await permit.acquire(input.districtId);
+      await notifyBatchStarted(input.notify, input.batchId);
+    }
     const catalog = districtCatalog(district.profile);
     await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents);
     if (input.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(input, plan, state);
     if (input.verifyAfter ?? true) await verifyTouchedObjects(input, state);
   } catch (error) {
     try {
-      if (isCancellation(error)) await finish(input, state, 'cancelled');
-      else await finish(input, state, 'failed', rootMessage(error));
+      if (isCancellation(error)) await finish(input, state, permit, 'cancelled');
+      else await finish(input, state, permit, 'failed', rootMessage(error));
     } catch (recording) {
       // Only a non-retryable error gets here (e.g. no history row for a batch started by hand):
       // the batch's own failure is what its caller must see.
@@ -314,7 +356,7 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   }
 
   const failed = [...state.objects.values()].filter((object) => object.status === 'failed');
-  const outcome = await finish(input, state, failed.length > 0 ? 'failed' : 'completed',
+  const outcome = await finish(input, state, permit, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
   setCurrentDetails(`${outcome.status}: ${outcome.processed} processed, ${outcome.errors} error(s), ${outcome.deleted} removed. ${state.describe()}`);

@@ -85,7 +85,7 @@ export interface BatchOutcome extends RecordCounts {
   readonly blockingObjects: readonly string[];
 }
 
-export type BatchPhase = 'planning' | 'syncing' | 'removing deleted records' | 'verifying' | 'finished';
+export type BatchPhase = 'planning' | 'waiting for a copy slot' | 'syncing' | 'removing deleted records' | 'verifying' | 'finished';
 
 export interface BatchProgress {
   readonly batchId: string;

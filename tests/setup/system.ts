@@ -30,11 +30,14 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(): Promise<TestSystem> {
+/** @param options.maxActiveDistricts the global throttle's bound for this system's worker */
+export async function startTestSystem(options: { maxActiveDistricts?: number } = {}): Promise<TestSystem> {
   const db = await createTestDatabase();
   // District and state share the test database, as on the embedded default: pages move inside it.
   const sources = new DistrictSources(db.url, 10, db.url);
-  const worker = await startTestWorker({ state: db.sql, districtSources: sources }, { databaseUrl: db.url });
+  const worker = await startTestWorker({ state: db.sql, districtSources: sources }, {
+    databaseUrl: db.url, ...(options.maxActiveDistricts !== undefined ? { maxActiveDistricts: options.maxActiveDistricts } : {}),
+  });
   const resyncs = new Resyncs(worker.client, worker.taskQueue, db.sql);
   const deps: ApiDeps = {
     state: db.sql,

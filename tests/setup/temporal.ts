@@ -84,7 +84,7 @@ async function startProcesses(count: number, databaseUrl: string, namespace: str
 }
 
 export async function startTestWorker(
-  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string } = {},
+  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string; maxActiveDistricts?: number } = {},
 ): Promise<TestWorker> {
   installRuntime();
   const address = inject('temporalAddress');
@@ -96,7 +96,7 @@ export async function startTestWorker(
   const namespace = `test-${suffix}`;
   await ensureNamespace(connection, namespace);
   const client = new Client({ connection, namespace });
-  const resyncs = new Resyncs(client, taskQueue, deps.state);
+  const resyncs = new Resyncs(client, taskQueue, deps.state, options.maxActiveDistricts ?? readEnv().RESYNC_MAX_ACTIVE_DISTRICTS);
   let nativeConnection: NativeConnection | undefined;
   let stopWorkers: () => Promise<void>;
   if (workerProcesses > 0) {

@@ -20,7 +20,16 @@ export interface PlannedResync {
 }
 
 export async function planFromBody(deps: ApiDeps, districtId: string, body: ResyncBody): Promise<PlannedResync> {
-  const district = await getDistrict(deps.state, districtId);
+  return planForDistrict(await getDistrict(deps.state, districtId), body);
+}
+
+/**
+ * Plans a request for one district.
+ * @throws InvalidPlanRequestError (unknown objects, a year the district does not sync)
+ * @throws HttpProblem 422 when a selected object is not offered to the district, or nothing is left
+ */
+export function planForDistrict(district: District, body: ResyncBody): PlannedResync {
+  const districtId = district.districtId;
   const plan = planResync({ objects: body.objects, checkDependencies: body.checkDependencies, year: body.year }, district.profile);
   if (body.objects !== 'all') {
     // Asking for an object the district is not offered is a mistake to point out, not to skip.

@@ -1,0 +1,65 @@
+// Client-side operations on state-wide resyncs: start one, read its progress, cancel it, list them.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { resyncAttributes } from '../workflows/search-attributes';
+import {
+  cancelStateWideSignal, stateWideProgressQuery, stateWideResync, stateWideWorkflowId, type StateWideProgress, type StateWideResyncInput,
+} from '../workflows/state-wide-resync';
+
+export async function startStateWideResync(client: Client, taskQueue: string, input: StateWideResyncInput): Promise<string> {
+  const workflowId = stateWideWorkflowId(input.requestId);
+  const years = new Set(input.targets.map((target) => target.schoolYear));
+  await client.workflow.start(stateWideResync, {
+    workflowId, taskQueue, args: [input],
+    staticSummary: `State-wide ${input.objects === 'all' ? 'full' : 'partial'} resync of ${input.targets.length} district(s), requested by ${input.requestedBy}`,
+    typedSearchAttributes: resyncAttributes({
+      initiator: 'state', kind: input.objects === 'all' ? 'full' : 'partial',
+      ...(years.size === 1 ? { schoolYear: [...years][0] as number } : {}),
+    }),
+  });
+  return workflowId;
+}
+
+/** The run's progress (also after it ended); undefined when there is no such run. */
+export async function stateWideProgress(client: Client, requestId: string): Promise<StateWideProgress | undefined> {
+  try {
+    return await client.workflow.getHandle(stateWideWorkflowId(requestId)).query(stateWideProgressQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** @returns false when the run has already ended (or never existed) */
+export async function cancelStateWideResync(client: Client, requestId: string, by: string): Promise<boolean> {
+  const handle = client.workflow.getHandle(stateWideWorkflowId(requestId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return false;
+    await handle.signal(cancelStateWideSignal, { by });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+export interface StateWideRunSummary {
+  readonly requestId: string;
+  readonly workflowId: string;
+  readonly status: string;
+  readonly startTime: Date;
+  readonly closeTime: Date | null;
+}
+
+/** The latest state-wide runs, newest first (from Temporal's visibility). */
+export async function listStateWideResyncs(client: Client, limit: number): Promise<StateWideRunSummary[]> {
+  const runs: StateWideRunSummary[] = [];
+  for await (const run of client.workflow.list({ query: 'WorkflowType = "stateWideResync"', pageSize: limit })) {
+    runs.push({
+      requestId: run.workflowId.replace(/^state-resync\//, ''), workflowId: run.workflowId, status: run.status.name,
+      startTime: run.startTime, closeTime: run.closeTime ?? null,
+    });
+    if (runs.length >= limit) break;
+  }
+  return runs;
+}

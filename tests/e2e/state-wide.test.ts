@@ -1,0 +1,180 @@
+// State-wide resyncs on real Temporal and PostgreSQL: one request for many districts, each batch
+// in its district's lane (one at a time per district, alerted), the global throttle bounding how
+// many copy at once, progress across districts, and cancellation of what has not finished.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COPY_PERMITS_WORKFLOW_ID, copyPermitsQuery } from '../../src/workflows/copy-permits';
+import type { StateWideProgress } from '../../src/workflows/state-wide-resync';
+import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+import { bearer, waitForBatch, waitForStatus } from './helpers';
+
+const LIMIT = 2;
+const DISTRICTS = ['3001', '3002', '3003', '3004', '3005'];
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem({ maxActiveDistricts: LIMIT });
+  for (const [index, districtId] of DISTRICTS.entries()) await system.seed({ districtId, students: 40, excludedShare: 0, seed: 30 + index });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function progressOf(requestId: string): Promise<StateWideProgress> {
+  const response = await request(system.app).get(`/api/state/resyncs/${requestId}`).set(bearer(TOKENS.state));
+  expect(response.status).toBe(200);
+  return response.body as StateWideProgress;
+}
+
+async function untilFinished(requestId: string): Promise<StateWideProgress> {
+  for (const deadline = Date.now() + 180_000; ;) {
+    const progress = await progressOf(requestId);
+    if (progress.phase === 'finished') return progress;
+    if (Date.now() > deadline) throw new Error(`state-wide resync still ${progress.phase}: ${JSON.stringify(progress.counts)}`);
+    await sleep(300);
+  }
+}
+
+/** The most batches of `batchIds` whose copies overlapped in time (from their objects' times). */
+async function peakOverlap(batchIds: readonly string[]): Promise<number> {
+  const spans = await system.db.sql<{ start: Date; end: Date }[]>`select min(started_at) as start, max(finished_at) as end
+    from resync.batch_object where batch_id = any(${batchIds as string[]}) and started_at is not null group by batch_id`;
+  const edges = spans.flatMap((span) => [{ at: span.start.getTime(), delta: 1 }, { at: span.end.getTime(), delta: -1 }])
+    .sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let peak = 0;
+  for (const edge of edges) peak = Math.max(peak, (current += edge.delta));
+  return peak;
+}
+
+async function slowState(): Promise<() => Promise<void>> {
+  await system.db.sql.unsafe(`create or replace function slow_state() returns trigger language plpgsql as $$ begin perform pg_sleep(0.3); return null; end $$`);
+  const tables = ['person_identity', 'enrollment', 'vaccine_shot'];
+  for (const table of tables) await system.db.sql.unsafe(`create trigger slow_state after insert or update on state.${table} for each statement execute function slow_state()`);
+  return async () => {
+    for (const table of tables) await system.db.sql.unsafe(`drop trigger if exists slow_state on state.${table}`);
+  };
+}
+
+describe('a state-wide resync', () => {
+  it('refuses unknown districts and objects, and starts nothing', async () => {
+    const unknown = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: ['3001', '9999'], objects: 'all' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ detail: 'not registered: 9999', unknownDistricts: ['9999'] });
+    const badObject = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: 'all', objects: ['TestScores'] });
+    expect(badObject.status).toBe(422);
+    expect(badObject.body.detail).toBe('unknown object: "TestScores" (did you mean TestScore?)');
+    const district = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.district1001)).send({ districts: 'all', objects: 'all' });
+    expect(district.status).toBe(403);
+    const [batches] = await system.db.sql`select count(*)::int as n from resync.batch`;
+    expect(batches?.n).toBe(0);
+  });
+
+  it('resyncs every district, each in its lane with its alert, never more than the global bound at once', async () => {
+    const restore = await slowState();
+    try {
+      const started = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: 'all', objects: 'all' });
+      expect(started.status).toBe(202);
+      expect(started.body.districts).toEqual(DISTRICTS);
+      const seen = new Set<string>();
+      let progress = await progressOf(started.body.requestId as string);
+      while (progress.phase !== 'finished') {
+        // Never more running than the bound, whenever we look.
+        expect(progress.counts.running).toBeLessThanOrEqual(LIMIT);
+        if (progress.counts.running > 0 && progress.counts.queued > 0) seen.add('running while others wait');
+        await sleep(200);
+        progress = await progressOf(started.body.requestId as string);
+      }
+      expect(seen.has('running while others wait')).toBe(true);
+      expect(progress.counts).toMatchObject({ total: 5, completed: 5, failed: 0, cancelled: 0, running: 0, queued: 0, pending: 0, skipped: 0 });
+      const batchIds = progress.districts.map((district) => district.batchId as string);
+      const rows = await system.db.sql<{ batch_id: string; district_id: string; initiator: string; status: string; processed: number; errors: number; sent: number }[]>`
+        select batch_id, district_id, initiator, status, processed, errors, sent from resync.batch where batch_id = any(${batchIds})`;
+      expect(rows.map((row) => row.district_id).sort()).toEqual(DISTRICTS);
+      expect(rows.every((row) => row.initiator === 'state' && row.status === 'completed')).toBe(true);
+      expect(progress.records).toEqual({
+        processed: rows.reduce((sum, row) => sum + Number(row.processed), 0),
+        errors: rows.reduce((sum, row) => sum + Number(row.errors), 0),
+        sent: rows.reduce((sum, row) => sum + Number(row.sent), 0),
+      });
+      expect(await peakOverlap(batchIds)).toBe(LIMIT);
+      const permits = await system.worker.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).query(copyPermitsQuery);
+      expect(permits).toMatchObject({ limit: LIMIT, peakActive: LIMIT, active: [], waiting: [] });
+      for (const districtId of DISTRICTS) {
+        const [alert] = await system.db.sql`select title from resync.alert where district_id = ${districtId} and batch_id = any(${batchIds})`;
+        expect(alert?.title, districtId).toBe('State Resync Requested');
+      }
+    } finally {
+      await restore();
+    }
+  });
+
+  it('keeps one batch at a time per district: a district already resyncing gets the state-wide batch queued behind the running one', async () => {
+    const restore = await slowState();
+    try {
+      const own = await request(system.app).post('/api/districts/3001/resyncs').set(bearer(TOKENS.state)).send({ objects: ['Enrollment'], checkDependencies: true });
+      expect(own.status).toBe(202);
+      await waitForStatus(system, TOKENS.state, own.body.batchId as string, 'running');
+      const started = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: ['3001', '3002'], objects: ['School'], checkDependencies: true });
+      expect(started.status).toBe(202);
+      const done = await untilFinished(started.body.requestId as string);
+      expect(done.counts).toMatchObject({ total: 2, completed: 2 });
+      const stateBatch = done.districts.find((district) => district.districtId === '3001')?.batchId as string;
+      const first = await waitForBatch(system, TOKENS.state, own.body.batchId as string);
+      const second = await waitForBatch(system, TOKENS.state, stateBatch);
+      expect(first.status).toBe('completed');
+      expect(new Date(second.startedAt as string).getTime()).toBeGreaterThanOrEqual(new Date(first.finishedAt as string).getTime());
+    } finally {
+      await restore();
+    }
+  });
+
+  it('cancelled, cancels every district batch that has not ended, queued ones included', async () => {
+    const restore = await slowState();
+    try {
+      const started = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: 'all', objects: 'all' });
+      const requestId = started.body.requestId as string;
+      for (let progress = await progressOf(requestId); progress.counts.running === 0; progress = await progressOf(requestId)) await sleep(100);
+      const cancel = await request(system.app).post(`/api/state/resyncs/${requestId}/cancel`).set(bearer(TOKENS.state));
+      expect(cancel.status).toBe(202);
+      const done = await untilFinished(requestId);
+      expect(done.cancelledBy).toBe('state');
+      expect(done.counts.running + done.counts.queued + done.counts.pending).toBe(0);
+      expect(done.counts.cancelled).toBeGreaterThanOrEqual(5 - LIMIT);
+      const batchIds = done.districts.map((district) => district.batchId).filter((id): id is string => id !== null);
+      const rows = await system.db.sql<{ status: string; failure: string | null }[]>`select status, failure from resync.batch where batch_id = any(${batchIds})`;
+      expect(rows.every((row) => row.status === 'cancelled' || row.status === 'completed')).toBe(true);
+      for (const row of rows.filter((r) => r.status === 'cancelled')) expect(row.failure).toMatch(/^cancelled by state at /);
+      const again = await request(system.app).post(`/api/state/resyncs/${requestId}/cancel`).set(bearer(TOKENS.state));
+      expect(again.status).toBe(409);
+    } finally {
+      await restore();
+    }
+  });
+});
+
+describe('npx resync state-resync', () => {
+  it('requests a state-wide resync, follows it with a line per change, prints each district and exits 0', async () => {
+    const { runCli } = await import('../setup/cli');
+    const { EXIT } = await import('../../src/cli/exit-codes');
+    const server = system.app.listen(0, '127.0.0.1');
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const address = server.address();
+      const env = { API_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, RESYNC_TOKEN: TOKENS.state, RESYNC_POLL_MS: '200' };
+      const result = await runCli(['state-resync', '--districts', '3004,3005', '--objects', 'School', '--check-dependencies', '--wait'], env);
+      expect(result.stderr).toMatch(/^state-wide resync \S+: 2 district\(s\)\n/);
+      expect(result.stderr).toMatch(/^2\/2 districts done \(0 failed, 0 cancelled\), 0 running, 0 waiting; [\d,]+ records, 0 errors$/m);
+      expect(result.stdout).toMatch(/^ {2}3004\s+completed\s+processed\s+\d+\s+errors\s+0\n {2}3005\s+completed/);
+      expect(result.code).toBe(EXIT.OK);
+      const usage = await runCli(['state-resync', '--objects', 'all'], env);
+      expect(usage.code).toBe(EXIT.USAGE);
+      expect(usage.stderr).toContain('--districts all|<id>,<id>… is required');
+    } finally {
+      server.close();
+    }
+  });
+});
