@@ -67,31 +67,24 @@ Examples:
       });
     });
 
-  schedules.command('pause')
-    .description('Pause a schedule (its runs are skipped until unpaused)')
-    .argument('<id>', 'the schedule id, e.g. year-end/1001')
-    .option('--note <text>', 'why, shown in Temporal')
-    .addOption(jsonOption())
-    .action(async (id, options) => {
-      await withTemporal(async (client) => {
-        const scheduleId = await fullId(id);
-        await client.schedule.getHandle(scheduleId).pause(options.note ?? 'paused with npx resync schedules pause');
-        out(options.json ? JSON.stringify({ scheduleId, action: 'pause' }) : `paused ${scheduleId}`);
+  const pausing = [
+    { action: 'pause', description: 'Pause a schedule (its runs are skipped until unpaused)' },
+    { action: 'unpause', description: 'Unpause a schedule' },
+  ] as const;
+  for (const { action, description } of pausing) {
+    schedules.command(action)
+      .description(description)
+      .argument('<id>', 'the schedule id, e.g. year-end/1001')
+      .option('--note <text>', 'why, shown in Temporal')
+      .addOption(jsonOption())
+      .action(async (id, options) => {
+        await withTemporal(async (client) => {
+          const scheduleId = await fullId(id);
+          await client.schedule.getHandle(scheduleId)[action](options.note ?? `${action}d with npx resync schedules ${action}`);
+          out(options.json ? JSON.stringify({ scheduleId, action }) : `${action}d ${scheduleId}`);
+        });
       });
-    });
-
-  schedules.command('unpause')
-    .description('Unpause a schedule')
-    .argument('<id>', 'the schedule id, e.g. year-end/1001')
-    .option('--note <text>', 'why, shown in Temporal')
-    .addOption(jsonOption())
-    .action(async (id, options) => {
-      await withTemporal(async (client) => {
-        const scheduleId = await fullId(id);
-        await client.schedule.getHandle(scheduleId).unpause(options.note ?? 'unpaused with npx resync schedules unpause');
-        out(options.json ? JSON.stringify({ scheduleId, action: 'unpause' }) : `unpaused ${scheduleId}`);
-      });
-    });
+  }
 
   schedules.command('trigger')
     .description('Run a schedule\'s action now')
