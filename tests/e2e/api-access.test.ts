@@ -10,6 +10,7 @@ import { bearer, waitForBatch } from './helpers';
 
 let system: TestSystem;
 let finishedBatchId: string;
+let stateWideRequestId: string;
 
 beforeAll(async () => {
   system = await startTestSystem();
@@ -19,6 +20,9 @@ beforeAll(async () => {
   const started = await request(system.app).post('/api/districts/1002/resyncs').set(bearer(TOKENS.district1002)).send({ objects: ['District'] });
   finishedBatchId = started.body.batchId as string;
   await waitForBatch(system, TOKENS.district1002, finishedBatchId);
+  // A state-wide request to address by id.
+  const stateWide = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: ['1001'], objects: ['District'] });
+  stateWideRequestId = stateWide.body.requestId as string;
 });
 
 afterAll(async () => {
@@ -32,7 +36,7 @@ function routes(): Route[] {
   const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
   return Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => ({
     method: method as Method,
-    path: path.replace('{district}', '1002').replace('{batch}', finishedBatchId),
+    path: path.replace('{district}', '1002').replace('{batch}', finishedBatchId).replace('{request}', stateWideRequestId),
     ...(method === 'post' ? { body: { objects: ['District'] } } : {}),
   })));
 }
@@ -242,6 +246,7 @@ describe('bad input gets a specific error and changes nothing', () => {
       // Its only field has a default.
       { method: 'post', path: '/api/districts/{district}/verify-and-resync', required: false },
       { method: 'post', path: '/api/state/districts/{district}/resync-requests', required: true },
+      { method: 'post', path: '/api/state/resyncs', required: true },
     ]);
     const before = await batchCount();
     let resynced = 0;
