@@ -139,15 +139,27 @@ export interface Retry {
   readonly lastFailure: string;
 }
 
-/** Activities of the batch and its object workflows that needed more than one attempt. */
+/** Activities of the batch and its object workflows that needed more than one attempt. Small
+ *  objects have no workflow of their own (the batch copies them with `copyObjects`, which it
+ *  calls again for the objects an attempt did not finish): a failed or timed-out call counts. */
 export async function retriedActivities(client: Client, workflowId: string, objects: readonly string[]): Promise<Retry[]> {
   const retries: Retry[] = [];
   for (const id of [workflowId, ...objects.map((object) => `${workflowId}/${object}`)]) {
-    const history = await client.workflow.getHandle(id).fetchHistory();
+    let history;
+    try {
+      history = await client.workflow.getHandle(id).fetchHistory();
+    } catch (error) {
+      if ((error as { code?: number }).code === 5 || (error as Error).name === 'WorkflowNotFoundError') continue;
+      throw error;
+    }
     const types = new Map<string, string>();
     for (const event of history.events ?? []) {
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) types.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+      const ended = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+      if (ended && types.get(String(ended.scheduledEventId)) === 'copyObjects') {
+        retries.push({ workflow: 'batch', activity: 'copyObjects', attempt: 1, lastFailure: (ended.failure?.message ?? '').slice(0, 160) });
+      }
       const started = event.activityTaskStartedEventAttributes;
       if (started && (started.attempt ?? 1) > 1) {
         retries.push({
