@@ -5,3 +5,4 @@ export { syncObject } from './sync-object';
 export { verifyThenResync } from './verify-then-resync';
 export { yearRollover } from './year-rollover';
 export { scheduledResync } from './scheduled-resync';
+export { deliverNotification } from './deliver-notification';
