@@ -26,7 +26,7 @@ export interface Authenticators {
 /** How to get a token, as the 401 detail says it. */
 export function tokenHint(authenticators: Authenticators): string {
   const jwt = authenticators.jwt ? `${authenticators.jwt.trust.howToGetOne}, or ` : '';
-  return `${jwt}use a token of RESYNC_API_TOKENS (npm start writes the demo's to .data/api-tokens.json)`;
+  return `${jwt}use a token of RESYNC_API_TOKENS (a demo npm start prints them and writes them to api-tokens.json in its data directory)`;
 }
 
 export function authenticate(authenticators: Authenticators): RequestHandler {

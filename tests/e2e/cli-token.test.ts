@@ -92,7 +92,7 @@ describe('messages about tokens tell how to get one', () => {
     expect(await me()).toMatchObject({
       status: 401,
       body: { detail: 'send a token as "Authorization: Bearer <token>": mint one with `npx resync token --district <id>` (or `--state`) on the machine running npm start, '
-        + 'or use a token of RESYNC_API_TOKENS (npm start writes the demo\'s to .data/api-tokens.json)' },
+        + 'or use a token of RESYNC_API_TOKENS (a demo npm start prints them and writes them to api-tokens.json in its data directory)' },
     });
   });
 

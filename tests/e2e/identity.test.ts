@@ -122,7 +122,7 @@ describe('a wrong token is refused with 401 problem+json and a specific detail',
       .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('x').setExpirationTime('5m').sign(new TextEncoder().encode('a-shared-secret-of-32-characters')),
     /^the token's signature algorithm is not accepted/],
     ['a token that is not a JWT nor a static token', async () => 'not-a-real-token',
-      'the bearer token is not valid: sign in with https://idp.test/realms/state and send its access token, or use a token of RESYNC_API_TOKENS (npm start writes the demo\'s to .data/api-tokens.json)'],
+      'the bearer token is not valid: sign in with https://idp.test/realms/state and send its access token, or use a token of RESYNC_API_TOKENS (a demo npm start prints them and writes them to api-tokens.json in its data directory)'],
   ])('%s', async (_label, make, detail) => {
     const answer = await me(await make());
     expect(answer.status).toBe(401);
@@ -136,7 +136,7 @@ describe('a wrong token is refused with 401 problem+json and a specific detail',
   it('says how to get a token when none is sent', async () => {
     const answer = await request(app).get('/api/me');
     expect(answer.body.detail).toBe('send a token as "Authorization: Bearer <token>": sign in with https://idp.test/realms/state and send its access token, '
-      + 'or use a token of RESYNC_API_TOKENS (npm start writes the demo\'s to .data/api-tokens.json)');
+      + 'or use a token of RESYNC_API_TOKENS (a demo npm start prints them and writes them to api-tokens.json in its data directory)');
   });
 
   it('a valid token whose claims make no user of this tool is a 403 saying why', async () => {

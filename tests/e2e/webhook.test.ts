@@ -59,8 +59,9 @@ async function failedAttempts(eventId: string, failures: number): Promise<{ atte
   for (;;) {
     const description = await handleOf(eventId).describe().catch(() => undefined);
     const pending = description?.raw.pendingActivities?.[0];
-    if (description && pending && pending.attempt > failures) {
-      return { attempt: pending.attempt, failure: pending.lastFailure?.message ?? '', status: description.status.name };
+    const attempt = pending?.attempt ?? 0;
+    if (description && attempt > failures) {
+      return { attempt, failure: pending?.lastFailure?.message ?? '', status: description.status.name };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
