@@ -3,11 +3,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_CLAIMS } from './identity/claims';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.string().trim().min(1).optional();
+const httpUrl = z.string().trim().url().refine((value) => /^https?:\/\//.test(value), 'an http:// or https:// URL');
+const claimName = z.string().trim().regex(/^[A-Za-z0-9_:./-]{1,100}$/, 'a claim name (letters, digits, _ : . / -; a dot reaches into an object)');
 const count = z.string().regex(/^[0-9]+$/, 'a whole number in digits').transform(Number).pipe(z.number().int().min(1).max(1_000_000));
 
 const EnvSchema = z.object({
@@ -46,8 +49,33 @@ const EnvSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(1000).default(40),
   RESYNC_API_TOKENS: optionalText,
+  // 1: without an OIDC issuer, the API trusts the demo issuer's key under the data directory
+  // (src/identity/demo-issuer.ts; `npx resync token` signs with it).
   RESYNC_DEMO: z.enum(['0', '1']).default('1'),
+  // OIDC / JWT bearer tokens (src/api/jwt.ts): all three, or none.
+  RESYNC_OIDC_ISSUER: optionalText,
+  RESYNC_OIDC_AUDIENCE: optionalText,
+  RESYNC_OIDC_JWKS_URL: httpUrl.optional(),
+  // Which claims carry the name, role, district and tool rights (src/identity/claims.ts).
+  RESYNC_OIDC_NAME_CLAIM: claimName.default(DEFAULT_CLAIMS.name),
+  RESYNC_OIDC_ROLE_CLAIM: claimName.default(DEFAULT_CLAIMS.role),
+  RESYNC_OIDC_DISTRICT_CLAIM: claimName.default(DEFAULT_CLAIMS.district),
+  RESYNC_OIDC_RIGHTS_CLAIM: claimName.default(DEFAULT_CLAIMS.rights),
+  // Outbound notifications (src/notifications): a URL receives signed JSON events.
+  RESYNC_WEBHOOK_URL: httpUrl.optional(),
+  RESYNC_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+}).superRefine((env, context) => {
+  const oidc = ['RESYNC_OIDC_ISSUER', 'RESYNC_OIDC_AUDIENCE', 'RESYNC_OIDC_JWKS_URL'] as const;
+  const set = oidc.filter((name) => env[name] !== undefined);
+  if (set.length > 0 && set.length < oidc.length) {
+    for (const name of oidc.filter((candidate) => env[candidate] === undefined)) {
+      context.addIssue({ code: 'custom', path: [name], message: `required with ${set.join(' and ')} (set all three, or none)` });
+    }
+  }
+  if (env.RESYNC_WEBHOOK_URL && !env.RESYNC_WEBHOOK_SECRET) {
+    context.addIssue({ code: 'custom', path: ['RESYNC_WEBHOOK_SECRET'], message: 'required with RESYNC_WEBHOOK_URL: every delivery is signed with it' });
+  }
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -18,6 +18,7 @@ import { localApiUrl } from './api/address';
 import { temporalUiUrl } from './api/server';
 import { stopChild } from './services/child-process';
 import { ensureWebBuilt } from './web/build';
+import { demoIssuerFiles, ensureDemoIssuer } from './identity/demo-issuer';
 
 const DEMO_DISTRICT = '1001';
 const say = (message: string) => console.log(`[start] ${message}`);
@@ -116,6 +117,14 @@ async function main(): Promise<void> {
     });
   }
   const tokens = env.RESYNC_API_TOKENS ? null : await demoTokens(env, districts);
+  // Tokens for people (`npx resync token`): signed with the demo issuer's key, which the API
+  // trusts when no OIDC issuer is configured. Created before the API starts; the API also picks
+  // up a key created later.
+  const demoIssuer = !env.RESYNC_OIDC_ISSUER && env.RESYNC_DEMO === '1';
+  if (demoIssuer) {
+    await ensureDemoIssuer(env.RESYNC_DATA_DIR);
+    say(`demo token issuer: ${demoIssuerFiles(env.RESYNC_DATA_DIR).jwks}`);
+  }
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...(databases.embedded ? { STATE_DATABASE_URL: databases.urls.state, DISTRICT_DATABASE_URL: databases.urls.district } : {}),
@@ -153,6 +162,9 @@ async function main(): Promise<void> {
     `  Metrics          http://127.0.0.1:${env.API_METRICS_PORT}/metrics (API), http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics (worker)`,
     ...(tokens ? ['', `API tokens (demo; also in ${path.join(env.RESYNC_DATA_DIR, 'api-tokens.json')}):`,
       ...Object.entries(tokens.tokens).map(([role, token]) => `  ${role.padEnd(16)} ${token}`)] : []),
+    ...(demoIssuer ? ['', 'Tokens for people (any seeded district, while this runs):',
+      `  npx resync token --district ${districts[0] ?? DEMO_DISTRICT} --name "Jane Doe" [--rights read]`,
+      '  npx resync token --state --name "Ann Lee"'] : []),
     '',
     'Press Ctrl-C to stop.',
   ];

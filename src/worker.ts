@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { Notifications } from './client/notifications';
 import { Resyncs } from './client/resyncs';
 import { readEnv, type Env } from './config';
 import { tolerateClosedSocketWrites } from './data/closed-socket-guard';
@@ -68,12 +69,16 @@ async function main(env: Env): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions(settings));
   // Scheduled runs and rollovers submit batches to lanes with a client of their own.
   const clientConnection = await Connection.connect(connectionOptions(settings));
-  const lanes = new Resyncs(new Client({ connection: clientConnection, namespace: settings.namespace }), env.TEMPORAL_TASK_QUEUE, state, env.RESYNC_MAX_ACTIVE_DISTRICTS);
+  const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+  const lanes = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state, env.RESYNC_MAX_ACTIVE_DISTRICTS);
+  // Outbound notifications: a delivery workflow per event, on the same task queue.
+  const webhook = env.RESYNC_WEBHOOK_URL && env.RESYNC_WEBHOOK_SECRET ? { url: env.RESYNC_WEBHOOK_URL, secret: env.RESYNC_WEBHOOK_SECRET } : undefined;
+  const notifications = webhook ? new Notifications(client, env.TEMPORAL_TASK_QUEUE) : undefined;
   const worker = await createWorker({
-    connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, lanes },
+    connection, namespace: settings.namespace, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: { state, districtSources, lanes, webhook, notifications },
     concurrency: workerConcurrency(env),
   });
-  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: settings.address, metrics: `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics` }, 'worker running');
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: settings.address, webhook: webhook?.url ?? null, metrics: `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics` }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
   await connection.close();

@@ -1,5 +1,6 @@
 // Activities of a batch's bookkeeping: read the district, record the batch's plan, skipped objects
-// and outcome, count the records of its objects, and raise process alerts.
+// and outcome, count the records of its objects, and raise process alerts. Recording a batch's end
+// also announces it (announce.ts): alerts for a red or failed batch, and the webhook event.
 import { listBatchObjects, markObjectsSkipped } from '../data/batch-objects';
 import { getBatchRequest } from '../data/batch-requests';
 import {
@@ -10,9 +11,10 @@ import { countRecords } from '../data/district-records';
 import { getDistrict } from '../data/district-registry';
 import { errorCountsByReason } from '../data/sync-errors';
 import {
-  statusColour, UnknownBatchError, YELLOW_ERROR_SHARE, type DistrictProfile, type FinishedBatchStatus, type Plan,
+  STATE_RESYNC_REQUESTED_ALERT, statusColour, UnknownBatchError, YELLOW_ERROR_SHARE, type DistrictProfile, type FinishedBatchStatus, type Plan,
 } from '../domain';
 import type { BatchOutcome } from '../workflows/types';
+import { announceBatchEnd, announceStateRequest } from './announce';
 import type { ActivityDeps } from './deps';
 
 export interface DistrictSnapshot {
@@ -144,7 +146,8 @@ export function createBatchActivities(deps: ActivityDeps) {
       await markObjectsSkipped(deps.state, input.batchId, input.skipped);
     },
 
-    /** Ends the batch in the history and returns its outcome (totals = sums of its objects). */
+    /** Ends the batch in the history and returns its outcome (totals = sums of its objects); raises
+     *  the alerts of a red or failed batch and starts the webhook delivery of its end. */
     async recordBatchFinished(input: RecordBatchFinishedInput): Promise<BatchOutcome> {
       let failure = input.failure ?? null;
       if (input.status === 'cancelled') {
@@ -153,7 +156,9 @@ export function createBatchActivities(deps: ActivityDeps) {
         failure = cancellationText(batch, input.failure);
       }
       await finishBatch(deps.state, input.batchId, input.status, failure);
-      return batchOutcome(deps, input.batchId);
+      const outcome = await batchOutcome(deps, input.batchId);
+      await announceBatchEnd(deps, outcome);
+      return outcome;
     },
 
     /** Ends as cancelled a batch whose workflow was cancelled before it started (its lane calls
@@ -162,11 +167,23 @@ export function createBatchActivities(deps: ActivityDeps) {
       const batch = await getBatch(deps.state, input.batchId);
       if (!batch) throw new UnknownBatchError(input.batchId);
       const ended = await finishUnstartedBatch(deps.state, input.batchId, cancellationText(batch, 'before it started'));
-      return ended ? batchOutcome(deps, input.batchId) : undefined;
+      if (!ended) {
+        // A retry after an earlier attempt recorded the end but could not announce it: announce
+        // again (idempotent), so the webhook does not miss it.
+        const now = await getBatch(deps.state, input.batchId);
+        if (now?.status === 'cancelled' && now.startedAt === null) await announceBatchEnd(deps, await batchOutcome(deps, input.batchId));
+        return undefined;
+      }
+      const outcome = await batchOutcome(deps, input.batchId);
+      await announceBatchEnd(deps, outcome);
+      return outcome;
     },
 
     async raiseAlert(alert: NewAlert): Promise<void> {
       await raiseAlert(deps.state, alert);
+      // The lane raises "State Resync Requested" as it accepts a state request: the moment the
+      // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
+      if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
     },
   };
 }

@@ -3,6 +3,8 @@
 // activities never import the Temporal client (nor anything that imports workflows).
 import type { Sql } from '../data/db';
 import type { DistrictSources } from '../data/district-sources';
+import type { ResyncEvent } from '../notifications/events';
+import type { WebhookTarget } from '../notifications/webhook';
 import type { CancelOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
 
 /** What activities ask of Temporal itself (the worker wires the client-side implementation). */
@@ -19,10 +21,21 @@ export interface LaneSubmitter {
   closedWorkflows(workflowIds: readonly string[]): Promise<string[]>;
 }
 
+/** Starts the delivery of an outbound notification (one small workflow per event, so that a
+ *  receiver that is down holds up neither the batch nor its lane). */
+export interface NotificationStarter {
+  /** Starts delivering the event; an event whose delivery was started before is not started again. */
+  start(event: ResyncEvent): Promise<void>;
+}
+
 export interface ActivityDeps {
   /** The state database: state tables and the resync bookkeeping. */
   readonly state: Sql;
   /** The districts' source databases. */
   readonly districtSources: DistrictSources;
   readonly lanes: LaneSubmitter;
+  /** Where events go (RESYNC_WEBHOOK_URL, RESYNC_WEBHOOK_SECRET); absent: no outbound notifications. */
+  readonly webhook?: WebhookTarget | undefined;
+  /** Starts deliveries; set together with `webhook`. */
+  readonly notifications?: NotificationStarter | undefined;
 }

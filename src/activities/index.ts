@@ -4,6 +4,7 @@ import { createBatchActivities } from './batch';
 import type { ActivityDeps } from './deps';
 import { createLifecycleActivities } from './lifecycle';
 import { createCopyActivities } from './copy';
+import { createNotificationActivities } from './notifications';
 import { createVerificationActivities } from './verification';
 
 export function createActivities(deps: ActivityDeps) {
@@ -12,8 +13,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createCopyActivities(deps),
     ...createVerificationActivities(deps),
     ...createLifecycleActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps, LaneSubmitter } from './deps';
+export type { ActivityDeps, LaneSubmitter, NotificationStarter } from './deps';

@@ -32,7 +32,7 @@ export function buildApp(deps: ApiDeps): Express {
 
   const api = express.Router();
   // Who is asking comes first: without a valid token nothing else about the request is answered.
-  api.use(authenticate(deps.tokens));
+  api.use(authenticate({ tokens: deps.tokens, jwt: deps.jwt }));
   api.use(perCallerRateLimit(deps.limits));
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
@@ -42,7 +42,10 @@ export function buildApp(deps: ApiDeps): Express {
   });
   api.get('/me', (req, res) => {
     const principal = principalOf(req);
-    res.json(principal.role === 'state' ? { role: 'state' } : { role: 'district', districtId: principal.districtId });
+    // What the page needs to show the right controls: a Read-only user gets no Send or Cancel.
+    res.json({
+      role: principal.role, ...(principal.role === 'district' ? { districtId: principal.districtId } : {}), name: principal.name, rights: principal.rights,
+    });
   });
   api.use('/districts', districtsRouter(deps));
   api.use('/resyncs', resyncsRouter(deps));

@@ -1,13 +1,15 @@
-// Bearer tokens from RESYNC_API_TOKENS ("token=state;token=district:1001;…"). A state token
-// reaches every district; a district token only its own.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Who is asking, and what they may do. A bearer token is a static token (RESYNC_API_TOKENS,
+// static-tokens.ts) or a JWT of the trusted issuer (jwt.ts). A state user reaches every district,
+// a district user only its own; Read rights let a user see, Write rights let them send and cancel.
 import type { Request, RequestHandler } from 'express';
-import { isValidDistrictId } from '../domain';
+import { mayWrite, type Principal } from '../identity/principal';
+import type { JwtVerifier } from './jwt';
+import { looksLikeJwt } from './jwt';
 import { forbidden, HttpProblem } from './problem';
+import { lookupToken, type TokenTable } from './static-tokens';
 
-export type Principal =
-  | { readonly role: 'state'; readonly name: string }
-  | { readonly role: 'district'; readonly districtId: string; readonly name: string };
+export type { Principal, ToolRight } from '../identity/principal';
+export { parseTokens, type TokenTable } from './static-tokens';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -15,46 +17,35 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export interface TokenTable {
-  readonly entries: readonly { digest: Buffer; principal: Principal }[];
+export interface Authenticators {
+  readonly tokens: TokenTable;
+  /** JWTs of the trusted issuer; absent: static tokens only. */
+  readonly jwt?: JwtVerifier | undefined;
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest();
-
-export function parseTokens(spec: string): TokenTable {
-  const entries = spec.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
-    const at = part.indexOf('=');
-    const token = part.slice(0, at).trim();
-    const role = part.slice(at + 1).trim();
-    if (at <= 0 || token.length < 8) throw new Error('RESYNC_API_TOKENS: each entry is token=role with a token of 8+ characters');
-    if (role === 'state') return { digest: digest(token), principal: { role: 'state', name: 'state' } as Principal };
-    const districtId = role.startsWith('district:') ? role.slice('district:'.length) : '';
-    if (!isValidDistrictId(districtId)) throw new Error(`RESYNC_API_TOKENS: unknown role "${role}" (use state or district:<id>)`);
-    return { digest: digest(token), principal: { role: 'district', districtId, name: role } as Principal };
-  });
-  return { entries };
+/** How to get a token, as the 401 detail says it. */
+export function tokenHint(authenticators: Authenticators): string {
+  const jwt = authenticators.jwt ? `${authenticators.jwt.trust.howToGetOne}, or ` : '';
+  return `${jwt}use a token of RESYNC_API_TOKENS (a demo npm start prints them and writes them to api-tokens.json in its data directory)`;
 }
 
-function lookup(table: TokenTable, token: string): Principal | undefined {
-  const candidate = digest(token);
-  // Compare against every entry, in constant time each, so timing says nothing about the tokens.
-  let found: Principal | undefined;
-  for (const entry of table.entries) if (timingSafeEqual(entry.digest, candidate)) found = entry.principal;
-  return found;
-}
-
-export function authenticate(table: TokenTable): RequestHandler {
-  return (req, res, next) => {
+export function authenticate(authenticators: Authenticators): RequestHandler {
+  const hint = tokenHint(authenticators);
+  const refuse = (detail: string) => new HttpProblem(401, 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="state-resync"' });
+  return (req, _res, next) => {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match?.[1] ? lookup(table, match[1]) : undefined;
-    if (!principal) {
-      res.set('WWW-Authenticate', 'Bearer realm="state-resync"');
-      next(new HttpProblem(401, 'Unauthorized', match ? 'the bearer token is not valid' : 'send an API token as "Authorization: Bearer <token>"'));
-      return;
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token) return next(refuse(`send a token as "Authorization: Bearer <token>": ${hint}`));
+    const principal = lookupToken(authenticators.tokens, token);
+    if (principal) {
+      req.principal = principal;
+      return next();
     }
-    req.principal = principal;
-    next();
+    if (!authenticators.jwt || !looksLikeJwt(token)) return next(refuse(`the bearer token is not valid: ${hint}`));
+    authenticators.jwt.verify(token).then((verified) => {
+      req.principal = verified;
+      next();
+    }, next);
   };
 }
 
@@ -72,3 +63,19 @@ export function assertDistrictAccess(principal: Principal, districtId: string): 
 export function assertState(principal: Principal): void {
   if (principal.role !== 'state') throw forbidden('only state users may do this');
 }
+
+/** The detail every route that sends or cancels a resync answers a Read-only user with. */
+export function writeRefusal(principal: Pick<Principal, 'name'>): string {
+  return `this user (${principal.name}) has Read rights on the Resync State Data tool; sending or cancelling a resync needs Write`;
+}
+
+/** @throws HttpProblem 403 unless the principal has Write rights */
+export function assertWrite(principal: Principal): void {
+  if (!mayWrite(principal)) throw forbidden(writeRefusal(principal));
+}
+
+/** Route middleware: only users with Write rights pass (sending, cancelling). */
+export const requireWrite: RequestHandler = (req, _res, next) => {
+  assertWrite(principalOf(req));
+  next();
+};

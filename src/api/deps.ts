@@ -4,6 +4,7 @@ import type { Sql } from '../data/db';
 import type { DistrictSources } from '../data/district-sources';
 import type { Logger } from '../logging';
 import type { Principal, TokenTable } from './auth';
+import type { JwtVerifier } from './jwt';
 import type { ApiLimits } from './limits';
 import type { ApiMetrics } from './metrics';
 
@@ -11,7 +12,11 @@ export interface ApiDeps {
   readonly state: Sql;
   readonly districtSources: DistrictSources;
   readonly resyncs: Resyncs;
+  /** Static bearer tokens (RESYNC_API_TOKENS). */
   readonly tokens: TokenTable;
+  /** JWT bearer tokens of the trusted issuer (the OIDC provider, or the demo issuer); absent:
+   *  static tokens only. */
+  readonly jwt?: JwtVerifier | undefined;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
   /** What one caller may start or read (from API_RATE_LIMIT, API_RATE_WINDOW_SECONDS, API_VERIFICATIONS_PER_DISTRICT). */
@@ -26,7 +31,7 @@ export interface ApiDeps {
 
 /** A link to a run in the Temporal UI — for state users only: the UI shows runs' inputs and
  *  offers Reset and Terminate, which a district user must not reach (DESIGN §2.6). */
-export function temporalRunUrl(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principal, workflowId: string): string | null {
+export function temporalRunUrl(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Principal, 'role'>, workflowId: string): string | null {
   if (!deps.temporalUi.url || principal.role !== 'state') return null;
   return `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -39,7 +39,7 @@ export function perCallerRateLimit(limits: ApiLimits): RequestHandler {
     limit: limits.requestsPerWindow,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => principalOf(req).name,
+    keyGenerator: (req) => principalOf(req).id,
     handler: (req, res, next) => {
       const retryAfter = res.getHeader('Retry-After') ?? String(limits.windowSeconds);
       next(new HttpProblem(429, 'Too Many Requests',

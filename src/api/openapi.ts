@@ -2,8 +2,8 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, StateResyncBody,
-  StateResyncParams, VerificationQuery, YearBody, YearQuery,
+  AlertParams, AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody,
+  StateResyncBody, StateResyncParams, VerificationQuery, YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -33,7 +33,29 @@ const problem = { description: 'A problem (RFC 9457)', content: { 'application/p
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problem]));
 const ok = (description: string, schema: Json = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
 const body = (schema: z.ZodType) => ({ required: bodyRequired(schema), content: { 'application/json': { schema: jsonSchema(schema) } } });
-const secured = { security: [{ bearer: [] }] };
+/** An operation any user of the tool may call (Read rights), or only users with Write rights (it
+ *  sends or cancels a resync; a Read-only user gets 403). `x-tool-right` says which. */
+const secured = { security: [{ bearer: [] }], 'x-tool-right': 'read' };
+const writing = { security: [{ bearer: [] }], 'x-tool-right': 'write' };
+
+const me = {
+  type: 'object', required: ['role', 'name', 'rights'],
+  properties: {
+    role: { type: 'string', enum: ['state', 'district'] },
+    districtId: { type: 'string', description: 'The district of a district user' },
+    name: { type: 'string', description: 'Shown as "requested by" and "cancelled by"' },
+    rights: { type: 'array', items: { type: 'string', enum: ['read', 'write'] }, description: '["read"]: may view; ["read", "write"]: may also send and cancel resyncs' },
+  },
+};
+
+const alert = {
+  type: 'object',
+  properties: {
+    alertId: { type: 'integer' }, districtId: { type: 'string' }, category: { type: 'string' }, title: { type: 'string' }, message: { type: 'string' },
+    batchId: { type: ['string', 'null'] }, createdAt: { type: 'string', format: 'date-time' },
+    read: { type: 'boolean', description: 'Whether this user has marked it read' }, readAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
 
 const tooMany = {
   ...problem,
@@ -58,7 +80,13 @@ export function openApiDocument(): Json {
       description: 'Resync a district\'s data to the state database: full or partial, parents before children, with results, history and alerts.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from RESYNC_API_TOKENS: state, or district:<id>.' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http', scheme: 'bearer',
+          description: 'A JWT of the trusted OIDC issuer (RESYNC_OIDC_ISSUER; or the demo issuer: `npx resync token`), or a static token of '
+            + 'RESYNC_API_TOKENS. A user is the state or one district, with Read or Write rights on the tool (operations carry x-tool-right).',
+        },
+      },
       schemas: {
         Problem: {
           type: 'object', required: ['type', 'title', 'status', 'detail'],
@@ -72,7 +100,9 @@ export function openApiDocument(): Json {
     },
     paths: withRateLimit({
       '/healthz': { get: { summary: 'Readiness of PostgreSQL and Temporal', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
-      '/api/me': { get: { ...secured, summary: 'Who the token is: the state, or a district', responses: { 200: ok('Role'), ...problems(401) } } },
+      '/api/me': {
+        get: { ...secured, summary: 'Who the token is: role (the state, or a district), name and tool rights', responses: { 200: ok('The user', me), ...problems(401, 403) } },
+      },
       '/api/districts': { get: { ...secured, summary: 'Districts the caller may see', responses: { 200: ok('Districts'), ...problems(401) } } },
       '/api/districts/{district}/objects': {
         get: {
@@ -83,7 +113,7 @@ export function openApiDocument(): Json {
       },
       '/api/districts/{district}/resyncs': {
         post: {
-          ...secured, summary: 'Start a full or partial resync', parameters: district, requestBody: body(ResyncBody),
+          ...writing, summary: 'Start a full or partial resync (Write rights)', parameters: district, requestBody: body(ResyncBody),
           responses: { 202: ok('Accepted: batch id, workflow id and plan'), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
         },
       },
@@ -107,7 +137,7 @@ export function openApiDocument(): Json {
       },
       '/api/districts/{district}/verify-and-resync': {
         post: {
-          ...secured, summary: 'Verify, then resync exactly the objects that differ (with their parents), then verify again',
+          ...writing, summary: 'Verify, then resync exactly the objects that differ (with their parents), then verify again (Write rights)',
           parameters: district, requestBody: body(YearBody),
           responses: { 202: ok('Started: workflow id'), 409: { ...problem, description: 'One is already running for this district and year: runningWorkflowId names it' }, ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
@@ -116,7 +146,7 @@ export function openApiDocument(): Json {
         get: { ...secured, summary: 'A batch: live while it runs, from history afterwards', parameters: batch, responses: { 200: ok('Batch'), ...problems(400, 401, 403, 404) } },
       },
       '/api/resyncs/{batch}/cancel': {
-        post: { ...secured, summary: 'Cancel a queued or running batch', parameters: batch, responses: { 202: ok('Cancellation requested'), ...problems(400, 401, 403, 404, 409) } },
+        post: { ...writing, summary: 'Cancel a queued or running batch (Write rights)', parameters: batch, responses: { 202: ok('Cancellation requested'), ...problems(400, 401, 403, 404, 409) } },
       },
       '/api/resyncs/{batch}/errors': {
         get: {
@@ -126,13 +156,13 @@ export function openApiDocument(): Json {
       },
       '/api/state/districts/{district}/resync-requests': {
         post: {
-          ...secured, summary: 'State-initiated resync (state only): queued if busy, raises a process alert', parameters: district,
+          ...writing, summary: 'State-initiated resync (state users with Write rights): queued if busy, raises a process alert', parameters: district,
           requestBody: body(ResyncBody), responses: { 202: ok('Accepted'), ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
       },
       '/api/state/resyncs': {
         post: {
-          ...secured, summary: 'State-wide resync (state only): one request for many or all districts, each in its own lane, bounded by the global throttle',
+          ...writing, summary: 'State-wide resync (state only): one request for many or all districts, each in its own lane, bounded by the global throttle',
           requestBody: body(StateResyncBody), responses: { 202: ok('Accepted: request id, districts, districts left out with the reason'), ...problems(400, 401, 403, 413, 415, 422, 429) },
         },
         get: { ...secured, summary: 'The latest state-wide resyncs (state only)', responses: { 200: ok('Requests'), ...problems(401, 403, 429) } },
@@ -145,12 +175,31 @@ export function openApiDocument(): Json {
       },
       '/api/state/resyncs/{request}/cancel': {
         post: {
-          ...secured, summary: 'Cancel a state-wide resync: every district batch not yet ended is cancelled (state only)',
+          ...writing, summary: 'Cancel a state-wide resync: every district batch not yet ended is cancelled (state only)',
           parameters: parameters('path', StateResyncParams), responses: { 202: ok('Cancellation requested'), ...problems(400, 401, 403, 404, 409, 429) },
         },
       },
       '/api/alerts': {
-        get: { ...secured, summary: 'Process alerts', parameters: parameters('query', AlertsQuery), responses: { 200: ok('Alerts'), ...problems(400, 401, 403) } },
+        get: {
+          ...secured, summary: 'Process alerts: the state\'s inbox across every district (?district= narrows it), a district user\'s of their district; unread first',
+          parameters: parameters('query', AlertsQuery),
+          responses: {
+            200: ok('Alerts of this user\'s inbox', {
+              type: 'object', properties: {
+                limit: { type: 'integer' }, offset: { type: 'integer' }, total: { type: 'integer' }, unread: { type: 'integer', description: 'Unread by this user (with the filter)' },
+                alerts: { type: 'array', items: alert },
+              },
+            }),
+            ...problems(400, 401, 403),
+          },
+        },
+      },
+      '/api/alerts/{alert}/read': {
+        post: {
+          ...secured, summary: 'Mark an alert read, for this user only (Read rights suffice); again keeps the first time',
+          parameters: parameters('path', AlertParams),
+          responses: { 200: ok('The alert, read', alert), ...problems(400, 401, 403, 404, 413, 415) },
+        },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
     }),

@@ -55,7 +55,13 @@ export const YearBody = z.object({ year: YearChoice.default('current') }).strict
 
 export const HistoryQuery = PageQuery.extend({ year: YearChoice.optional() }).strict();
 export const ErrorsQuery = PageQuery.extend({ object: ObjectName.optional(), format: z.enum(['json', 'csv']).default('json') }).strict();
-export const AlertsQuery = PageQuery.extend({ district: DistrictId.optional() }).strict();
+export const AlertsQuery = PageQuery.extend({
+  district: DistrictId.optional(),
+  unread: z.enum(['true', 'false']).optional().describe('true: only the alerts this user has not read'),
+}).strict();
+export const AlertParams = z.object({
+  alert: z.string().regex(/^[0-9]{1,15}$/, 'an alert id is a whole number').transform(Number),
+}).strict();
 export const VerificationQuery = z.object({
   year: YearChoice.default('current'),
   objects: z.string().max(2000).regex(/^[A-Za-z0-9 _,-]+$/, 'objects is a comma-separated list of names').optional(),

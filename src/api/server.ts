@@ -19,6 +19,7 @@ import type { Express } from 'express';
 import { localApiUrl } from './address';
 import { buildApp } from './app';
 import { parseTokens } from './auth';
+import { JwtVerifier, jwtTrustFromEnv } from './jwt';
 import { apiLimits } from './limits';
 import { createApiMetrics, metricsApp } from './metrics';
 
@@ -53,8 +54,13 @@ function close(server: Server): Promise<void> {
 
 /** Builds the API from the environment and listens. Throws on bad configuration or a taken port. */
 export async function startApi(env: Env, log: Logger = createLogger('api', env.LOG_LEVEL)): Promise<RunningApi> {
-  if (!env.RESYNC_API_TOKENS) throw new Error('RESYNC_API_TOKENS is not set (e.g. "secret-state-token=state;secret-1001-token=district:1001")');
-  const tokens = parseTokens(env.RESYNC_API_TOKENS);
+  const trust = jwtTrustFromEnv(env);
+  if (!env.RESYNC_API_TOKENS && !trust) {
+    throw new Error('no way to sign in: set RESYNC_OIDC_ISSUER, RESYNC_OIDC_AUDIENCE and RESYNC_OIDC_JWKS_URL, or RESYNC_API_TOKENS '
+      + '(e.g. "secret-state-token=state:Ann Lee;secret-1001-token=district:1001:Jane Doe/read"), or leave RESYNC_DEMO at 1');
+  }
+  const tokens = parseTokens(env.RESYNC_API_TOKENS ?? '');
+  if (trust) log.info({ issuer: trust.issuer, keys: trust.keysFrom }, 'accepting JWT bearer tokens');
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-api' });
   await migrate(state);
@@ -66,7 +72,7 @@ export async function startApi(env: Env, log: Logger = createLogger('api', env.L
   const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state);
   const metrics = createApiMetrics(state);
   const app = buildApp({
-    state, districtSources, tokens, log, resyncs, metrics, limits: apiLimits(env),
+    state, districtSources, tokens, jwt: trust ? new JwtVerifier(trust) : undefined, log, resyncs, metrics, limits: apiLimits(env),
     workerPolling: () => resyncs.workerPolling(),
     temporalHealthy: async () => {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));

@@ -29,7 +29,10 @@ export async function apiClient(options: { as?: string | undefined } = {}): Prom
   const baseUrl = (env.API_URL ?? localApiUrl(env)).replace(/\/$/, '');
   const role = options.as ?? 'state';
   const token = process.env.RESYNC_TOKEN ?? demoToken(env.RESYNC_DATA_DIR, role);
-  if (!token) throw new UsageError(`no API token: set RESYNC_TOKEN (or run npm start in demo mode, which writes ${role}'s token to .data/api-tokens.json)`);
+  if (!token) {
+    throw new UsageError(`no API token for ${role}: set RESYNC_TOKEN to a token of your identity provider or, next to npm start, `
+      + `to one minted by npx resync token (--district <id> or --state); a demo npm start also writes a token per role to ${path.join(env.RESYNC_DATA_DIR, 'api-tokens.json')} (--as picks one)`);
+  }
   const call = async <T>(method: string, target: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {

@@ -12,6 +12,7 @@ import { registerSeed } from './commands/seed';
 import { registerStart } from './commands/start';
 import { registerStateResync } from './commands/state-resync';
 import { registerStatus } from './commands/status';
+import { registerToken } from './commands/token';
 import { registerVerify } from './commands/verify';
 import { exitCodeHelp } from './exit-codes';
 
@@ -24,9 +25,9 @@ Examples:
 --year everywhere: current | previous | next (relative to the district's scoped year), or a
 school year written 2026-27 (a bare 2026 is refused: write 2026-27 or 2025-26).
 
-start, status, cancel and history talk to the API (API_URL, token from RESYNC_TOKEN or, next to
-a demo npm start, .data/api-tokens.json); schedules and rollover to Temporal; seed and verify to
-PostgreSQL.
+start, status, cancel and history talk to the API (API_URL, token from RESYNC_TOKEN — e.g.
+$(npx resync token --district 1001 --name "Jane Doe") — or, next to a demo npm start,
+.data/api-tokens.json); schedules and rollover to Temporal; seed, verify and token to PostgreSQL.
 
 ${exitCodeHelp()}`;
 
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
   registerRollover(program);
   registerSeed(program);
   registerStateResync(program);
+  registerToken(program);
   oneLineErrors(program);
   return program;
 }

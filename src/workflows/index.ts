@@ -7,3 +7,4 @@ export { yearRollover } from './year-rollover';
 export { scheduledResync } from './scheduled-resync';
 export { copyPermits } from './copy-permits';
 export { stateWideResync } from './state-wide-resync';
+export { deliverNotification } from './deliver-notification';

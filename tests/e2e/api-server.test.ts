@@ -46,7 +46,7 @@ describe('the API process', () => {
     expect(addressOf(api.metricsServer)).toEqual({ address: '127.0.0.1', port: metricsPort });
 
     const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: 'Bearer server-test-state-token' } });
-    expect({ status: me.status, body: await me.json() }).toEqual({ status: 200, body: { role: 'state' } });
+    expect({ status: me.status, body: await me.json() }).toEqual({ status: 200, body: { role: 'state', name: 'state', rights: ['read', 'write'] } });
     const publicMetrics = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(publicMetrics.status).toBe(404);
     const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);

@@ -10,6 +10,7 @@ import { readEnv } from '../../src/config';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict, type SeedOptions } from '../../src/generator/seed-district';
 import { createLogger } from '../../src/logging';
+import type { WebhookTarget } from '../../src/notifications/webhook';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestWorker, type TestWorker } from './temporal';
 
@@ -30,13 +31,20 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-/** @param options.maxActiveDistricts the global throttle's bound for this system's worker */
-export async function startTestSystem(options: { maxActiveDistricts?: number } = {}): Promise<TestSystem> {
+export interface TestSystemOptions {
+  /** The worker delivers outbound notifications here (none without). */
+  readonly webhook?: WebhookTarget;
+  /** The global throttle's bound for this system's worker. */
+  readonly maxActiveDistricts?: number;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const db = await createTestDatabase();
   // District and state share the test database, as on the embedded default: pages move inside it.
   const sources = new DistrictSources(db.url, 10, db.url);
   const worker = await startTestWorker({ state: db.sql, districtSources: sources }, {
-    databaseUrl: db.url, ...(options.maxActiveDistricts !== undefined ? { maxActiveDistricts: options.maxActiveDistricts } : {}),
+    databaseUrl: db.url, ...(options.webhook ? { webhook: options.webhook } : {}),
+    ...(options.maxActiveDistricts !== undefined ? { maxActiveDistricts: options.maxActiveDistricts } : {}),
   });
   const resyncs = new Resyncs(worker.client, worker.taskQueue, db.sql);
   const deps: ApiDeps = {

@@ -9,8 +9,10 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities';
+import { Notifications } from '../../src/client/notifications';
 import { Resyncs } from '../../src/client/resyncs';
 import { PROJECT_ROOT, readEnv } from '../../src/config';
+import type { WebhookTarget } from '../../src/notifications/webhook';
 import { ensureNamespace } from '../../src/temporal/namespaces';
 import { createWorker, workerConcurrency, WORKFLOWS_PATH } from '../../src/worker';
 import { freePort } from './ports';
@@ -51,13 +53,16 @@ async function startInProcess(deps: ActivityDeps, connection: NativeConnection, 
   };
 }
 
-async function startProcesses(count: number, databaseUrl: string, namespace: string, taskQueue: string, resyncs: Resyncs): Promise<() => Promise<void>> {
+async function startProcesses(
+  count: number, databaseUrl: string, namespace: string, taskQueue: string, resyncs: Resyncs, webhook: WebhookTarget | undefined,
+): Promise<() => Promise<void>> {
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker.ts')], {
       env: {
         ...process.env, STATE_DATABASE_URL: databaseUrl, DISTRICT_DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error',
+        ...(webhook ? { RESYNC_WEBHOOK_URL: webhook.url, RESYNC_WEBHOOK_SECRET: webhook.secret } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -84,7 +89,11 @@ async function startProcesses(count: number, databaseUrl: string, namespace: str
 }
 
 export async function startTestWorker(
-  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string; maxActiveDistricts?: number } = {},
+  deps: Omit<ActivityDeps, 'lanes' | 'notifications'>,
+  options: {
+    taskQueue?: string; databaseUrl?: string; maxActiveDistricts?: number;
+    /** Outbound notifications go here (none without). */ webhook?: WebhookTarget;
+  } = {},
 ): Promise<TestWorker> {
   installRuntime();
   const address = inject('temporalAddress');
@@ -101,10 +110,11 @@ export async function startTestWorker(
   let stopWorkers: () => Promise<void>;
   if (workerProcesses > 0) {
     if (!options.databaseUrl) throw new Error('worker processes need the database URL');
-    stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs);
+    stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs, options.webhook);
   } else {
     nativeConnection = await NativeConnection.connect({ address });
-    stopWorkers = await startInProcess({ ...deps, lanes: resyncs }, nativeConnection, namespace, taskQueue);
+    const notifications = options.webhook ? { webhook: options.webhook, notifications: new Notifications(client, taskQueue) } : {};
+    stopWorkers = await startInProcess({ ...deps, lanes: resyncs, ...notifications }, nativeConnection, namespace, taskQueue);
   }
   return {
     taskQueue, namespace, client,

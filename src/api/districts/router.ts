@@ -6,7 +6,7 @@ import { countRecords } from '../../data/district-records';
 import { getDistrict, listDistricts, schoolYearFor, type District } from '../../data/district-registry';
 import { offers, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';
-import { assertDistrictAccess, principalOf } from '../auth';
+import { assertDistrictAccess, principalOf, requireWrite } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
@@ -98,7 +98,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     res.json({ districtId: params.district, schoolYear: planned.schoolYear, plan: planned.plan, records });
   });
 
-  router.post('/:district/resyncs', async (req, res) => {
+  router.post('/:district/resyncs', requireWrite, async (req, res) => {
     const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
     const principal = principalOf(req);
     assertDistrictAccess(principal, params.district);
@@ -149,7 +149,7 @@ export function districtsRouter(deps: ApiDeps): Router {
     res.json({ districtId: district.districtId, year: query.year, schoolYear, inSync: results.every((r) => r.inSync), objects: results });
   });
 
-  router.post('/:district/verify-and-resync', async (req, res) => {
+  router.post('/:district/verify-and-resync', requireWrite, async (req, res) => {
     const { params, body } = input(req, { params: DistrictParams, body: YearBody });
     const principal = principalOf(req);
     assertDistrictAccess(principal, params.district);

@@ -4,7 +4,7 @@ import { listBatchObjects } from '../../data/batch-objects';
 import { getBatch } from '../../data/batches';
 import { listErrors, type SyncErrorEntry } from '../../data/sync-errors';
 import { verificationsOf } from '../../data/verifications';
-import { principalOf, type Principal } from '../auth';
+import { principalOf, requireWrite, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { BatchParams, ErrorsQuery, input } from '../schemas';
@@ -46,7 +46,7 @@ export function resyncsRouter(deps: ApiDeps): Router {
     res.json({ ...view, phase: running?.phase ?? (batch.status === 'running' ? 'syncing' : null), plan: batch.plan, objects, verifications });
   });
 
-  router.post('/:batch/cancel', async (req, res) => {
+  router.post('/:batch/cancel', requireWrite, async (req, res) => {
     const { params } = input(req, { params: BatchParams });
     const principal = principalOf(req);
     const batch = await findBatch(deps, principal, params.batch);

@@ -5,11 +5,11 @@ import type { BatchRecord } from '../../data/batches';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 
-export function hidesObjects(principal: Principal, batch: Pick<BatchRecord, 'initiator'>): boolean {
+export function hidesObjects(principal: Pick<Principal, 'role'>, batch: Pick<BatchRecord, 'initiator'>): boolean {
   return principal.role === 'district' && batch.initiator === 'state';
 }
 
-export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principal, batch: BatchRecord) {
+export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Principal, 'role' | 'name'>, batch: BatchRecord) {
   const outline = {
     batchId: batch.batchId,
     districtId: batch.districtId,

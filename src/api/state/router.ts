@@ -2,7 +2,7 @@
 // district: it is queued behind a running batch and raises a "State Resync Requested" alert.
 import { Router } from 'express';
 import { cancelStateWideResync, listStateWideResyncs, stateWideProgress } from '../../client/state-wide';
-import { assertState, principalOf } from '../auth';
+import { assertState, principalOf, requireWrite } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, notFound } from '../problem';
 import { startResync } from '../resyncs/start';
@@ -15,14 +15,14 @@ export function stateRouter(deps: ApiDeps): Router {
     assertState(principalOf(req));
     next();
   });
-  router.post('/districts/:district/resync-requests', async (req, res) => {
+  router.post('/districts/:district/resync-requests', requireWrite, async (req, res) => {
     const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
     const started = await startResync(deps, principalOf(req), params.district, body);
     res.status(202).location(started.links.self).json(started);
   });
 
   // State-wide resyncs: many or all districts in one request (each district's batch in its lane).
-  router.post('/resyncs', async (req, res) => {
+  router.post('/resyncs', requireWrite, async (req, res) => {
     const { body } = input(req, { body: StateResyncBody });
     const started = await startStateWide(deps, principalOf(req), body);
     res.status(202).location(started.links.self).json(started);
@@ -36,7 +36,7 @@ export function stateRouter(deps: ApiDeps): Router {
     if (!progress) throw notFound(`no state-wide resync ${params.request}`);
     res.json(progress);
   });
-  router.post('/resyncs/:request/cancel', async (req, res) => {
+  router.post('/resyncs/:request/cancel', requireWrite, async (req, res) => {
     const { params } = input(req, { params: StateResyncParams });
     const by = principalOf(req).name;
     if (!(await cancelStateWideResync(deps.resyncs.client, params.request, by))) {
