@@ -1,9 +1,15 @@
-// Connections to the databases holding districts' source data, one pool per URL, shared.
+// Connections to the databases holding districts' source data, one pool per URL, shared, and
+// what a batch learns once about a district's source (its exclusion branches).
 import { createSql, type Sql } from './db';
 import type { District } from './district-registry';
+import { findExclusionBranches } from './schema/exclusion';
+
+/** Batches whose exclusion branches are remembered (the oldest is forgotten first). */
+const REMEMBERED_BATCHES = 256;
 
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
+  private readonly branches = new Map<string, Promise<ReadonlySet<string>>>();
 
   /** `stateUrl`, when given, lets a sync copy pages inside the database where a district's source
    *  data sits beside the state's (no record leaves PostgreSQL). */
@@ -21,6 +27,26 @@ export class DistrictSources {
       this.pools.set(url, pool);
     }
     return pool;
+  }
+
+  /**
+   * The district's exclusion branches (objects holding a not-allowed record) as found when the
+   * batch first asked, in this process: every page of the batch checks the same ancestors, and
+   * the district's tables are scanned for them once per batch, not per page. A record excluded
+   * while the batch runs, under an object that held no exclusion when it started, is seen by the
+   * next batch (the post-run verification finds it first).
+   */
+  exclusionBranches(district: Pick<District, 'sourceUrl' | 'sourceSchema'>, batchId: string): Promise<ReadonlySet<string>> {
+    const key = `${batchId}\u0000${district.sourceUrl ?? ''}\u0000${district.sourceSchema}`;
+    let found = this.branches.get(key);
+    if (!found) {
+      found = findExclusionBranches(this.for(district), district.sourceSchema);
+      // A failed lookup (the district's database restarting) is asked again by the retry.
+      found.catch(() => this.branches.delete(key));
+      this.branches.set(key, found);
+      if (this.branches.size > REMEMBERED_BATCHES) this.branches.delete(this.branches.keys().next().value as string);
+    }
+    return found;
   }
 
   async end(): Promise<void> {
