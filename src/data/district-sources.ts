@@ -4,8 +4,37 @@ import { createSql, type Sql } from './db';
 import type { District } from './district-registry';
 import { findExclusionBranches } from './schema/exclusion';
 
+/**
+ * The URL to reach a district's database: its registered URL, or the default district database.
+ * A registered URL without a password borrows the default's when it names the same server and
+ * user, so credentials stay in the environment, not in the registry.
+ */
+export function resolveSourceUrl(sourceUrl: string | null, defaultUrl: string): string {
+  if (!sourceUrl) return defaultUrl;
+  const source = new URL(sourceUrl);
+  const fallback = new URL(defaultUrl);
+  if (!source.password && fallback.password && source.host === fallback.host && source.username === fallback.username) {
+    source.password = fallback.password;
+  }
+  return source.toString();
+}
+
+/** The URL to register for a district's database: without the password when `resolveSourceUrl`
+ *  can take it from the default district URL again. */
+export function registrationUrl(url: string, defaultUrl: string): string {
+  const parsed = new URL(url);
+  const fallback = new URL(defaultUrl);
+  if (parsed.host === fallback.host && parsed.username === fallback.username && parsed.password === fallback.password) parsed.password = '';
+  return parsed.toString();
+}
+
 /** Batches whose exclusion branches are remembered (the oldest is forgotten first). */
 const REMEMBERED_BATCHES = 256;
+
+function sameDatabase(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.host === y.host && x.pathname === y.pathname && x.username === y.username;
+}
 
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
@@ -16,11 +45,11 @@ export class DistrictSources {
   constructor(private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string) {}
 
   sharesDatabaseWithState(district: Pick<District, 'sourceUrl'>): boolean {
-    return this.stateUrl !== undefined && (district.sourceUrl ?? this.defaultUrl) === this.stateUrl;
+    return this.stateUrl !== undefined && sameDatabase(resolveSourceUrl(district.sourceUrl, this.defaultUrl), this.stateUrl);
   }
 
   for(district: Pick<District, 'sourceUrl'>): Sql {
-    const url = district.sourceUrl ?? this.defaultUrl;
+    const url = resolveSourceUrl(district.sourceUrl, this.defaultUrl);
     let pool = this.pools.get(url);
     if (!pool) {
       pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district' });
