@@ -51,12 +51,14 @@ async function startInProcess(deps: ActivityDeps, connection: NativeConnection, 
   };
 }
 
-async function startProcesses(count: number, databaseUrl: string, namespace: string, taskQueue: string, resyncs: Resyncs): Promise<() => Promise<void>> {
+async function startProcesses(
+  count: number, urls: { state: string; district: string }, namespace: string, taskQueue: string, resyncs: Resyncs,
+): Promise<() => Promise<void>> {
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker.ts')], {
       env: {
-        ...process.env, STATE_DATABASE_URL: databaseUrl, DISTRICT_DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'),
+        ...process.env, STATE_DATABASE_URL: urls.state, DISTRICT_DATABASE_URL: urls.district, TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -84,7 +86,7 @@ async function startProcesses(count: number, databaseUrl: string, namespace: str
 }
 
 export async function startTestWorker(
-  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string } = {},
+  deps: Omit<ActivityDeps, 'lanes'>, options: { taskQueue?: string; databaseUrl?: string; districtDatabaseUrl?: string } = {},
 ): Promise<TestWorker> {
   installRuntime();
   const address = inject('temporalAddress');
@@ -101,7 +103,8 @@ export async function startTestWorker(
   let stopWorkers: () => Promise<void>;
   if (workerProcesses > 0) {
     if (!options.databaseUrl) throw new Error('worker processes need the database URL');
-    stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs);
+    const urls = { state: options.databaseUrl, district: options.districtDatabaseUrl ?? options.databaseUrl };
+    stopWorkers = await startProcesses(workerProcesses, urls, namespace, taskQueue, resyncs);
   } else {
     nativeConnection = await NativeConnection.connect({ address });
     stopWorkers = await startInProcess({ ...deps, lanes: resyncs }, nativeConnection, namespace, taskQueue);
