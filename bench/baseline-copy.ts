@@ -8,8 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CATALOG } from '../src/domain';
+import { createSql } from '../src/data/db';
 import { STATE_SCHEMA, syncedColumns } from '../src/data/schema/columns';
-import { notAllowed } from '../src/verification/statements';
+import { findExclusionBranches, notAllowedCondition } from '../src/data/schema/exclusion';
 
 const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
@@ -22,11 +23,14 @@ export async function baselineCopy(
   await writer.connect();
   let copied = 0;
   try {
+    // The same exclusion branches a resync checks (found once, as a batch does).
+    const source = createSql(sourceUrl, { max: 1 });
+    const branches = await findExclusionBranches(source, schema).finally(() => source.end({ timeout: 5 }));
     for (const name of objectsParentFirst) {
       const object = CATALOG.get(name);
       const columns = syncedColumns(object).map((column) => q(column.name));
       // Only records that can land: the same ones a resync writes (not-allowed records stay behind).
-      const filters = [object.yearTied ? `d."school_year" = ${Number(schoolYear)}` : 'true', `not (${notAllowed(schema, object, 'd')})`];
+      const filters = [object.yearTied ? `d."school_year" = ${Number(schoolYear)}` : 'true', `not (${notAllowedCondition(schema, object, 'd', branches)})`];
       const select = `select '${districtId}', ${columns.map((c) => `d.${c}`).join(', ')}, 'baseline'
         from ${q(schema)}.${q(object.table)} d where ${filters.join(' and ')}`;
       const into = writer.query(copyFrom(`copy ${q(STATE_SCHEMA)}.${q(object.table)} ("source_district", ${columns.join(', ')}, "synced_batch") from stdin`));

@@ -19,6 +19,9 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalText,
   DISTRICT_DATABASE_URL: optionalText,
   STATE_DATABASE_URL: optionalText,
+  // Where a new district's source data goes (src/services/databases.ts): its own database
+  // (separate, as in a State Edition) or beside the state's data (colocated).
+  RESYNC_TOPOLOGY: z.enum(['separate', 'colocated']).default('separate'),
   RESYNC_PG_PORT: port.default(54329),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: z.string().default('default'),

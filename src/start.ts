@@ -11,7 +11,7 @@ import { listDistricts } from './data/district-registry';
 import { migrate } from './data/migrations';
 import { schoolYearOn } from './domain';
 import { seedDistrict } from './generator/seed-district';
-import { openDatabases, type Databases } from './services/databases';
+import { districtDatabase, districtDatabaseName, openDatabases, type Databases } from './services/databases';
 import { resolveTemporalCli } from './services/temporal-cli';
 import { startDevServer, type RunningDevServer } from './services/temporal-dev-server';
 import { localApiUrl } from './api/address';
@@ -23,24 +23,31 @@ import { demoIssuerFiles, ensureDemoIssuer } from './identity/demo-issuer';
 const DEMO_DISTRICT = '1001';
 const say = (message: string) => console.log(`[start] ${message}`);
 
-async function ensureDemoDistrict(databases: Databases): Promise<string[]> {
+/** Seeds the demo district on a fresh system: in its own database (`district_1001`) unless
+ *  RESYNC_TOPOLOGY=colocated. */
+async function ensureDemoDistrict(env: Env, databases: Databases): Promise<string[]> {
   const state = createSql(databases.urls.state, { max: 2 });
-  const district = databases.urls.district === databases.urls.state ? state : createSql(databases.urls.district, { max: 2 });
   try {
     await migrate(state);
     if ((await listDistricts(state)).length === 0) {
       const year = schoolYearOn(new Date());
-      say(`seeding demo district ${DEMO_DISTRICT} (2 000 students, ${year - 1} and ${year})…`);
-      const result = await seedDistrict(state, district, {
-        districtId: DEMO_DISTRICT, name: 'Demo Unified School District', students: 2000, scopedYear: year,
-        years: [year - 1, year], state: null, reportingEntity: false, seed: 1,
-      });
-      say(`demo district seeded: ${result.total} records in ${result.seconds.toFixed(1)} s`);
+      const target = await districtDatabase(databases.urls, DEMO_DISTRICT, env.RESYNC_TOPOLOGY);
+      const where = target.sourceUrl ? `its own database ${districtDatabaseName(DEMO_DISTRICT)}` : 'the state\'s database (colocated)';
+      say(`seeding demo district ${DEMO_DISTRICT} into ${where} (2 000 students, ${year - 1} and ${year})…`);
+      const district = target.url === databases.urls.state ? state : createSql(target.url, { max: 2 });
+      try {
+        const result = await seedDistrict(state, district, {
+          districtId: DEMO_DISTRICT, name: 'Demo Unified School District', students: 2000, scopedYear: year,
+          years: [year - 1, year], state: null, reportingEntity: false, seed: 1, sourceUrl: target.sourceUrl,
+        });
+        say(`demo district seeded: ${result.total} records in ${result.seconds.toFixed(1)} s`);
+      } finally {
+        if (district !== state) await district.end({ timeout: 5 });
+      }
     }
     return (await listDistricts(state)).map((d) => d.districtId);
   } finally {
     await state.end({ timeout: 5 });
-    if (district !== state) await district.end({ timeout: 5 });
   }
 }
 
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   say(`data directory: ${env.RESYNC_DATA_DIR}`);
   const databases = await openDatabases(env, () => {});
   say(databases.embedded ? `PostgreSQL (embedded) on ${databases.urls.state.replace(/:[^:@/]+@/, ':***@')}` : 'PostgreSQL: using the configured server');
-  const districts = await ensureDemoDistrict(databases);
+  const districts = await ensureDemoDistrict(env, databases);
 
   let temporal: RunningDevServer | null = null;
   if (!env.TEMPORAL_ADDRESS) {

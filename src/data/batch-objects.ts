@@ -65,9 +65,29 @@ export async function addObjectCounts(sql: Queryable, batchId: string, object: s
     where batch_id = ${batchId} and object = ${object}`;
 }
 
+/** Records a prune in its transaction: the records it deleted add to those the copy already
+ *  removed (records found not allowed any longer); `kept` is what the prune left standing. */
 export async function recordObjectPruned(sql: Queryable, batchId: string, object: string, result: { deleted: number; kept: number }): Promise<void> {
-  await sql`update resync.batch_object set deleted = ${result.deleted}, kept = ${result.kept}
+  await sql`update resync.batch_object set deleted = deleted + ${result.deleted}, kept = ${result.kept}
     where batch_id = ${batchId} and object = ${object}`;
+}
+
+/**
+ * Adds records a page removed from the state (called in the page's transaction): each counts under
+ * its own object where the batch includes that object, else under `object`, the object whose
+ * not-allowed records they hung from (a partial resync of Enrollment removes the attendance of an
+ * excluded enrollment too).
+ * @param removed records removed per object name
+ */
+export async function addRemovedCounts(sql: Queryable, batchId: string, object: string, removed: ReadonlyMap<string, number>): Promise<void> {
+  const entries = [...removed].filter(([, count]) => count > 0);
+  if (entries.length === 0) return;
+  await sql`with removed as (select * from unnest(${sql.array(entries.map(([name]) => name))}::text[], ${sql.array(entries.map(([, count]) => count))}::int[]) as r(object, n)),
+      placed as (select case when exists (select 1 from resync.batch_object o where o.batch_id = ${batchId} and o.object = r.object)
+        then r.object else ${object} end as object, r.n from removed r)
+    update resync.batch_object o set deleted = o.deleted + t.n
+    from (select p.object, sum(p.n)::bigint as n from placed p group by p.object) t
+    where o.batch_id = ${batchId} and o.object = t.object`;
 }
 
 export async function finishObject(

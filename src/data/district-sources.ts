@@ -1,26 +1,81 @@
-// Connections to the databases holding districts' source data, one pool per URL, shared.
+// Connections to the databases holding districts' source data, one pool per URL, shared, and
+// what a batch learns once about a district's source (its exclusion branches).
 import { createSql, type Sql } from './db';
 import type { District } from './district-registry';
+import { findExclusionBranches } from './schema/exclusion';
+
+/**
+ * The URL to reach a district's database: its registered URL, or the default district database.
+ * A registered URL without a password borrows the default's when it names the same server and
+ * user, so credentials stay in the environment, not in the registry.
+ */
+export function resolveSourceUrl(sourceUrl: string | null, defaultUrl: string): string {
+  if (!sourceUrl) return defaultUrl;
+  const source = new URL(sourceUrl);
+  const fallback = new URL(defaultUrl);
+  if (!source.password && fallback.password && source.host === fallback.host && source.username === fallback.username) {
+    source.password = fallback.password;
+  }
+  return source.toString();
+}
+
+/** The URL to register for a district's database: without the password when `resolveSourceUrl`
+ *  can take it from the default district URL again. */
+export function registrationUrl(url: string, defaultUrl: string): string {
+  const parsed = new URL(url);
+  const fallback = new URL(defaultUrl);
+  if (parsed.host === fallback.host && parsed.username === fallback.username && parsed.password === fallback.password) parsed.password = '';
+  return parsed.toString();
+}
+
+/** Batches whose exclusion branches are remembered (the oldest is forgotten first). */
+const REMEMBERED_BATCHES = 256;
+
+function sameDatabase(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.host === y.host && x.pathname === y.pathname && x.username === y.username;
+}
 
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
+  private readonly branches = new Map<string, Promise<ReadonlySet<string>>>();
 
   /** `stateUrl`, when given, lets a sync copy pages inside the database where a district's source
    *  data sits beside the state's (no record leaves PostgreSQL). */
   constructor(private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string) {}
 
   sharesDatabaseWithState(district: Pick<District, 'sourceUrl'>): boolean {
-    return this.stateUrl !== undefined && (district.sourceUrl ?? this.defaultUrl) === this.stateUrl;
+    return this.stateUrl !== undefined && sameDatabase(resolveSourceUrl(district.sourceUrl, this.defaultUrl), this.stateUrl);
   }
 
   for(district: Pick<District, 'sourceUrl'>): Sql {
-    const url = district.sourceUrl ?? this.defaultUrl;
+    const url = resolveSourceUrl(district.sourceUrl, this.defaultUrl);
     let pool = this.pools.get(url);
     if (!pool) {
       pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district' });
       this.pools.set(url, pool);
     }
     return pool;
+  }
+
+  /**
+   * The district's exclusion branches (objects holding a not-allowed record) as found when the
+   * batch first asked, in this process: every page of the batch checks the same ancestors, and
+   * the district's tables are scanned for them once per batch, not per page. A record excluded
+   * while the batch runs, under an object that held no exclusion when it started, is seen by the
+   * next batch (the post-run verification finds it first).
+   */
+  exclusionBranches(district: Pick<District, 'sourceUrl' | 'sourceSchema'>, batchId: string): Promise<ReadonlySet<string>> {
+    const key = `${batchId}\u0000${district.sourceUrl ?? ''}\u0000${district.sourceSchema}`;
+    let found = this.branches.get(key);
+    if (!found) {
+      found = findExclusionBranches(this.for(district), district.sourceSchema);
+      // A failed lookup (the district's database restarting) is asked again by the retry.
+      found.catch(() => this.branches.delete(key));
+      this.branches.set(key, found);
+      if (this.branches.size > REMEMBERED_BATCHES) this.branches.delete(this.branches.keys().next().value as string);
+    }
+    return found;
   }
 
   async end(): Promise<void> {

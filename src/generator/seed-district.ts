@@ -25,6 +25,9 @@ export interface SeedOptions {
   /** Share of enrollments flagged state-excluded (plus a summer calendar and PK grade levels). */
   readonly excludedShare?: number;
   readonly yearSync?: { previous: readonly string[]; next: readonly string[] };
+  /** Where the district's database is, as registered (null: the default district database).
+   *  `districtSql` must be connected to it. */
+  readonly sourceUrl?: string | null;
 }
 
 export interface SeedResult {
@@ -82,6 +85,7 @@ export async function seedDistrict(
     reportingEntity: options.reportingEntity,
     scopedYear: options.scopedYear,
     yearSync: options.yearSync ?? defaultYearSync(),
+    sourceUrl: options.sourceUrl ?? null,
   });
   const schema = district.sourceSchema;
   await districtSql.unsafe(`drop schema if exists "${schema}" cascade`);

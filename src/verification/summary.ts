@@ -4,6 +4,7 @@
 import type { Sql } from '../data/db';
 import type { District } from '../data/district-registry';
 import type { DistrictSources } from '../data/district-sources';
+import { findExclusionBranches, type ExclusionBranches } from '../data/schema/exclusion';
 import { CATALOG, districtCatalog, offers, type SchoolYearChoice } from '../domain';
 import { compareInDatabase, districtSide, stateSide } from './statements';
 
@@ -40,10 +41,12 @@ async function* stream(sql: Sql, text: string, params: unknown[]): AsyncGenerato
 }
 
 /** District and state in one database: PostgreSQL joins the two sides itself. */
-async function verifyObjectInDatabase(stateSql: Sql, district: District, objectName: string, schoolYear: number): Promise<ObjectVerification> {
+async function verifyObjectInDatabase(
+  stateSql: Sql, district: District, objectName: string, schoolYear: number, branches: ExclusionBranches,
+): Promise<ObjectVerification> {
   const object = CATALOG.get(objectName);
   const params = object.yearTied ? [district.districtId, schoolYear] : [district.districtId];
-  const [row] = await stateSql.unsafe(compareInDatabase(district.sourceSchema, object), params as never[]);
+  const [row] = await stateSql.unsafe(compareInDatabase(district.sourceSchema, object, branches), params as never[]);
   const counts = {
     district: Number(row?.district ?? 0), state: Number(row?.state ?? 0), missing: Number(row?.missing ?? 0),
     extra: Number(row?.extra ?? 0), differing: Number(row?.differing ?? 0), excluded: Number(row?.excluded ?? 0),
@@ -53,11 +56,11 @@ async function verifyObjectInDatabase(stateSql: Sql, district: District, objectN
 
 /** District and state apart: both sides stream in id order and are merged here. */
 async function verifyObjectAcross(
-  stateSql: Sql, source: Sql, district: District, objectName: string, schoolYear: number,
+  stateSql: Sql, source: Sql, district: District, objectName: string, schoolYear: number, branches: ExclusionBranches,
 ): Promise<ObjectVerification> {
   const object = CATALOG.get(objectName);
   const counts = { district: 0, state: 0, missing: 0, extra: 0, differing: 0, excluded: 0 };
-  const left = stream(source, districtSide(district.sourceSchema, object), object.yearTied ? [schoolYear] : []);
+  const left = stream(source, districtSide(district.sourceSchema, object, branches), object.yearTied ? [schoolYear] : []);
   const right = stream(stateSql, stateSide(object), object.yearTied ? [district.districtId, schoolYear] : [district.districtId]);
   let d = await left.next();
   let s = await right.next();
@@ -98,6 +101,8 @@ export async function verifyDistrict(
 ): Promise<ObjectVerification[]> {
   const source = deps.districtSources.for(district);
   const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
+  // The exclusions as they stand now (not a batch's remembered view): what verification reports.
+  const branches = await findExclusionBranches(source, district.sourceSchema);
   const results: ObjectVerification[] = new Array(objects.length);
   // A few objects at a time: each is two streamed, index-ordered reads.
   let next = 0;
@@ -106,8 +111,8 @@ export async function verifyDistrict(
       const index = next++;
       const object = objects[index] as string;
       results[index] = inDatabase
-        ? await verifyObjectInDatabase(deps.state, district, object, schoolYear)
-        : await verifyObjectAcross(deps.state, source, district, object, schoolYear);
+        ? await verifyObjectInDatabase(deps.state, district, object, schoolYear, branches)
+        : await verifyObjectAcross(deps.state, source, district, object, schoolYear, branches);
     }
   };
   await Promise.all(Array.from({ length: Math.min(VERIFY_PARALLELISM, objects.length) }, runner));

@@ -335,12 +335,12 @@ const tally = (replies: readonly Reply[]) => replies.reduce<Record<number, numbe
  *  burst's first requests are still running when the rest arrive, whatever the machine's speed. */
 async function holdDistrictTables(districtId: string): Promise<{ release(): Promise<void> }> {
   const [row] = await system.db.sql<{ source_schema: string }[]>`select source_schema from resync.district where district_id = ${districtId}`;
-  const tables = await system.db.sql<{ name: string }[]>`select format('%I.%I', table_schema, table_name) as name from information_schema.tables where table_schema = ${row?.source_schema ?? ''}`;
+  const tables = await system.district.sql<{ name: string }[]>`select format('%I.%I', table_schema, table_name) as name from information_schema.tables where table_schema = ${row?.source_schema ?? ''}`;
   let release!: () => void;
   const released = new Promise<void>((resolve) => { release = resolve; });
   let locked!: () => void;
   const isLocked = new Promise<void>((resolve) => { locked = resolve; });
-  const transaction = system.db.sql.begin(async (tx) => {
+  const transaction = system.district.sql.begin(async (tx) => {
     await tx.unsafe(`lock table ${tables.map((t) => t.name).join(', ')} in access exclusive mode`);
     locked();
     await released;

@@ -115,7 +115,7 @@ describe('npx resync start / status / history / cancel', () => {
 
   it('a batch whose records the state refuses completes with errors: exit 3', async () => {
     // The state keeps text in varchar(100): a longer school name is refused record by record.
-    await system.db.sql.unsafe(`update district_1002.school set name = repeat('x', 150) where id = (select min(id) from district_1002.school)`);
+    await system.district.sql.unsafe(`update district_1002.school set name = repeat('x', 150) where id = (select min(id) from district_1002.school)`);
     const started = await runCli(['start', '--district', '1002', '--objects', 'School', '--check-dependencies', '--wait', '--json'], asState);
     expect(started.code).toBe(EXIT.COMPLETED_WITH_ERRORS);
     const batch = JSON.parse(started.stdout) as EndedBatch;

@@ -155,7 +155,7 @@ describe('year rollover', () => {
   it('refuses to switch after a year-end resync the state refused records of, until an operator retries or overrides', async () => {
     await system.seed({ districtId: '2002', students: 40, excludedShare: 0, years: [2026, 2027], seed: 6 });
     // Every tenth test score holds a result the state cannot store (varchar(100)): refused, fixable.
-    await system.db.sql`update district_2002.test_score set result = repeat('x', 101) where id % 10 = 0`;
+    await system.district.sql`update district_2002.test_score set result = repeat('x', 101) where id % 10 = 0`;
     const workflowId = await startYearRollover(system.worker.client, system.worker.taskQueue, { districtId: '2002', endingYear: 2026, reminderEvery: '1 hour' }, system.db.sql);
     const blocked = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked'));
     expect(blocked.blockedBy).toEqual(['TestScore']);
@@ -232,9 +232,9 @@ describe('verify, then resync', () => {
     expect(fullView.body.objects.every((o: { verifiedInSync: boolean }) => o.verifiedInSync)).toBe(true);
 
     const schema = 'district_4001';
-    await system.db.sql.unsafe(`update ${schema}.school set name = 'Edited in the database' where id = 2`);
-    await system.db.sql.unsafe(`update ${schema}.enrollment set grade = '12' where id in (select id from ${schema}.enrollment order by id limit 3)`);
-    await system.db.sql.unsafe(`delete from ${schema}.vaccine_shot where id in (select id from ${schema}.vaccine_shot order by id limit 2)`);
+    await system.district.sql.unsafe(`update ${schema}.school set name = 'Edited in the database' where id = 2`);
+    await system.district.sql.unsafe(`update ${schema}.enrollment set grade = '12' where id in (select id from ${schema}.enrollment order by id limit 3)`);
+    await system.district.sql.unsafe(`delete from ${schema}.vaccine_shot where id in (select id from ${schema}.vaccine_shot order by id limit 2)`);
 
     const started = await request(system.app).post('/api/districts/4001/verify-and-resync').set(bearer(TOKENS.state)).send({ year: 'current' });
     expect(started.status).toBe(202);

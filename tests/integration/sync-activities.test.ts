@@ -15,7 +15,10 @@ import { createTestDatabase, type TestDatabase } from '../setup/database';
 import { recordBatch, syncObjectDirectly, syncPlan, type Deps } from './sync-helpers';
 
 const DISTRICT = 'd1';
+/** The state database. */
 let db: TestDatabase;
+/** The district's database: another database, or the state's (colocated). */
+let districtDb: TestDatabase;
 let deps: Deps;
 
 async function stateSnapshot(table: string): Promise<string> {
@@ -25,7 +28,7 @@ async function stateSnapshot(table: string): Promise<string> {
 }
 
 async function districtCount(table: string, where = 'true'): Promise<number> {
-  const [row] = await db.sql.unsafe(`select count(*)::int as n from district_${DISTRICT}."${table}" where ${where}`);
+  const [row] = await districtDb.sql.unsafe(`select count(*)::int as n from district_${DISTRICT}."${table}" where ${where}`);
   return Number(row?.n);
 }
 
@@ -34,20 +37,25 @@ async function stateCount(table: string, where = 'true'): Promise<number> {
   return Number(row?.n);
 }
 
-// Both ways a page travels: through the application (district and state in separate databases)
-// and inside one database (the embedded default).
+// Both ways a page travels: between databases (the district's own and the state's, as in a
+// State Edition) and inside one database (district and state side by side).
 describe.each([
-  { path: 'through the application', sameDatabase: false },
-  { path: 'inside the database', sameDatabase: true },
+  { path: 'between databases', sameDatabase: false },
+  { path: 'inside one database', sameDatabase: true },
 ])('sync activities, pages moving $path', ({ sameDatabase }) => {
   beforeAll(async () => {
     db = await createTestDatabase();
-    deps = { state: db.sql, districtSources: new DistrictSources(db.url, 10, sameDatabase ? db.url : undefined) };
-    await seedDistrict(db.sql, db.sql, { districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05 });
+    districtDb = sameDatabase ? db : await createTestDatabase({ migrate: false });
+    deps = { state: db.sql, districtSources: new DistrictSources(districtDb.url, 10, db.url) };
+    await seedDistrict(db.sql, districtDb.sql, {
+      districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05,
+      sourceUrl: sameDatabase ? null : districtDb.url,
+    });
   });
 
   afterAll(async () => {
     await deps?.districtSources.end();
+    if (districtDb && districtDb !== db) await districtDb.drop();
     await db?.drop();
   });
 
@@ -82,8 +90,8 @@ describe.each([
   });
 
   it('isolates a record the state refuses; the rest of its page lands', async () => {
-    const [victim] = await db.sql.unsafe(`select id from district_${DISTRICT}.person_identity order by id offset 17 limit 1`);
-    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = repeat('x', 150) where id = ${victim?.id}`);
+    const [victim] = await districtDb.sql.unsafe(`select id from district_${DISTRICT}.person_identity order by id offset 17 limit 1`);
+    await districtDb.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = repeat('x', 150) where id = ${victim?.id}`);
     const batch = await recordBatch(deps, DISTRICT, ['PersonIdentity'], true);
     await syncPlan(deps, DISTRICT, batch);
     const persons = await districtCount('person_identity');
@@ -95,7 +103,7 @@ describe.each([
     expect(log.errors[0]?.reason).toMatch(/too long/);
     const [object] = await db.sql`select processed, errors, sent from resync.batch_object where batch_id = ${batch.batchId} and object = 'PersonIdentity'`;
     expect(object).toEqual({ processed: persons, errors: 1, sent: persons - 1 });
-    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = 'Ava' where id = ${victim?.id}`);
+    await districtDb.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = 'Ava' where id = ${victim?.id}`);
   });
 
   it('counts records not allowed to sync as errors, with their reason', async () => {
@@ -111,13 +119,14 @@ describe.each([
     const rostersOfExcludedGrade = await districtCount('roster', 'structure_grade_level_id in (select id from district_d1.structure_grade_level where state_excluded)');
     expect(rosterErrors.total).toBeGreaterThanOrEqual(Math.max(rostersOfExcluded, rostersOfExcludedGrade));
     expect(rosterErrors.errors.some((e) => /its Enrollment \d+ is a state-excluded enrollment/.test(e.reason))).toBe(true);
-    expect(await stateCount('enrollment', 'id in (select id from district_d1.enrollment where state_excluded)')).toBe(0);
+    const excludedIds = (await districtDb.sql.unsafe('select id from district_d1.enrollment where state_excluded')).map((row) => Number(row.id));
+    expect(await stateCount('enrollment', `id = any('{${excludedIds.join(',')}}'::bigint[])`)).toBe(0);
   });
 
   it('never overwrites a state-owned field', async () => {
     const [person] = await db.sql`select id from state.person_identity where source_district = ${DISTRICT} order by id limit 1`;
     await db.sql`update state.person_identity set state_id = 'KY-000123' where source_district = ${DISTRICT} and id = ${person?.id}`;
-    await db.sql.unsafe(`update district_${DISTRICT}.person_identity set last_name = 'Renamed' where id = ${person?.id}`);
+    await districtDb.sql.unsafe(`update district_${DISTRICT}.person_identity set last_name = 'Renamed' where id = ${person?.id}`);
     const batch = await recordBatch(deps, DISTRICT, ['PersonIdentity'], false);
     await syncPlan(deps, DISTRICT, batch);
     const [row] = await db.sql`select state_id, last_name from state.person_identity where source_district = ${DISTRICT} and id = ${person?.id}`;
@@ -162,11 +171,11 @@ describe.each([
     expect(after.some((r) => r.excluded > 0)).toBe(true);
 
     // A person leaves the district: their records go, children before the person.
-    const [person] = await db.sql.unsafe(`select p.id from district_${DISTRICT}.person_identity p
+    const [person] = await districtDb.sql.unsafe(`select p.id from district_${DISTRICT}.person_identity p
       join district_${DISTRICT}.enrollment e on e.person_identity_id = p.id where not e.state_excluded order by p.id limit 1`);
     const personId = Number(person?.id);
     const schema = `district_${DISTRICT}`;
-    await db.sql.begin(async (tx) => {
+    await districtDb.sql.begin(async (tx) => {
       for (const table of ['roster', 'attendance_exact_count', 'custom_student', 'graduation']) {
         await tx.unsafe(`delete from ${schema}.${table} where enrollment_id in (select id from ${schema}.enrollment where person_identity_id = ${personId})`);
       }
@@ -180,7 +189,7 @@ describe.each([
       await tx.unsafe(`delete from ${schema}.person_identity where id = ${personId}`);
     });
     // And a changed record.
-    await db.sql.unsafe(`update ${schema}.school set name = 'Renamed School' where id = 1`);
+    await districtDb.sql.unsafe(`update ${schema}.school set name = 'Renamed School' where id = 1`);
     const changed = await verifyDistrict(deps, district, 2026, ['School', 'PersonIdentity', 'Enrollment']);
     expect(changed.find((r) => r.object === 'School')).toMatchObject({ differing: 1, inSync: false });
     expect(changed.find((r) => r.object === 'PersonIdentity')).toMatchObject({ extra: 1, inSync: false });

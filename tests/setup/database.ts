@@ -16,14 +16,16 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = inject('postgresUrl');
+/** A fresh database on the test server (`postgresUrl`, or another server's URL). `migrate: false`
+ *  leaves it empty: a district's own database holds only its source schema. */
+export async function createTestDatabase(options: { serverUrl?: string; migrate?: boolean } = {}): Promise<TestDatabase> {
+  const serverUrl = options.serverUrl ?? inject('postgresUrl');
   const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = createSql(serverUrl, { max: 1 });
   await admin.unsafe(`create database "${name}"`);
   const url = withDatabase(serverUrl, name);
   const sql = createSql(url, { max: 20 });
-  await migrate(sql);
+  if (options.migrate ?? true) await migrate(sql);
   return {
     url,
     sql,

@@ -1,5 +1,8 @@
-// The whole system inside a test file: a throwaway database, a real worker on the shared Temporal
-// server, and the API app built on them (call it with supertest, or listen on a free port).
+// The whole system inside a test file: a throwaway state database and, by default, a separate
+// throwaway district database (as in a State Edition: pages travel through the worker), a real
+// worker on the shared Temporal server, and the API app built on them (call it with supertest, or
+// listen on a free port). `startTestSystem({ topology: 'colocated' })` puts the districts' data in
+// the state's database instead (pages move inside PostgreSQL).
 import { Resyncs } from '../../src/client/resyncs';
 import { buildApp } from '../../src/api/app';
 import { parseTokens } from '../../src/api/auth';
@@ -7,7 +10,7 @@ import type { ApiDeps } from '../../src/api/deps';
 import { apiLimits } from '../../src/api/limits';
 import { createApiMetrics } from '../../src/api/metrics';
 import { readEnv } from '../../src/config';
-import { DistrictSources } from '../../src/data/district-sources';
+import { DistrictSources, registrationUrl } from '../../src/data/district-sources';
 import { seedDistrict, type SeedOptions } from '../../src/generator/seed-district';
 import { createLogger } from '../../src/logging';
 import type { WebhookTarget } from '../../src/notifications/webhook';
@@ -20,8 +23,14 @@ export const TOKENS = {
   district1002: 'test-district-1002-token',
 } as const;
 
+export type Topology = 'separate' | 'colocated';
+
 export interface TestSystem {
+  readonly topology: Topology;
+  /** The state database (state tables and bookkeeping). */
   readonly db: TestDatabase;
+  /** The districts' database: another database (separate), or `db` itself (colocated). */
+  readonly district: TestDatabase;
   readonly worker: TestWorker;
   readonly sources: DistrictSources;
   readonly resyncs: Resyncs;
@@ -32,6 +41,8 @@ export interface TestSystem {
 }
 
 export interface TestSystemOptions {
+  /** Where the districts' data lives: in databases of their own (default), or beside the state's. */
+  readonly topology?: Topology;
   /** The worker delivers outbound notifications here (none without). */
   readonly webhook?: WebhookTarget;
   /** The global throttle's bound for this system's worker. */
@@ -39,11 +50,15 @@ export interface TestSystemOptions {
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const topology = options.topology ?? 'separate';
   const db = await createTestDatabase();
-  // District and state share the test database, as on the embedded default: pages move inside it.
-  const sources = new DistrictSources(db.url, 10, db.url);
+  const district = topology === 'separate' ? await createTestDatabase({ migrate: false }) : db;
+  // Districts are registered with the district database's URL (separate) or none (colocated:
+  // the default district database is the state's).
+  const sourceUrl = topology === 'separate' ? registrationUrl(district.url, district.url) : null;
+  const sources = new DistrictSources(district.url, 10, db.url);
   const worker = await startTestWorker({ state: db.sql, districtSources: sources }, {
-    databaseUrl: db.url, ...(options.webhook ? { webhook: options.webhook } : {}),
+    databaseUrl: db.url, districtDatabaseUrl: district.url, ...(options.webhook ? { webhook: options.webhook } : {}),
     ...(options.maxActiveDistricts !== undefined ? { maxActiveDistricts: options.maxActiveDistricts } : {}),
   });
   const resyncs = new Resyncs(worker.client, worker.taskQueue, db.sql);
@@ -63,16 +78,17 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     temporalUi: { url: 'http://localhost:8233', namespace: worker.namespace },
   };
   return {
-    db, worker, sources, resyncs, deps,
+    topology, db, district, worker, sources, resyncs, deps,
     app: buildApp(deps),
     seed: async (options) => {
-      await seedDistrict(db.sql, db.sql, {
-        students: 200, scopedYear: 2026, state: null, reportingEntity: false, seed: 1, ...options,
+      await seedDistrict(db.sql, district.sql, {
+        students: 200, scopedYear: 2026, state: null, reportingEntity: false, seed: 1, sourceUrl, ...options,
       });
     },
     stop: async () => {
       await worker.shutdown();
       await sources.end();
+      if (district !== db) await district.drop();
       await db.drop();
     },
   };

@@ -54,13 +54,13 @@ async function startInProcess(deps: ActivityDeps, connection: NativeConnection, 
 }
 
 async function startProcesses(
-  count: number, databaseUrl: string, namespace: string, taskQueue: string, resyncs: Resyncs, webhook: WebhookTarget | undefined,
+  count: number, urls: { state: string; district: string }, namespace: string, taskQueue: string, resyncs: Resyncs, webhook: WebhookTarget | undefined,
 ): Promise<() => Promise<void>> {
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker.ts')], {
       env: {
-        ...process.env, STATE_DATABASE_URL: databaseUrl, DISTRICT_DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'),
+        ...process.env, STATE_DATABASE_URL: urls.state, DISTRICT_DATABASE_URL: urls.district, TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error',
         ...(webhook ? { RESYNC_WEBHOOK_URL: webhook.url, RESYNC_WEBHOOK_SECRET: webhook.secret } : {}),
       },
@@ -91,7 +91,7 @@ async function startProcesses(
 export async function startTestWorker(
   deps: Omit<ActivityDeps, 'lanes' | 'notifications'>,
   options: {
-    taskQueue?: string; databaseUrl?: string; maxActiveDistricts?: number;
+    taskQueue?: string; databaseUrl?: string; districtDatabaseUrl?: string; maxActiveDistricts?: number;
     /** Outbound notifications go here (none without). */ webhook?: WebhookTarget;
   } = {},
 ): Promise<TestWorker> {
@@ -110,7 +110,8 @@ export async function startTestWorker(
   let stopWorkers: () => Promise<void>;
   if (workerProcesses > 0) {
     if (!options.databaseUrl) throw new Error('worker processes need the database URL');
-    stopWorkers = await startProcesses(workerProcesses, options.databaseUrl, namespace, taskQueue, resyncs, options.webhook);
+    const urls = { state: options.databaseUrl, district: options.districtDatabaseUrl ?? options.databaseUrl };
+    stopWorkers = await startProcesses(workerProcesses, urls, namespace, taskQueue, resyncs, options.webhook);
   } else {
     nativeConnection = await NativeConnection.connect({ address });
     const notifications = options.webhook ? { webhook: options.webhook, notifications: new Notifications(client, taskQueue) } : {};

@@ -7,7 +7,9 @@ import { expect } from 'vitest';
 import { batchView } from '../../src/api/resyncs/views';
 import { newBatchId } from '../../src/client/resyncs';
 import { getBatch, type BatchRecord } from '../../src/data/batches';
+import { createSql, type Sql } from '../../src/data/db';
 import { getDistrict, type District } from '../../src/data/district-registry';
+import { districtDatabase } from '../../src/services/databases';
 import { CATALOG } from '../../src/domain';
 import { seedDistrict } from '../../src/generator/seed-district';
 import { verifiableObjects, verifyDistrict, type ObjectVerification } from '../../src/verification/summary';
@@ -31,13 +33,21 @@ export interface SeededDistrict {
   readonly total: number;
 }
 
+/** The district's own database, on the districts' server. */
+export function districtSql(h: SystemHarness, district: District): Sql {
+  return h.districtSources.for(district);
+}
+
 export async function seed(h: SystemHarness, districtId: string, seed: number): Promise<SeededDistrict> {
+  // In a database of its own on the districts' server, as in a State Edition.
+  const target = await districtDatabase({ state: h.postgresUrl, district: h.districtPostgresUrl }, districtId, 'separate');
+  const writer = createSql(target.url, { max: 2 });
   // No state-excluded records: a clean district resyncs without a single error, so any error or
   // count that does not match comes from the fault.
-  const result = await seedDistrict(h.sql, h.sql, {
-    districtId, students: STUDENTS, scopedYear: SCHOOL_YEAR, state: null, reportingEntity: false, seed, excludedShare: 0,
-  });
-  h.note(`seeded ${districtId}: ${result.total} records in ${result.seconds.toFixed(1)} s`);
+  const result = await seedDistrict(h.sql, writer, {
+    districtId, students: STUDENTS, scopedYear: SCHOOL_YEAR, state: null, reportingEntity: false, seed, excludedShare: 0, sourceUrl: target.sourceUrl,
+  }).finally(() => writer.end({ timeout: 5 }));
+  h.note(`seeded ${districtId} in its database ${new URL(target.url).pathname.slice(1)}: ${result.total} records in ${result.seconds.toFixed(1)} s`);
   return { district: result.district, records: new Map(result.records.map((entry) => [entry.object, entry.records])), total: result.total };
 }
 
@@ -196,19 +206,26 @@ export interface RangeWatch {
  *  the cursor, and the cursor never goes back. A page committed twice breaks both. */
 export function watchRanges(h: SystemHarness, seeded: SeededDistrict, batchId: string, object: string): RangeWatch {
   const catalogObject = CATALOG.get(object);
-  const table = h.sql`${h.sql(seeded.district.sourceSchema)}.${h.sql(catalogObject.table)}`;
-  const year = catalogObject.yearTied ? h.sql`and d.school_year = ${SCHOOL_YEAR}` : h.sql``;
   const samples: RangeSample[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       try {
-        const rows = await h.sql<{ range_index: number; cursor: number | null; processed: number; covered: number }[]>`
-          select r.range_index, r.cursor, r.processed,
-            (select count(*) from ${table} d where (r.low_exclusive is null or d.id > r.low_exclusive) and d.id <= r.cursor ${year})::int as covered
+        // A range's cursor and counts are read together (one row, committed with its page); the
+        // district records they cover are counted on the district's server afterwards (its
+        // records do not move during a scenario).
+        const rows = await h.sql<{ range_index: number; low_exclusive: number | null; cursor: number | null; processed: number }[]>`
+          select r.range_index, r.low_exclusive, r.cursor, r.processed
           from resync.batch_range r where r.batch_id = ${batchId} and r.object = ${object} order by r.range_index`;
         const at = Date.now();
-        for (const row of rows) samples.push({ at, rangeIndex: row.range_index, cursor: row.cursor, processed: row.processed, covered: row.covered });
+        const source = districtSql(h, seeded.district);
+        const table = source`${source(seeded.district.sourceSchema)}.${source(catalogObject.table)}`;
+        const year = catalogObject.yearTied ? source`and d.school_year = ${SCHOOL_YEAR}` : source``;
+        for (const row of rows) {
+          const [count] = row.cursor === null ? [{ covered: 0 }] : await source<{ covered: number }[]>`select count(*)::int as covered from ${table} d
+            where d.id > ${row.low_exclusive ?? Number.MIN_SAFE_INTEGER} and d.id <= ${row.cursor} ${year}`;
+          samples.push({ at, rangeIndex: row.range_index, cursor: row.cursor, processed: row.processed, covered: count?.covered ?? 0 });
+        }
       } catch {
         // PostgreSQL may be restarting.
       }
@@ -333,9 +350,10 @@ export async function checkNothingLostOrDuplicated(
       problems.push(`${object}: refused ${JSON.stringify(refusedIds)}, made invalid ${JSON.stringify(ids)}`);
     }
     const table = CATALOG.get(object).table;
-    const absent = (await h.sql<{ id: number }[]>`select d.id from ${h.sql(district.sourceSchema)}.${h.sql(table)} d
-      where not exists (select 1 from state.${h.sql(table)} s where s.source_district = ${districtId} and s.id = d.id)
-      order by d.id`).map((row) => row.id);
+    const source = districtSql(h, district);
+    const atState = new Set((await h.sql<{ id: number }[]>`select id from state.${h.sql(table)} where source_district = ${districtId}`).map((row) => row.id));
+    const absent = (await source<{ id: number }[]>`select id from ${source(district.sourceSchema)}.${source(table)} order by id`)
+      .map((row) => row.id).filter((id) => !atState.has(id));
     if (JSON.stringify(absent) !== JSON.stringify(refusedIds)) problems.push(`${object}: records absent from the state ${JSON.stringify(absent)}, refused ${JSON.stringify(refusedIds)}`);
   }
 

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/domain';
 import {
-  checkNothingLostOrDuplicated, describeProgress, largestObject, midObject, objectRows, report, seed, submitFullResync,
+  checkNothingLostOrDuplicated, describeProgress, districtSql, largestObject, midObject, objectRows, report, seed, submitFullResync,
   stopWatches, waitForMoment, watchRanges,
 } from './checks';
 import { SystemHarness, waitFor } from './harness';
@@ -66,7 +66,7 @@ describe('a full resync under faults loses and duplicates nothing', () => {
       .toContain('activity Heartbeat timeout');
   });
 
-  it('PostgreSQL restarted mid-object: activities fail, retry and the batch completes', async () => {
+  it('the state\'s PostgreSQL restarted mid-object: activities fail, retry and the batch completes', async () => {
     const system = harness();
     const seeded = await seed(system, 'fault_pg', 202);
     const submitted = await submitFullResync(system, 'fault_pg');
@@ -75,11 +75,28 @@ describe('a full resync under faults loses and duplicates nothing', () => {
     const watch = watchRanges(system, seeded, submitted.batchId, target.object);
     const moment = await waitForMoment(system, submitted.batchId, `${target.object} mid-copy`, midObject(target.object, target.records));
 
-    await system.restartPostgres();
+    await system.restartPostgres({ server: 'state' });
 
     const outcome = await checkNothingLostOrDuplicated(system, seeded, submitted, { watch });
-    report(system, 'PostgreSQL restart', submitted, outcome);
+    report(system, 'state PostgreSQL restart', submitted, outcome);
     expect(moment.find((row) => row.object === target.object)?.processed ?? 0).toBeLessThan(target.records);
+    expect(outcome.retries.length).toBeGreaterThan(0);
+  });
+
+  it('the district\'s PostgreSQL restarted mid-object: reads fail, the copies retry from their last page and the batch completes', async () => {
+    const system = harness();
+    const seeded = await seed(system, 'fault_district_pg', 606);
+    const submitted = await submitFullResync(system, 'fault_district_pg');
+    const target = largestObject(seeded, 7, await waitForMoment(system, submitted.batchId, 'planned', (objects) => objects.length > 0));
+    const watch = watchRanges(system, seeded, submitted.batchId, target.object);
+    const moment = await waitForMoment(system, submitted.batchId, `${target.object} mid-copy`, midObject(target.object, target.records));
+
+    await system.restartPostgres({ server: 'district' });
+
+    const outcome = await checkNothingLostOrDuplicated(system, seeded, submitted, { watch });
+    report(system, 'district PostgreSQL restart', submitted, outcome);
+    expect(moment.find((row) => row.object === target.object)?.processed ?? 0).toBeLessThan(target.records);
+    // Copies reading from the district while it was down failed and were retried.
     expect(outcome.retries.length).toBeGreaterThan(0);
   });
 
@@ -113,14 +130,14 @@ describe('a full resync under faults loses and duplicates nothing', () => {
 
     // The state keeps text in varchar(100): 101 characters cannot land. Spread over many pages,
     // plus three neighbours on one page.
-    const ids = await system.sql.begin(async (tx) => {
-      const updated = await tx<{ id: number }[]>`update ${tx(schema)}.${tx(table)} set result = repeat('x', 101)
-        where id % 2500 = 17 or id between 30001 and 30003 returning id`;
-      const [row] = await tx<{ status: string }[]>`select status from resync.batch_object
-        where batch_id = ${submitted.batchId} and object = ${object}`;
-      if (row?.status !== 'pending') throw new Error(`${object} already ${row?.status} when its records were made invalid`);
-      return updated.map((entry) => entry.id).sort((a, b) => a - b);
-    });
+    const source = districtSql(system, seeded.district);
+    const updated = await source<{ id: number }[]>`update ${source(schema)}.${source(table)} set result = repeat('x', 101)
+      where id % 2500 = 17 or id between 30001 and 30003 returning id`;
+    const ids = updated.map((entry) => entry.id).sort((a, b) => a - b);
+    // Still pending once the change committed at the district: the copy reads it afterwards.
+    const [row] = await system.sql<{ status: string }[]>`select status from resync.batch_object
+      where batch_id = ${submitted.batchId} and object = ${object}`;
+    if (row?.status !== 'pending') throw new Error(`${object} already ${row?.status} when its records were made invalid`);
     system.note(`made ${ids.length} ${object} records invalid (${describeProgress(await objectRows(system, submitted.batchId))})`);
     expect(ids.length).toBeGreaterThan(10);
 

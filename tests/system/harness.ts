@@ -1,6 +1,7 @@
-// A dedicated system for fault tests: its own embedded PostgreSQL (fresh data directory, free
-// port), its own Temporal dev server persisting to a SQLite file (so it can be restarted), and
-// real worker processes (`node --import tsx src/worker.ts`). Nothing is shared with the normal
+// A dedicated system for fault tests, on the real topology: two embedded PostgreSQL servers (the
+// state's, and the districts', each district in a database of its own; fresh data directories,
+// free ports), its own Temporal dev server persisting to a SQLite file (so it can be restarted),
+// and real worker processes (`node --import tsx src/worker.ts`). Nothing is shared with the normal
 // test run, because these tests restart services and kill processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
@@ -21,6 +22,11 @@ import { freePort } from '../setup/ports';
 
 const NAMESPACE = 'default';
 const DATABASE = 'resync';
+/** The district server's default database (each district gets `district_<id>` beside it). */
+const DISTRICT_DATABASE = 'districts';
+
+/** Which PostgreSQL server: the state's (state tables and bookkeeping) or the districts'. */
+export type Server = 'state' | 'district';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,9 +125,11 @@ export class SystemHarness {
   private workerCount = 0;
   private temporal: RunningDevServer | null = null;
   private postgres: RunningPostgres | null = null;
+  private districtPostgres: RunningPostgres | null = null;
   private connection: Connection | null = null;
   private sqlPool: Sql | null = null;
   private sources: DistrictSources | null = null;
+  private districtLog: ReturnType<typeof logSink> | null = null;
   private resyncsClient: Resyncs | null = null;
   private cliPath: string | null = null;
   private postgresLog: ReturnType<typeof logSink> | null = null;
@@ -138,6 +146,7 @@ export class SystemHarness {
     /** Temp directory holding PostgreSQL's data, Temporal's db file and every log. */
     readonly root: string,
     readonly postgresPort: number,
+    readonly districtPostgresPort: number,
     readonly temporalPort: number,
     readonly taskQueue: string,
   ) {}
@@ -147,7 +156,7 @@ export class SystemHarness {
     const root = await mkdtemp(path.join(tmpdir(), 'state-resync-system-'));
     // PostgreSQL runs as its own user when we are root: it must be able to enter the directory.
     await chmod(root, 0o755);
-    const harness = new SystemHarness(root, await freePort(), await freePort(), options.taskQueue ?? 'state-resync-faults');
+    const harness = new SystemHarness(root, await freePort(), await freePort(), await freePort(), options.taskQueue ?? 'state-resync-faults');
     process.once('exit', harness.onExit);
     try {
       await harness.boot();
@@ -158,9 +167,16 @@ export class SystemHarness {
     }
   }
 
+  /** The state's server: state tables and bookkeeping. */
   get postgresUrl(): string {
     if (!this.postgres) throw new Error('PostgreSQL is not running');
     return this.postgres.url;
+  }
+
+  /** The districts' server, its default database (DISTRICT_DATABASE_URL). */
+  get districtPostgresUrl(): string {
+    if (!this.districtPostgres) throw new Error('the district PostgreSQL is not running');
+    return this.districtPostgres.url;
   }
 
   get temporalAddress(): string {
@@ -221,14 +237,20 @@ export class SystemHarness {
     this.postgresLog = logSink(path.join(this.root, 'postgres.log'));
     this.temporalLog = logSink(path.join(this.root, 'temporal.log'));
 
+    this.districtLog = logSink(path.join(this.root, 'postgres-district.log'));
+
     this.postgres = await startEmbeddedPostgres({
       dataDir: path.join(this.root, 'pg'), port: this.postgresPort, database: DATABASE, log: this.postgresLog.line,
     });
-    await this.waitForPostgres();
+    this.districtPostgres = await startEmbeddedPostgres({
+      dataDir: path.join(this.root, 'pg-district'), port: this.districtPostgresPort, database: DISTRICT_DATABASE, log: this.districtLog.line,
+    });
+    await this.waitForPostgres('state');
+    await this.waitForPostgres('district');
     this.sqlPool = createSql(this.postgres.url, { max: 10, applicationName: 'state-resync-fault-tests' });
     await migrate(this.sqlPool);
-    this.sources = new DistrictSources(this.postgres.url, 4);
-    this.note(`postgres up on ${this.postgresPort}`);
+    this.sources = new DistrictSources(this.districtPostgres.url, 4, this.postgres.url);
+    this.note(`postgres up on ${this.postgresPort} (state) and ${this.districtPostgresPort} (districts)`);
 
     const env = readEnv();
     const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log: this.temporalLog.line });
@@ -248,9 +270,9 @@ export class SystemHarness {
     this.note(`temporal up on ${this.temporalPort}`);
   }
 
-  private async waitForPostgres(timeoutMs = 60_000): Promise<void> {
-    const url = this.postgresUrl;
-    await waitFor('PostgreSQL answers', () => isAnswering(url), timeoutMs);
+  private async waitForPostgres(server: Server, timeoutMs = 60_000): Promise<void> {
+    const url = server === 'state' ? this.postgresUrl : this.districtPostgresUrl;
+    await waitFor(`PostgreSQL (${server}) answers`, () => isAnswering(url), timeoutMs);
   }
 
   private async waitForTemporal(timeoutMs = 60_000): Promise<void> {
@@ -286,7 +308,7 @@ export class SystemHarness {
     }
     Object.assign(env, {
       STATE_DATABASE_URL: this.postgresUrl,
-      DISTRICT_DATABASE_URL: this.postgresUrl,
+      DISTRICT_DATABASE_URL: this.districtPostgresUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
@@ -378,28 +400,38 @@ export class SystemHarness {
     return worker;
   }
 
-  /** Stops PostgreSQL (fast shutdown: sessions are terminated) and starts it again on the same
-   *  data directory and port; resolves when it answers again. */
-  async restartPostgres(options: { downMs?: number } = {}): Promise<void> {
-    if (!this.postgres) throw new Error('PostgreSQL is not running');
-    this.note('stop postgres');
-    await this.postgres.stop();
-    this.note('postgres stopped');
+  /** Stops a PostgreSQL server (fast shutdown: sessions are terminated) and starts it again on
+   *  the same data directory and port; resolves when it answers again. */
+  async restartPostgres(options: { server?: Server; downMs?: number } = {}): Promise<void> {
+    const server = options.server ?? 'state';
+    const postgres = server === 'state' ? this.postgres : this.districtPostgres;
+    if (!postgres) throw new Error(`PostgreSQL (${server}) is not running`);
+    this.note(`stop postgres (${server})`);
+    await postgres.stop();
+    this.note(`postgres (${server}) stopped`);
     if (options.downMs) await sleep(options.downMs);
-    await this.postgres.start();
-    await this.waitForPostgres();
-    await this.flushDeadConnections();
-    this.note('postgres answers again');
+    await postgres.start();
+    await this.waitForPostgres(server);
+    if (server === 'state') await this.flushDeadConnections(this.sql);
+    else await this.replaceDistrictPools();
+    this.note(`postgres (${server}) answers again`);
   }
 
   /** Pooled connections from before a restart fail their next query ("terminating connection due
    *  to administrator command") before postgres.js replaces them: let every one of them fail on a
    *  probe rather than on a check. */
-  private async flushDeadConnections(): Promise<void> {
+  private async flushDeadConnections(sql: Sql): Promise<void> {
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => this.sql`select pg_sleep(0.01)`));
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => sql`select pg_sleep(0.01)`));
       if (results.every((result) => result.status === 'fulfilled')) return;
     }
+  }
+
+  /** The harness's own district pools (its checks read the districts) start afresh after the
+   *  district server restarted. */
+  private async replaceDistrictPools(): Promise<void> {
+    await this.sources?.end().catch(() => undefined);
+    this.sources = new DistrictSources(this.districtPostgresUrl, 4, this.postgresUrl);
   }
 
   /** Stops the Temporal dev server process and starts it again on the same port and db file;
@@ -474,10 +506,13 @@ export class SystemHarness {
     await attempt('the SQL pool', async () => this.sqlPool?.end({ timeout: 5 }));
     await attempt('PostgreSQL', async () => this.postgres?.stop());
     this.postgres = null;
+    await attempt('the district PostgreSQL', async () => this.districtPostgres?.stop());
+    this.districtPostgres = null;
     // Anything left (a service that ignored its stop) is ended by id.
     this.emergencyKill();
     process.removeListener('exit', this.onExit);
     this.postgresLog?.stream.end();
+    this.districtLog?.stream.end();
     this.temporalLog?.stream.end();
     if (process.env.KEEP_SYSTEM_TEST_DATA) console.log(`system harness: kept ${this.root}`);
     else await attempt('the temp directory', () => rm(this.root, { recursive: true, force: true }));

@@ -1,11 +1,13 @@
-// The SQL text of the per-object statements (read a page, upsert a page, prune), built once per
-// object from the catalog. Identifiers come only from the catalog and are quoted; every value is
+// The SQL text of the per-object statements (read a page, upsert a page, remove records no longer
+// allowed with those under them, prune), built once per object from the catalog. Identifiers come only from the catalog and are quoted; every value is
 // a bind parameter. Column lists vary per object, which postgres.js fragments cannot express for
 // `unnest(...) as i(...)`, hence text built here and nowhere else.
 import type { CatalogObject } from '../../domain';
 import {
   parentReferences, SCHEMA_CATALOG, STATE_SCHEMA, syncedColumns, type Column, type ParentReference,
 } from '../../data/schema/columns';
+import { parentFirstObjects } from '../../data/schema/ddl';
+import { branchesKey, exclusionCause, type ExclusionBranches } from '../../data/schema/exclusion';
 
 const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
@@ -16,19 +18,26 @@ export const MAX_ID = 9_223_372_036_854_775_807n;
 export interface ObjectStatements {
   readonly columns: readonly Column[];
   readonly references: readonly ParentReference[];
-  /** $1 year (year-tied only), then after-id, high-id, limit. Columns as text, then not-allowed. */
-  readonly readPage: (schema: string) => string;
+  /** $1 year (year-tied only), then after-id, high-id, limit. Columns as text, then the exclusion
+   *  cause (null: allowed; see exclusionCause). */
+  readonly readPage: (schema: string, branches: ExclusionBranches) => string;
   /** $1 district, $2 batch, then one text[] per synced column. */
   readonly upsertPage: string;
   /** Reads and writes a page inside one database (district and state side by side): $1 district,
    *  $2 batch, [$3 year], after-id, high-id, limit. Returns processed, cursor, written, not_allowed
-   *  ids and orphans. `fresh`: the state holds none of these records yet, so a plain INSERT will do
-   *  (a duplicate then fails the page, which is written again the careful way). */
-  readonly movePage: (schema: string, fresh: boolean) => string;
+   *  records (id and cause) and orphans. `fresh`: the state holds none of these records yet, so a
+   *  plain INSERT will do (a duplicate then fails the page, which is written again the careful way). */
+  readonly movePage: (schema: string, fresh: boolean, branches: ExclusionBranches) => string;
   /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
   readonly prune: string;
   /** $1 district, $2 ids (bigint[]), $3 batch: mark rows the batch deliberately keeps. */
   readonly keep: string;
+  /** $1 district, $2 ids (bigint[]): which of these records the state holds. Rows: id. */
+  readonly held: string;
+  /** $1 district, $2 ids (bigint[]): removes these records from the state with every record under
+   *  them, in one statement (foreign keys are checked at its end, so the order of its parts does
+   *  not matter). Rows: object, removed — one per object that can hold such records. */
+  readonly removeWithDescendants: string;
 }
 
 function stateCast(column: Column): string {
@@ -37,9 +46,9 @@ function stateCast(column: Column): string {
   return column.stateType.startsWith('varchar') ? 'text' : column.stateType;
 }
 
-function readPageText(object: CatalogObject, columns: readonly Column[], schema: string): string {
+function readPageText(object: CatalogObject, columns: readonly Column[], schema: string, branches: ExclusionBranches): string {
   const select = columns.map((column) => `r.${q(column.name)}::text`);
-  select.push(object.exclusionFlag ? 'r."state_excluded"' : 'false');
+  select.push(exclusionCause(schema, object, 'r', branches));
   const yearFilter = object.yearTied ? 'r."school_year" = $1 and ' : '';
   const [after, high, limit] = object.yearTied ? ['$2', '$3', '$4'] : ['$1', '$2', '$3'];
   // Order by the table's column (r."id"), not the text output column of the same name: keyset
@@ -78,17 +87,20 @@ function orphanChecks(references: readonly ParentReference[], rows: string, extr
   return checks.length > 0 ? checks.join('\n      union all') : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
 }
 
-function movePageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string, fresh: boolean): string {
+function movePageText(
+  object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string, fresh: boolean, branches: ExclusionBranches,
+): string {
   const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
   const names = columns.map((column) => q(column.name)).join(', ');
   const [year, after, high, limit] = object.yearTied ? ['$3', '$4', '$5', '$6'] : [null, '$3', '$4', '$5'];
   const yearFilter = year ? `r."school_year" = ${year} and ` : '';
   const updates = columns.filter((column) => column.name !== 'id').map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
   updates.push('"synced_batch" = excluded."synced_batch"');
-  return `with page as materialized (
-      select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${object.exclusionFlag ? 'r."state_excluded"' : 'false'} as not_allowed
+  return `with read as materialized (
+      select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${exclusionCause(schema, object, 'r', branches)} as not_allowed_cause
       from ${q(schema)}.${q(object.table)} r
       where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}),
+    page as materialized (select r.*, r.not_allowed_cause is not null as not_allowed from read r),
     orphans as (${orphanChecks(references, 'page', 'not i.not_allowed and ')}),
     written as (
       insert into ${table} as t ("source_district", ${names}, "synced_batch")
@@ -98,7 +110,7 @@ function movePageText(object: CatalogObject, columns: readonly Column[], referen
       returning 1)
     select (select count(*) from page)::int as processed, (select max("id") from page) as cursor,
       (select count(*) from written)::int as written,
-      coalesce((select json_agg("id") from page where not_allowed), '[]'::json) as not_allowed,
+      coalesce((select json_agg(json_build_object('id', "id", 'cause', not_allowed_cause)) from page where not_allowed), '[]'::json) as not_allowed,
       coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
 }
 
@@ -118,6 +130,41 @@ function pruneText(object: CatalogObject): string {
         - (select count(*) from deleted)::int as kept`;
 }
 
+/** Objects whose records can sit under a record of `object` at the state (they reference it, or
+ *  reference such a record), parent-first, with the references that lead there. */
+function descendantsOf(object: CatalogObject): { object: CatalogObject; references: ParentReference[] }[] {
+  const under = new Set([object.name]);
+  const found: { object: CatalogObject; references: ParentReference[] }[] = [];
+  for (const candidate of parentFirstObjects()) {
+    const references = parentReferences(candidate).filter((reference) => under.has(reference.parent));
+    if (references.length === 0 || candidate.name === object.name) continue;
+    under.add(candidate.name);
+    found.push({ object: candidate, references });
+  }
+  return found;
+}
+
+function removeWithDescendantsText(object: CatalogObject): string {
+  const table = (o: CatalogObject) => `${q(STATE_SCHEMA)}.${q(o.table)}`;
+  const idsOf = new Map<string, string>([[object.name, 'under_0']]);
+  const selections = ['under_0 as materialized (select unnest($2::bigint[]) as id)'];
+  const descendants = descendantsOf(object);
+  descendants.forEach((descendant, index) => {
+    const name = `under_${index + 1}`;
+    // `= any(array(…))` keeps each step an index scan on (source_district, parent column),
+    // whatever the planner guesses of the sets' sizes.
+    const matches = descendant.references.map((reference) => `c.${q(reference.column)} = any(array(select id from ${idsOf.get(reference.parent)}))`);
+    selections.push(`${name} as materialized (select c."id" from ${table(descendant.object)} c
+      where c."source_district" = $1 and (${matches.join(' or ')}))`);
+    idsOf.set(descendant.object.name, name);
+  });
+  const removals = [object, ...descendants.map((descendant) => descendant.object)].map((o, index) =>
+    `removed_${index} as (delete from ${table(o)} t where t."source_district" = $1 and t."id" = any(array(select id from ${idsOf.get(o.name)})) returning 1)`);
+  const counts = [object, ...descendants.map((descendant) => descendant.object)].map((o, index) =>
+    `select '${o.name}'::text as object, (select count(*) from removed_${index})::int as removed`);
+  return `with ${[...selections, ...removals].join(',\n    ')}\n    ${counts.join('\n    union all ')}`;
+}
+
 const cache = new Map<string, ObjectStatements>();
 
 export function statementsFor(object: CatalogObject): ObjectStatements {
@@ -130,20 +177,23 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
     statements = {
       columns,
       references,
-      readPage: (schema) => {
-        let text = readTexts.get(schema);
-        if (!text) readTexts.set(schema, (text = readPageText(object, columns, schema)));
+      readPage: (schema, branches) => {
+        const key = `${schema}:${branchesKey(branches)}`;
+        let text = readTexts.get(key);
+        if (!text) readTexts.set(key, (text = readPageText(object, columns, schema, branches)));
         return text;
       },
-      movePage: (schema, fresh) => {
-        const key = `${schema}:${fresh}`;
+      movePage: (schema, fresh, branches) => {
+        const key = `${schema}:${fresh}:${branchesKey(branches)}`;
         let text = moveTexts.get(key);
-        if (!text) moveTexts.set(key, (text = movePageText(object, columns, references, schema, fresh)));
+        if (!text) moveTexts.set(key, (text = movePageText(object, columns, references, schema, fresh, branches)));
         return text;
       },
       upsertPage: upsertPageText(object, columns, references),
       prune: pruneText(object),
       keep: `update ${q(STATE_SCHEMA)}.${q(object.table)} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
+      held: `select "id" from ${q(STATE_SCHEMA)}.${q(object.table)} where "source_district" = $1 and "id" = any($2::bigint[])`,
+      removeWithDescendants: removeWithDescendantsText(object),
     };
     cache.set(object.name, statements);
   }

@@ -2,11 +2,12 @@
 // one state transaction holding the records, their error-log entries and the range's progress
 // (cursor and counts), so a retried attempt resumes exactly after the last committed page and
 // nothing is counted twice. Only counts and the cursor leave this function.
-import { addObjectCounts } from '../../data/batch-objects';
+import { addObjectCounts, addRemovedCounts } from '../../data/batch-objects';
 import { advanceRange, finishRange, getRange, type RangeKey } from '../../data/batch-ranges';
 import type { Sql, Tx } from '../../data/db';
 import { getDistrict, type District } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
+import { parseExclusionCause, type ExclusionBranches, type ExclusionCause } from '../../data/schema/exclusion';
 import { logSyncErrors, type NewSyncError } from '../../data/sync-errors';
 import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef, type CatalogObject, type RecordCounts } from '../../domain';
 import { MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
@@ -45,43 +46,34 @@ export interface SyncDeps {
   readonly districtSources: DistrictSources;
 }
 
-/** A district row as read: the synced columns as text, then the not-allowed flag. */
-type PageRow = readonly (string | boolean | null)[];
+/** A district row as read: the synced columns as text, then the exclusion cause (null: allowed). */
+type PageRow = readonly (string | null)[];
 
 const rangeKey = (input: SyncRangeInput): RangeKey => ({ batchId: input.batchId, object: input.object, rangeIndex: input.rangeIndex });
 
-async function excludedParents(source: Sql, schema: string, orphans: readonly Orphan[]): Promise<Set<string>> {
-  const flagged = new Set<string>();
-  const byParent = new Map<string, number[]>();
-  for (const orphan of orphans) {
-    if (!CATALOG.get(orphan.parent).exclusionFlag) continue;
-    byParent.set(orphan.parent, [...(byParent.get(orphan.parent) ?? []), orphan.parentId]);
-  }
-  for (const [parent, ids] of byParent) {
-    const rows = await source`select id from ${source(schema)}.${source(CATALOG.get(parent).table)}
-      where id = any(${source.array(ids, 20)}::bigint[]) and state_excluded`;
-    for (const row of rows) flagged.add(`${parent}:${row.id as number}`);
-  }
-  return flagged;
+/** A record of the page that may not reach the state, and the record that excludes it (itself,
+ *  or an excluded ancestor). */
+interface NotAllowed {
+  readonly id: number;
+  readonly cause: ExclusionCause;
 }
 
 function errorEntries(
-  input: SyncRangeInput, object: CatalogObject, notAllowed: readonly number[], orphans: readonly Orphan[],
-  refused: readonly Refusal[], flaggedParents: ReadonlySet<string>,
+  input: SyncRangeInput, object: CatalogObject, notAllowed: readonly NotAllowed[], orphans: readonly Orphan[], refused: readonly Refusal[],
 ): NewSyncError[] {
   const entries = new Map<number, NewSyncError>();
   const add = (recordId: number, reasonCode: NewSyncError['reasonCode'], reason: string, cause?: NewSyncError['cause']) => {
     if (!entries.has(recordId)) entries.set(recordId, { batchId: input.batchId, object: input.object, recordId, reasonCode, reason, ...(cause ? { cause } : {}) });
   };
-  for (const id of notAllowed) add(id, 'not-allowed', `not allowed to sync: ${object.exclusionFlag ?? 'excluded by the state'}`);
-  for (const orphan of orphans) {
-    const flag = CATALOG.get(orphan.parent).exclusionFlag;
-    const cause = { object: orphan.parent, recordId: orphan.parentId };
-    if (flaggedParents.has(`${orphan.parent}:${orphan.parentId}`)) {
-      add(orphan.id, 'not-allowed', `not allowed to sync: its ${orphan.parent} ${orphan.parentId} is a ${flag}`, cause);
+  for (const { id, cause } of notAllowed) {
+    if (cause.object === object.name && cause.recordId === id) {
+      add(id, 'not-allowed', `not allowed to sync: ${object.exclusionFlag ?? 'excluded by the state'}`);
     } else {
-      add(orphan.id, 'parent-missing', `parent ${orphan.parent} ${orphan.parentId} is not at the state`, cause);
+      add(id, 'not-allowed', `not allowed to sync: its ${cause.object} ${cause.recordId} is a ${CATALOG.get(cause.object).exclusionFlag ?? 'record excluded by the state'}`, cause);
     }
+  }
+  for (const orphan of orphans) {
+    add(orphan.id, 'parent-missing', `parent ${orphan.parent} ${orphan.parentId} is not at the state`, { object: orphan.parent, recordId: orphan.parentId });
   }
   for (const refusal of refused) add(refusal.id, refusal.code, refusal.reason);
   return [...entries.values()];
@@ -92,7 +84,7 @@ interface PageOutcome {
   readonly processed: number;
   readonly cursor: number | null;
   readonly written: number;
-  readonly notAllowed: readonly number[];
+  readonly notAllowed: readonly NotAllowed[];
   readonly orphans: readonly Orphan[];
   readonly refused: readonly Refusal[];
 }
@@ -106,6 +98,8 @@ interface PageRequest {
   readonly object: CatalogObject;
   readonly statements: ObjectStatements;
   readonly schema: string;
+  /** The district's exclusion branches for this batch (see findExclusionBranches). */
+  readonly branches: ExclusionBranches;
   readonly after: string;
   readonly high: string;
   readonly pageSize: number;
@@ -116,13 +110,14 @@ interface PageRequest {
 async function movePageThroughApp(tx: Tx, source: Sql, page: PageRequest, isolate: boolean): Promise<PageOutcome> {
   const { input, object, statements } = page;
   const params = object.yearTied ? [input.schoolYear, page.after, page.high, page.pageSize] : [page.after, page.high, page.pageSize];
-  const rows = (await source.unsafe(statements.readPage(page.schema), params as never[]).values()) as unknown as PageRow[];
-  const flag = statements.columns.length;
-  const allowed = rows.filter((row) => row[flag] !== true);
+  const rows = (await source.unsafe(statements.readPage(page.schema, page.branches), params as never[]).values()) as unknown as PageRow[];
+  const causeAt = statements.columns.length;
+  const allowed = rows.filter((row) => row[causeAt] === null);
   const write = await (isolate ? writePage : writePageWhole)(tx, statements, input.districtId, input.batchId, allowed as TextRow[]);
   return {
     processed: rows.length, cursor: rows.length > 0 ? Number(rows.at(-1)?.[0]) : null, written: write.written,
-    notAllowed: rows.filter((row) => row[flag] === true).map((row) => Number(row[0])), orphans: write.orphans, refused: write.refused,
+    notAllowed: rows.filter((row) => row[causeAt] !== null).map((row) => ({ id: Number(row[0]), cause: parseExclusionCause(String(row[causeAt])) })),
+    orphans: write.orphans, refused: write.refused,
   };
 }
 
@@ -133,10 +128,11 @@ async function movePageInDatabase(tx: Tx, page: PageRequest): Promise<PageOutcom
   const params = object.yearTied
     ? [input.districtId, input.batchId, input.schoolYear, page.after, page.high, page.pageSize]
     : [input.districtId, input.batchId, page.after, page.high, page.pageSize];
-  const [row] = await tx.unsafe(statements.movePage(page.schema, page.fresh), params as never[]);
+  const [row] = await tx.unsafe(statements.movePage(page.schema, page.fresh, page.branches), params as never[]);
+  const notAllowed = ((row?.not_allowed ?? []) as { id: number; cause: string }[]).map((entry) => ({ id: Number(entry.id), cause: parseExclusionCause(entry.cause) }));
   return {
     processed: Number(row?.processed ?? 0), cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
-    written: Number(row?.written ?? 0), notAllowed: (row?.not_allowed ?? []) as number[], orphans: (row?.orphans ?? []) as Orphan[], refused: [],
+    written: Number(row?.written ?? 0), notAllowed, orphans: (row?.orphans ?? []) as Orphan[], refused: [],
   };
 }
 
@@ -154,20 +150,33 @@ async function commitPage(deps: SyncDeps, district: District, page: PageRequest)
   const source = deps.districtSources.for(district);
   const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
   try {
-    return await commitMoved(deps.state, source, page, (tx) => (inDatabase ? movePageInDatabase(tx, page) : movePageThroughApp(tx, source, page, false)));
+    return await commitMoved(deps.state, page, (tx) => (inDatabase ? movePageInDatabase(tx, page) : movePageThroughApp(tx, source, page, false)));
   } catch (error) {
     if (!isRecordError(error)) throw error;
-    return commitMoved(deps.state, source, page, (tx) => movePageThroughApp(tx, source, page, true));
+    return commitMoved(deps.state, page, (tx) => movePageThroughApp(tx, source, page, true));
   }
 }
 
-async function commitMoved(state: Sql, source: Sql, page: PageRequest, move: (tx: Tx) => Promise<PageOutcome>): Promise<CommittedPage> {
+/** Removes from the state the page's records that are not allowed (any longer), with every record
+ *  under them, and counts what went. A fresh range skips it: the state held none of the object's
+ *  records, so none under them either. */
+async function removeNotAllowed(tx: Tx, page: PageRequest, notAllowed: readonly NotAllowed[]): Promise<void> {
+  if (page.fresh || notAllowed.length === 0) return;
+  const { input, statements } = page;
+  const ids = notAllowed.map((record) => record.id);
+  const held = await tx.unsafe(statements.held, [input.districtId, ids] as never[]);
+  if (held.length === 0) return;
+  const removed = await tx.unsafe(statements.removeWithDescendants, [input.districtId, held.map((row) => Number(row.id))] as never[]);
+  await addRemovedCounts(tx, input.batchId, input.object, new Map(removed.map((row) => [String(row.object), Number(row.removed)])));
+}
+
+async function commitMoved(state: Sql, page: PageRequest, move: (tx: Tx) => Promise<PageOutcome>): Promise<CommittedPage> {
   const { input, object, statements } = page;
   return state.begin(async (tx) => {
     const moved = await move(tx);
     if (moved.processed === 0 || moved.cursor === null) return { processed: 0, cursor: null, sent: 0, errors: 0 };
-    const flagged = moved.orphans.length > 0 ? await excludedParents(source, page.schema, moved.orphans) : new Set<string>();
-    const errors = errorEntries(input, object, moved.notAllowed, moved.orphans, moved.refused, flagged);
+    await removeNotAllowed(tx, page, moved.notAllowed);
+    const errors = errorEntries(input, object, moved.notAllowed, moved.orphans, moved.refused);
     if (errors.length > 0) {
       await logSyncErrors(tx, errors);
       // Keep the state's previous copy of records the state refused this time: a full resync
@@ -195,12 +204,13 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
   if (range.done) return { ...progress, pages: 0, resumedFrom };
 
   const pageSize = input.pageSize ?? (deps.districtSources.sharesDatabaseWithState(district) ? IN_DATABASE_PAGE_SIZE : DEFAULT_PAGE_SIZE);
+  const branches = await deps.districtSources.exclusionBranches(district, input.batchId);
   const high = String(range.highInclusive ?? MAX_ID);
   let pages = 0;
   for (;;) {
     const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const page = await commitPage(deps, district, {
-      input, object, statements, schema: district.sourceSchema, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
+      input, object, statements, schema: district.sourceSchema, branches, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
     });
     if (page.processed > 0) {
       pages++;
