@@ -11,7 +11,7 @@ import { countRecords } from '../data/district-records';
 import { getDistrict } from '../data/district-registry';
 import { errorCountsByReason } from '../data/sync-errors';
 import {
-  STATE_RESYNC_REQUESTED_ALERT, statusColour, UnknownBatchError, YELLOW_ERROR_SHARE, type DistrictProfile, type FinishedBatchStatus, type Plan,
+  STATE_RESYNC_REQUESTED_ALERT, statusColour, UnknownBatchError, YELLOW_ERROR_SHARE, type DistrictProfile, type FinishedBatchStatus, type Plan, type ResyncMethod,
 } from '../domain';
 import type { BatchOutcome } from '../workflows/types';
 import { announceBatchEnd, announceStateRequest } from './announce';
@@ -36,6 +36,9 @@ export interface LoadBatchRequestInput {
 export interface StoredBatchRequest {
   readonly objects: 'all' | readonly string[];
   readonly checkDependencies: boolean;
+  readonly method: ResyncMethod;
+  /** A selective batch: the object and how many records were chosen (the ids stay in the database). */
+  readonly selection?: { readonly object: string; readonly records: number; readonly includeParents: boolean; readonly includeDependents: boolean };
 }
 
 export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
@@ -113,6 +116,7 @@ export function createBatchActivities(deps: ActivityDeps) {
       if (request.districtId !== input.districtId) throw new UnknownBatchError(input.batchId);
       await insertQueuedBatch(deps.state, {
         ...input, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
+        method: request.method ?? 'copy', selection: request.selection ?? null,
       });
     },
 
@@ -120,7 +124,13 @@ export function createBatchActivities(deps: ActivityDeps) {
     async loadBatchRequest(input: LoadBatchRequestInput): Promise<StoredBatchRequest> {
       const batch = await getBatch(deps.state, input.batchId);
       if (!batch) throw new UnknownBatchError(input.batchId);
-      return { objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies };
+      const selection = batch.selection;
+      return {
+        objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies, method: batch.method ?? 'copy',
+        ...(selection ? {
+          selection: { object: selection.object, records: selection.ids.length, includeParents: selection.includeParents, includeDependents: selection.includeDependents },
+        } : {}),
+      };
     },
 
     async recordCancelRequested(input: RecordCancelRequestedInput): Promise<void> {

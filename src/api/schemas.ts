@@ -1,7 +1,9 @@
 // Request shapes shared by the routes. Strict: unknown fields are refused, strings are bounded.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { BATCH_ID_PARAM_PATTERN, DISTRICT_ID_PATTERN, DISTRICT_ID_RULE, SCHOOL_YEAR_CHOICES } from '../domain';
+import {
+  BATCH_ID_PARAM_PATTERN, DISTRICT_ID_PATTERN, DISTRICT_ID_RULE, MAX_SELECTED_RECORDS, RESYNC_METHODS, SCHOOL_YEAR_CHOICES,
+} from '../domain';
 import { HttpProblem } from './problem';
 
 export const DistrictId = z.string().regex(DISTRICT_ID_PATTERN, DISTRICT_ID_RULE);
@@ -37,12 +39,33 @@ export const PageQuery = z.object({
   offset: queryInteger(0, 1_000_000, 0),
 }).strict();
 
+export const ResyncMethodField = z.enum(RESYNC_METHODS as unknown as ['copy', 'differential'])
+  .describe('copy writes every record; differential compares district and state first and writes only what differs');
+
 export const ResyncBody = z.object({
   objects: z.union([z.literal('all'), z.array(ObjectName).min(1).max(100)]),
   checkDependencies: z.boolean().default(false),
   year: YearChoice.default('current'),
+  method: ResyncMethodField.default('copy'),
 }).strict();
 export type ResyncBody = z.infer<typeof ResyncBody>;
+
+/** Selective Sync: chosen records of one object, with their parents and, on request, dependents. */
+export const SelectiveBody = z.object({
+  object: ObjectName,
+  ids: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_SELECTED_RECORDS),
+  includeParents: z.boolean().default(true),
+  includeDependents: z.boolean().default(false),
+  year: YearChoice.default('current'),
+}).strict();
+export type SelectiveBody = z.infer<typeof SelectiveBody>;
+
+/** Finding records by what a person knows of them: a state ID, a local number, a name. */
+export const RecordSearchQuery = z.object({
+  object: ObjectName,
+  q: z.string().trim().min(1).max(100),
+  limit: queryInteger(1, 100, 20),
+}).strict();
 
 /** A state-wide request: one resync request for many or all districts. */
 export const StateResyncBody = ResyncBody.extend({

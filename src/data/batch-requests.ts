@@ -1,6 +1,6 @@
 // What a requester asked a batch to resync, kept apart from the workflows (see migration 0005):
 // the objects of a partial resync and Check Dependencies, by batch id.
-import { BatchIdCollisionError, UnknownBatchError } from '../domain';
+import { BatchIdCollisionError, UnknownBatchError, type RecordSelection, type ResyncMethod } from '../domain';
 import type { Queryable } from './db';
 
 export interface BatchRequest {
@@ -9,6 +9,8 @@ export interface BatchRequest {
   /** 'all' for a full resync, else the selection (canonical names). */
   readonly objects: 'all' | readonly string[];
   readonly checkDependencies: boolean;
+  readonly method?: ResyncMethod;
+  readonly selection?: RecordSelection;
 }
 
 const sameObjects = (a: readonly string[] | null, b: readonly string[] | null) =>
@@ -23,6 +25,7 @@ export async function insertBatchRequest(sql: Queryable, request: BatchRequest):
   const objects = request.objects === 'all' ? null : [...request.objects];
   const inserted = await sql`insert into resync.batch_request ${sql({
     batch_id: request.batchId, district_id: request.districtId, requested_objects: objects, check_dependencies: request.checkDependencies,
+    method: request.method ?? 'copy', selection: request.selection ? sql.json(request.selection as never) : null,
   })} on conflict (batch_id) do nothing returning 1`;
   if (inserted.count === 1) return;
   const existing = await findBatchRequest(sql, request.batchId);
@@ -37,6 +40,7 @@ export async function findBatchRequest(sql: Queryable, batchId: string): Promise
   return {
     batchId: row.batch_id as string, districtId: row.district_id as string,
     objects: (row.requested_objects as string[] | null) ?? 'all', checkDependencies: row.check_dependencies as boolean,
+    method: row.method as ResyncMethod, ...(row.selection ? { selection: row.selection as RecordSelection } : {}),
   };
 }
 

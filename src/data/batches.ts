@@ -2,8 +2,8 @@
 // Written by the workflows' activities, read by the API. Per-object results live in
 // batch-objects.ts, key-range progress in batch-ranges.ts, the error log in sync-errors.ts.
 import {
-  BatchIdCollisionError, type BatchStatus, type FinishedBatchStatus, type Initiator, type Plan, type ResyncKind,
-  type SchoolYearChoice,
+  BatchIdCollisionError, type BatchStatus, type FinishedBatchStatus, type Initiator, type Plan, type RecordSelection, type ResyncKind,
+  type ResyncMethod, type SchoolYearChoice,
 } from '../domain';
 import { cancelUnfinishedObjects, insertPlannedObjects } from './batch-objects';
 import type { Queryable, Sql } from './db';
@@ -20,6 +20,10 @@ export interface NewBatch {
   /** The selection of a partial resync (null: full). Never shown to district users for state requests. */
   readonly requestedObjects: readonly string[] | null;
   readonly workflowId: string;
+  /** How records travel (copy unless asked otherwise). */
+  readonly method?: ResyncMethod;
+  /** The chosen records of a selective batch. */
+  readonly selection?: RecordSelection | null;
 }
 
 export interface BatchRecord extends NewBatch {
@@ -44,7 +48,7 @@ interface BatchRow {
   initiator: Initiator; requested_by: string | null; check_dependencies: boolean; requested_objects: string[] | null;
   workflow_id: string; status: BatchStatus; requested_at: Date; started_at: Date | null; finished_at: Date | null;
   planned_objects: number; processed: number; errors: number; sent: number; deleted: number; failure: string | null; plan: Plan | null;
-  cancel_requested_by: string | null; cancel_requested_at: Date | null;
+  cancel_requested_by: string | null; cancel_requested_at: Date | null; method: ResyncMethod; selection: RecordSelection | null;
 }
 
 function toBatch(row: BatchRow): BatchRecord {
@@ -54,7 +58,7 @@ function toBatch(row: BatchRow): BatchRecord {
     requestedObjects: row.requested_objects, workflowId: row.workflow_id, status: row.status, requestedAt: row.requested_at,
     startedAt: row.started_at, finishedAt: row.finished_at, plannedObjects: row.planned_objects, processed: row.processed,
     errors: row.errors, sent: row.sent, deleted: row.deleted, failure: row.failure, plan: row.plan,
-    cancelRequestedBy: row.cancel_requested_by, cancelRequestedAt: row.cancel_requested_at,
+    cancelRequestedBy: row.cancel_requested_by, cancelRequestedAt: row.cancel_requested_at, method: row.method, selection: row.selection,
   };
 }
 
@@ -74,6 +78,7 @@ export async function insertQueuedBatch(sql: Queryable, batch: NewBatch): Promis
     batch_id: batch.batchId, district_id: batch.districtId, school_year: batch.schoolYear, year_choice: batch.yearChoice,
     kind: batch.kind, initiator: batch.initiator, requested_by: batch.requestedBy, check_dependencies: batch.checkDependencies,
     requested_objects: batch.requestedObjects ? [...batch.requestedObjects] : null, workflow_id: batch.workflowId, status: 'queued',
+    method: batch.method ?? 'copy', selection: batch.selection ? sql.json(batch.selection as never) : null,
   })} on conflict (batch_id) do update set batch_id = excluded.batch_id
     where resync.batch.district_id = excluded.district_id and resync.batch.workflow_id = excluded.workflow_id
   returning 1`;

@@ -10,3 +10,4 @@ export * from './alerts';
 export * from './errors';
 export * from './resync';
 export * from './rollover';
+export * from './selection';

@@ -3,6 +3,7 @@
 import { offers, districtCatalog, yearIsOffered, type Offer } from './applicability';
 import { closestName, type Catalog } from './catalog';
 import { InvalidPlanRequestError, type UnknownObject } from './errors';
+import type { ResyncKind } from './resync';
 import type { DistrictProfile, SchoolYearChoice } from './profile';
 
 export interface PlanRequest {
@@ -18,7 +19,7 @@ export interface ExcludedObject {
 }
 
 export interface Plan {
-  readonly kind: 'full' | 'partial';
+  readonly kind: ResyncKind;
   /** Level i holds objects whose planned parents are all in earlier levels; a level's objects
    *  are independent of each other. */
   readonly levels: readonly (readonly string[])[];

@@ -6,8 +6,15 @@
 export type Initiator = 'district' | 'state' | 'schedule';
 export const INITIATORS: readonly Initiator[] = ['district', 'state', 'schedule'];
 
-/** Full = every object applicable to the district (DESIGN §2.2); partial = the selection (§2.3). */
-export type ResyncKind = 'full' | 'partial';
+/** Full = every object applicable to the district (DESIGN §2.2); partial = the selected objects
+ *  (§2.3); selective = chosen records, with their parents and dependents on request (§2.13). */
+export type ResyncKind = 'full' | 'partial' | 'selective';
+
+/** How records travel: `copy` writes every record of the objects; `differential` compares district
+ *  and state page by page (a hash of the synced columns on each side) and writes only records
+ *  that are missing or differ, removing (on a full resync) those the district no longer has. */
+export type ResyncMethod = 'copy' | 'differential';
+export const RESYNC_METHODS: readonly ResyncMethod[] = ['copy', 'differential'];
 
 /** The life of a batch in the history (the seed's DISBatchHistory). */
 export type BatchStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';

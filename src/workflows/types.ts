@@ -1,7 +1,8 @@
 // Inputs, results and progress shapes shared by the workflows and their callers (API, CLI).
 // Types only, plus pure helpers: safe to import from workflow code and from Node.
 import type {
-  BatchObjectRef, FinishedBatchStatus, Initiator, ObjectOutcome, RecordCounts, ResyncKind, SchoolYearChoice, StatusColour,
+  BatchObjectRef, FinishedBatchStatus, Initiator, ObjectOutcome, RecordCounts, RecordSelection, ResyncKind, ResyncMethod, SchoolYearChoice,
+  StatusColour,
 } from '../domain';
 
 /** One resync batch as requested: what to sync, for which district and school year, by whom. */
@@ -13,6 +14,11 @@ export interface ResyncRequest {
   readonly schoolYear: number;
   readonly objects: 'all' | readonly string[];
   readonly checkDependencies: boolean;
+  /** How records travel (default copy). */
+  readonly method?: ResyncMethod;
+  /** A Selective Sync: the chosen records (the batch's kind is then 'selective'; `objects` is
+   *  ignored). Stored with the request, never carried in a workflow's input. */
+  readonly selection?: RecordSelection;
   readonly initiator: Initiator;
   readonly requestedBy: string;
   /** Remove state records the district no longer has, for the planned objects (default: full
@@ -33,10 +39,10 @@ export interface ResyncRequest {
  * reads them back by id). So no workflow input names the objects a state request asked for
  * (DESIGN §2.6: a district may not see them).
  */
-export type BatchInput = Omit<ResyncRequest, 'objects' | 'checkDependencies'> & { readonly kind: ResyncKind };
+export type BatchInput = Omit<ResyncRequest, 'objects' | 'checkDependencies' | 'method' | 'selection'> & { readonly kind: ResyncKind };
 
 export function batchInputOf(request: ResyncRequest): BatchInput {
-  const { objects: _objects, checkDependencies: _checkDependencies, ...rest } = request;
+  const { objects: _objects, checkDependencies: _checkDependencies, method: _method, selection: _selection, ...rest } = request;
   return { ...rest, kind: resyncKind(request) };
 }
 
@@ -136,7 +142,8 @@ export function laneWorkflowId(districtId: string, schoolYear: number): string {
   return `resync-lane/${districtId}/${schoolYear}`;
 }
 
-export function resyncKind(request: Pick<ResyncRequest, 'objects'>): ResyncKind {
+export function resyncKind(request: Pick<ResyncRequest, 'objects' | 'selection'>): ResyncKind {
+  if (request.selection) return 'selective';
   return request.objects === 'all' ? 'full' : 'partial';
 }
 

@@ -4,15 +4,19 @@ import { latestObjectResults } from '../../data/batch-objects';
 import { listBatches } from '../../data/batches';
 import { countRecords } from '../../data/district-records';
 import { getDistrict, listDistricts, schoolYearFor, type District } from '../../data/district-registry';
-import { offers, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
+import { checkSelection, districtCatalog, offers, planRecordSet, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
+import { searchRecords } from '../../data/record-search';
+import { previewRecordSet } from '../../data/record-sets';
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';
 import { assertDistrictAccess, principalOf, requireWrite } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
-import { planFromBody, startResync } from '../resyncs/start';
+import { planFromBody, startResync, startSelectiveSync } from '../resyncs/start';
 import { batchView } from '../resyncs/views';
-import { DistrictParams, HistoryQuery, input, ResyncBody, VerificationQuery, YearBody, YearQuery } from '../schemas';
+import {
+  DistrictParams, HistoryQuery, input, RecordSearchQuery, ResyncBody, SelectiveBody, VerificationQuery, YearBody, YearQuery,
+} from '../schemas';
 import { startVerifyThenResync } from '../../client/lifecycle';
 import { temporalRunUrl } from '../deps';
 
@@ -104,6 +108,40 @@ export function districtsRouter(deps: ApiDeps): Router {
     assertDistrictAccess(principal, params.district);
     const started = await startResync(deps, principal, params.district, body);
     res.status(202).location(started.links.self).json(started);
+  });
+
+  // Selective Sync: chosen records (with their parents, and on request everything below them).
+  router.post('/:district/selective-syncs', requireWrite, async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: SelectiveBody });
+    const started = await startSelectiveSync(deps, principalOf(req), params.district, body);
+    res.status(202).location(started.links.self).json(started);
+  });
+
+  /** The record set a selection would resync, per object, without starting anything. */
+  router.post('/:district/selective-syncs/plan', async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: SelectiveBody });
+    const district = await getDistrict(deps.state, params.district);
+    assertYearOffered(district, body.year);
+    const selection = checkSelection(body, district.profile, body.year);
+    const schoolYear = schoolYearFor(district, body.year);
+    const preview = await previewRecordSet(deps.districtSources, district, selection, body.year, schoolYear);
+    const plan = planRecordSet(Object.keys(preview.counts).concat(selection.object), district.profile, body.year);
+    res.json({
+      districtId: district.districtId, schoolYear, object: selection.object, records: selection.ids.length,
+      includeParents: selection.includeParents, includeDependents: selection.includeDependents,
+      levels: plan.levels.map((level) => level.map((object) => ({ object, records: preview.counts[object] ?? 0 }))),
+      total: Object.values(preview.counts).reduce((sum, n) => sum + n, 0),
+      notAtDistrict: preview.notAtDistrict,
+    });
+  });
+
+  router.get('/:district/records', async (req, res) => {
+    const { params, query } = input(req, { params: DistrictParams, query: RecordSearchQuery });
+    const district = await getDistrict(deps.state, params.district);
+    const object = districtCatalog(district.profile).find(query.object);
+    if (!object) throw new HttpProblem(422, 'Unknown Object', `unknown object "${query.object}"`);
+    const found = await searchRecords(deps.districtSources.for(district), deps.state, district, object.name, query.q, query.limit);
+    res.json({ districtId: district.districtId, object: object.name, records: found });
   });
 
   router.get('/:district/history', async (req, res) => {

@@ -3,12 +3,14 @@
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
 import { getBatch } from '../../data/batches';
 import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
-import { BatchIdCollisionError, districtCatalog, planResync, type Initiator, type Plan } from '../../domain';
+import {
+  BatchIdCollisionError, checkSelection, districtCatalog, InvalidPlanRequestError, planResync, yearIsOffered, type Initiator, type Plan,
+} from '../../domain';
 import { batchWorkflowId, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
-import type { ResyncBody } from '../schemas';
+import type { ResyncBody, SelectiveBody } from '../schemas';
 
 export interface PlannedResync {
   readonly district: District;
@@ -87,7 +89,7 @@ export async function startResync(deps: ApiDeps, principal: Principal, districtI
   const initiator = initiatorOf(principal);
   const { batchId, submitted } = await submitWithFreshId(deps, {
     districtId, yearChoice: body.year, schoolYear: planned.schoolYear, objects: planned.objects,
-    checkDependencies: body.checkDependencies, initiator, requestedBy: principal.name,
+    checkDependencies: body.checkDependencies, method: body.method, initiator, requestedBy: principal.name,
   });
   deps.log.info({ districtId, batchId, initiator, schoolYear: planned.schoolYear, position: submitted.position }, 'resync submitted');
   const workflowId = batchWorkflowId(districtId, planned.schoolYear, batchId);
@@ -100,6 +102,31 @@ export async function startResync(deps: ApiDeps, principal: Principal, districtI
     status: submitted.position === 0 ? 'starting' : 'queued',
     position: submitted.position,
     plan: planned.plan,
+    links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, principal, workflowId) },
+  };
+}
+
+/**
+ * Starts a Selective Sync: the chosen records (and their parents / dependents, as asked) resync as
+ * an ordinary batch of kind 'selective' in the district's lane. The ids are stored with the request.
+ * @throws InvalidPlanRequestError (unknown object, not offered, bad ids) → 422
+ */
+export async function startSelectiveSync(deps: ApiDeps, principal: Principal, districtId: string, body: SelectiveBody) {
+  const district = await getDistrict(deps.state, districtId);
+  if (!yearIsOffered(district.profile, body.year)) throw new InvalidPlanRequestError(`the district is not configured to sync the ${body.year} school year`);
+  const selection = checkSelection(body, district.profile, body.year);
+  const schoolYear = schoolYearFor(district, body.year);
+  const initiator = initiatorOf(principal);
+  const { batchId, submitted } = await submitWithFreshId(deps, {
+    districtId, yearChoice: body.year, schoolYear, objects: [selection.object], checkDependencies: false, selection,
+    initiator, requestedBy: principal.name,
+  });
+  deps.log.info({ districtId, batchId, object: selection.object, records: selection.ids.length }, 'selective sync submitted');
+  const workflowId = batchWorkflowId(districtId, schoolYear, batchId);
+  return {
+    batchId, workflowId, districtId, schoolYear, initiator, kind: 'selective' as const,
+    status: submitted.position === 0 ? 'starting' : 'queued', position: submitted.position,
+    selection: { object: selection.object, records: selection.ids.length, includeParents: selection.includeParents, includeDependents: selection.includeDependents },
     links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, principal, workflowId) },
   };
 }
