@@ -9,6 +9,7 @@ import { registerPlan } from './commands/plan';
 import { registerRollover } from './commands/rollover';
 import { registerSchedules } from './commands/schedules';
 import { registerSeed } from './commands/seed';
+import { registerSelect } from './commands/select';
 import { registerStart } from './commands/start';
 import { registerStateResync } from './commands/state-resync';
 import { registerStatus } from './commands/status';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
     .addHelpText('after', ROOT_HELP);
   registerPlan(program);
   registerStart(program);
+  registerSelect(program);
   registerStatus(program);
   registerCancel(program);
   registerHistory(program);

@@ -1,0 +1,77 @@
+// `npx resync select`: Selective Sync — resync chosen records (with their parents, and with
+// --dependents everything below them) through the API; with --wait, follow the batch to its end.
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { apiClient } from '../api-client';
+import { formatBatch } from '../batch-view';
+import { yearChoiceFor } from '../district-year';
+import { EXIT, exitCodeForBatch, exitCodeHelp } from '../exit-codes';
+import { followBatch } from '../follow-batch';
+import { asOption, districtOption, jsonOption, yearOption } from '../options';
+
+interface Started { batchId: string; status: string; position: number; selection: { object: string; records: number } }
+interface Preview { levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
+
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+function parseIds(value: string): number[] {
+  const ids = value.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
+    throw new InvalidArgumentError('record ids are positive whole numbers separated by commas, e.g. 12,40');
+  }
+  return ids;
+}
+
+export function registerSelect(program: Command): void {
+  program.command('select')
+    .summary('Selective Sync: resync chosen records (with their parents; --dependents for everything below them)')
+    .description('Resync the chosen records of one object through the API, as a batch of kind "selective" in the district\'s lane. '
+      + 'Their parent records come first (--no-parents to leave them out); --dependents adds every record below them '
+      + '(one person: their enrollments, attendance, rosters, test scores…). Records of the set the district no longer has '
+      + 'are removed from the state; ids neither side holds are reported, each.')
+    .addOption(districtOption())
+    .addOption(new Option('--object <name>', 'the object the ids belong to, e.g. PersonIdentity (required)').makeOptionMandatory())
+    .addOption(new Option('--ids <ids>', 'record ids separated by commas (required)').argParser(parseIds).makeOptionMandatory())
+    .option('--dependents', 'add every record below the chosen ones')
+    .option('--no-parents', 'leave out the parent records they reference')
+    .addOption(yearOption())
+    .option('--preview', 'show the record set per object, start nothing')
+    .option('--wait', 'follow the batch to its end: progress on stderr, then the per-object table')
+    .addOption(jsonOption())
+    .addOption(asOption())
+    .addHelpText('after', `
+Examples:
+  npx resync select --district 1001 --object PersonIdentity --ids 12,40 --dependents --wait
+  npx resync select --district 1001 --object School --ids 3 --dependents --preview
+
+${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EXIT.COMPLETED_WITH_ERRORS])}`)
+    .action(async (options) => {
+      const api = await apiClient({ as: options.as ?? `district:${options.district}` });
+      const year = await yearChoiceFor(api, options.district, options.year);
+      const body = { object: options.object, ids: options.ids, includeParents: options.parents, includeDependents: options.dependents ?? false, year };
+      const district = encodeURIComponent(options.district);
+      if (options.preview) {
+        const preview = await api.post<Preview>(`/api/districts/${district}/selective-syncs/plan`, body);
+        if (options.json) out(JSON.stringify(preview));
+        else {
+          out(`${preview.total} record(s):`);
+          preview.levels.forEach((level, index) => out(`  ${index + 1}. ${level.map((entry) => `${entry.object} ${entry.records}`).join(', ')}`));
+          if (preview.notAtDistrict.length > 0) out(`  not at the district: ${preview.notAtDistrict.join(', ')} (removed from the state if it holds them)`);
+        }
+        process.exitCode = EXIT.OK;
+        return;
+      }
+      const started = await api.post<Started>(`/api/districts/${district}/selective-syncs`, body);
+      const summary = `batch ${started.batchId} ${started.status}${started.position > 0 ? ` (${started.position} ahead)` : ''}: `
+        + `${started.selection.records} ${started.selection.object} record(s) chosen`;
+      if (!options.wait) {
+        out(options.json ? JSON.stringify(started) : summary);
+        process.exitCode = EXIT.OK;
+        return;
+      }
+      if (!options.json) process.stderr.write(`${summary}\n`);
+      const final = await followBatch(api, started.batchId, { progress: !options.json });
+      if (options.json) out(JSON.stringify(final));
+      else formatBatch(final).forEach((line) => out(line));
+      process.exitCode = exitCodeForBatch(final);
+    });
+}
