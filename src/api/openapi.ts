@@ -2,7 +2,7 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, VerificationQuery,
+  AlertsQuery, BatchParams, bodyRequired, DistrictParams, EmptyQuery, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody, VerificationQuery,
   YearBody, YearQuery,
 } from './schemas';
 
@@ -91,6 +91,18 @@ export function openApiDocument(): Json {
         post: {
           ...secured, summary: 'Dry run: the plan and the records each planned object would send', parameters: district,
           requestBody: body(ResyncBody), responses: { 200: ok('Plan'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      '/api/districts/{district}/activity': {
+        get: {
+          ...secured,
+          summary: 'What the tool page polls to stay live: queued and running batches (objects of those the caller may see), and marks that change with the history and the alerts. Send If-None-Match with the last ETag: 304 when nothing changed',
+          parameters: [...district, ...parameters('query', EmptyQuery)],
+          responses: {
+            200: { ...ok('Activity'), headers: { ETag: { description: 'Send it back as If-None-Match', schema: { type: 'string' } } } },
+            304: { description: 'Not modified since the ETag sent' },
+            ...problems(400, 401, 403, 404),
+          },
         },
       },
       '/api/districts/{district}/history': {

@@ -9,6 +9,12 @@ export function hidesObjects(principal: Principal, batch: Pick<BatchRecord, 'ini
   return principal.role === 'district' && batch.initiator === 'state';
 }
 
+/** Whether the caller may cancel the batch: the state any batch, a district its own batches but
+ *  never a state request (DESIGN §2.6). Says nothing of whether the batch is still running. */
+export function mayCancel(principal: Principal, batch: Pick<BatchRecord, 'initiator'>): boolean {
+  return principal.role === 'state' || batch.initiator !== 'state';
+}
+
 export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principal, batch: BatchRecord) {
   const outline = {
     batchId: batch.batchId,
@@ -21,6 +27,8 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principa
     startedAt: batch.startedAt,
     finishedAt: batch.finishedAt,
     outcome: batch.status === 'completed' ? (batch.errors > 0 ? 'completed with errors' : 'completed') : batch.status,
+    /** Offered to the caller now: queued or running, and theirs to cancel. */
+    cancellable: (batch.status === 'queued' || batch.status === 'running') && mayCancel(principal, batch),
   };
   if (hidesObjects(principal, batch)) return { ...outline, objectsHidden: true as const };
   return {
@@ -35,6 +43,10 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Principa
     sent: batch.sent,
     deleted: batch.deleted,
     failure: batch.failure,
+    // Who asked to cancel it, and when: the page writes "cancelled by <who> at <time>" in the
+    // reader's time zone (failure carries the same words with the time in UTC).
+    cancelRequestedBy: batch.cancelRequestedBy,
+    cancelRequestedAt: batch.cancelRequestedAt,
     workflowId: batch.workflowId,
     temporalUi: temporalRunUrl(deps, principal, batch.workflowId),
   };

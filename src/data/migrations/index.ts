@@ -23,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'fresh ranges', statements: sqlFile('0004_fresh_ranges.sql') },
   { version: 5, name: 'batch requests', statements: sqlFile('0005_batch_requests.sql') },
   { version: 6, name: 'error causes', statements: sqlFile('0006_error_causes.sql') },
+  { version: 7, name: 'activity notifications', statements: sqlFile('0007_activity_notify.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;
