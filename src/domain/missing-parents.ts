@@ -28,7 +28,7 @@ export interface ParentCoverage {
 export interface MissingParent extends ParentCoverage {
   /** Allowed records of the district that are not at the state: districtRecords − notAllowed − stateRecords. */
   readonly shortfall: number;
-  /** Planned objects whose records point at it. */
+  /** Planned objects, and other missing parents, whose records point at it. */
   readonly neededBy: readonly string[];
 }
 
@@ -104,7 +104,7 @@ export function missingParentsWarning(
   if (objects.length === 0) return null;
 
   const leftOutMissing = (name: string) => !isPlanned.has(name) && leftOutShare(name) > 0;
-  const neededBy = (parent: string) => planned.filter((object) => catalog.get(object).referencedParents.includes(parent));
+
   // The missing parents of what fails, then theirs (an added parent must not fail in turn).
   const add = new Set<string>();
   const pending = objects.flatMap((object) => object.missingParents.filter(leftOutMissing));
@@ -114,6 +114,9 @@ export function missingParentsWarning(
     // Adding a parent the plan cannot include would not help its own parents' children.
     if (coverage.get(parent)?.notOfferedBecause === undefined) pending.push(...catalog.get(parent).referencedParents.filter(leftOutMissing));
   }
+  // Who needs each: the planned objects, and the other missing parents, that point at it.
+  const needing = [...planned, ...levelsOf(add, catalog).flat()];
+  const neededBy = (parent: string) => needing.filter((object) => catalog.get(object).referencedParents.includes(parent));
   const parents = levelsOf(add, catalog).flat().map((name): MissingParent => {
     const known = coverage.get(name) as ParentCoverage;
     return { ...known, shortfall: shortfallOf(known), neededBy: neededBy(name) };

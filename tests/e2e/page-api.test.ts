@@ -182,9 +182,10 @@ describe('the plan warns before a resync whose records will fail for missing par
     expect(warning.add).toEqual(['District', 'School', 'Calendar', 'ScheduleStructure', 'PersonIdentity', 'Test']);
     expect(warning.parents.map((p) => p.object)).toEqual(warning.add);
     expect(warning.parents.find((p) => p.object === 'PersonIdentity')).toEqual({
-      object: 'PersonIdentity', districtRecords: persons, stateRecords: 0, notAllowed: 0, shortfall: persons, neededBy: ['TestScore'], lastResync: null,
+      object: 'PersonIdentity', districtRecords: persons, stateRecords: 0, notAllowed: 0, shortfall: persons, neededBy: ['TestScore', 'Test'], lastResync: null,
     });
     expect(warning.parents.find((p) => p.object === 'Test')).toMatchObject({ districtRecords: tests, stateRecords: 0, neededBy: ['TestScore'] });
+    expect(warning.parents.find((p) => p.object === 'District')).toMatchObject({ neededBy: ['School'] });
     expect(warning.message).toBe(`About ${scores.toLocaleString('en-US')} of ${scores.toLocaleString('en-US')} records will fail (TestScore ${scores.toLocaleString('en-US')} of ${scores.toLocaleString('en-US')}): `
       + 'their parents are not at the state: District (never resynced; 0 of 1 records at the state); School (never resynced; 0 of '
       + `${await districtCount('w1', 'school')} records at the state); Calendar (never resynced; 0 of ${await districtCount('w1', 'calendar')} records at the state); `

@@ -32,6 +32,9 @@ describe('missingParentsWarning', () => {
     expect(warning?.objects).toEqual([{ object: 'TestScore', records: 2890, failing: 2890, missingParents: ['PersonIdentity', 'Test'] }]);
     expect(warning?.add).toEqual(['District', 'School', 'Calendar', 'ScheduleStructure', 'PersonIdentity', 'Test']);
     expect(warning?.parents.find((p) => p.object === 'Test')).toMatchObject({ shortfall: 100, neededBy: ['TestScore'] });
+    // A parent only other missing parents need says which.
+    expect(warning?.parents.find((p) => p.object === 'Calendar')?.neededBy).toEqual(['ScheduleStructure']);
+    expect(warning?.parents.find((p) => p.object === 'PersonIdentity')?.neededBy).toEqual(['TestScore', 'Test']);
   });
 
   it('a parent short of some records: that share of the records pointing at it, and only that parent to add', () => {
