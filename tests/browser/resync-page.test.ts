@@ -384,7 +384,7 @@ describe('the Resync State Data page', () => {
     await signIn(page, TOKENS.state);
     expect(await page.locator('#who').textContent()).toContain('the state');
     await page.getByLabel('District', { exact: true }).selectOption('1002');
-    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `document.getElementById('objects').dataset.view === '1002:current'`);
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
@@ -443,7 +443,7 @@ describe('the Resync State Data page', () => {
     await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
 
     await page.getByLabel('District', { exact: true }).selectOption('1001');
-    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.getElementById('objects').dataset.view === '1001:current'`);
     expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#error').isVisible()).toBe(false);
     expect(await page.locator('#objects-section').isVisible()).toBe(true);
@@ -451,7 +451,7 @@ describe('the Resync State Data page', () => {
     await page.getByRole('button', { name: 'Send Resync' }).click();
     expect(await page.locator('#error').textContent()).toBe('Select at least one object to resync (the checkbox in the header selects all of them).');
     await page.getByLabel('School year', { exact: true }).selectOption('previous');
-    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.getElementById('objects').dataset.view === '1001:previous'`);
     expect(await page.locator('#error').textContent()).toBe('');
 
     await page.getByRole('button', { name: 'Send Resync' }).click();
@@ -499,7 +499,7 @@ describe('the Resync State Data page', () => {
         .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Request Resync is available again when it has finished.`);
       // Another school year of the district is free.
       await state.getByLabel('School year', { exact: true }).selectOption('next');
-      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.querySelector('#objects tbody tr')`);
+      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.getElementById('objects').dataset.view === '1001:next'`);
       await state.locator('#history tbody tr').first().waitFor();
       expect(await state.getByRole('button', { name: 'Request Resync' }).isDisabled()).toBe(false);
       expect(await state.locator('#send-blocked').isVisible()).toBe(false);
@@ -520,7 +520,7 @@ describe('the Resync State Data page', () => {
     const page = await openPage();
     await signIn(page, TOKENS.state);
     await page.evaluate(`location.hash = '#district=1002&year=current'`);
-    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#history tbody tr[data-batch]')`);
+    await waitUntil(page, `document.getElementById('objects').dataset.view === '1002:current' && document.querySelector('#history tbody tr[data-batch]')`);
     const { districts } = await api<{ districts: { districtId: string; years: Record<string, number | null> }[] }>(TOKENS.state, '/api/districts');
     const years = districts.find((d) => d.districtId === '1002')?.years ?? {};
     const label = (year: number) => `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
@@ -574,7 +574,7 @@ async function openOn(token: string, district: string): Promise<Page> {
   const page = await openPage();
   await signIn(page, token);
   await page.evaluate(`location.hash = '#district=${district}&year=current'`);
-  await waitUntil(page, `location.hash === '#district=${district}&year=current' && document.querySelector('#objects tbody tr') && document.querySelector('#history tbody tr')`);
+  await waitUntil(page, `document.getElementById('objects').dataset.view === '${district}:current' && document.querySelector('#history tbody tr')`);
   // A reload would lose this marker: its survival proves the page updated in place.
   await page.evaluate(`(() => {
     window.__sameDocument = true;

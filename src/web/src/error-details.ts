@@ -3,13 +3,15 @@
 // school and calendar, grouped under their cause), an object filter, and the whole log as CSV.
 import { byId, h } from './dom';
 import { downloadErrorsCsv } from './error-csv';
-import { causeList, errorRows } from './error-views';
+import { causeList, errorRows, REASON_WORDS } from './error-views';
 import { formatNumber } from './format';
 import { fail, showError } from './messages';
 import { renderPager } from './pager';
 import { on, session } from './store';
 
 const ERRORS_PAGE = 20;
+/** A reason code as the heading of its group: "Not allowed to sync". */
+const REASON_LABEL: Record<string, string> = Object.fromEntries(Object.entries(REASON_WORDS).map(([code, words]) => [code, words.charAt(0).toUpperCase() + words.slice(1)]));
 
 interface Shown {
   readonly batchId: string;
@@ -52,7 +54,7 @@ function renderReasons(page: { reasons: { reasonCode: string; object: string; co
     table.append(h('tbody', {}, rows.map((row, index) => h('tr', {},
       index === 0
         ? h('th', { scope: 'rowgroup', rowspan: rows.length },
-          h('span', { class: 'code' }, code), ` (${formatNumber(sum)})`,
+          h('span', { class: 'reason-words' }, REASON_LABEL[code] ?? code), h('span', { class: 'code' }, code), ` (${formatNumber(sum)})`,
           example.has(code) ? h('div', { class: 'muted' }, `e.g. ${example.get(code)}`) : null)
         : null,
       h('td', {}, row.object), h('td', { class: 'num' }, formatNumber(row.count))))));

@@ -62,9 +62,10 @@ export function errorRows(errors: readonly ErrorEntry[], showObject: boolean): H
       rows.push(h('tr', { class: 'cause-head' }, h('th', { colspan: 3, scope: 'rowgroup' },
         entry.cause ? `Caused by ${causeText(entry.cause, entry.reason)}` : 'Refused or excluded for their own data')));
     }
+    // Under its cause's header the reason is said already: the row keeps the kind of failure.
     rows.push(h('tr', { 'data-record': `${entry.object}:${entry.recordId}` },
       h('td', { class: 'record' }, ...recordCell(entry, showObject)),
-      h('td', {}, entry.reason),
+      entry.cause ? h('td', { title: entry.reason }, REASON_WORDS[entry.reasonCode] ?? entry.reason) : h('td', {}, entry.reason),
       h('td', {}, timeOf(entry.loggedAt))));
   }
   return rows;

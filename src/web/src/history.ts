@@ -55,14 +55,14 @@ function historyRow(batch: BatchSummary): HTMLTableRowElement {
     h('td', {}, outcome),
     // A batch's totals are summed when it ends; while it runs, the banner above shows its progress.
     h('td', { class: 'num' }, ACTIVE_STATUSES.has(batch.status) ? '—' : `${formatCount(batch.processed)} / ${formatCount(batch.errors)}`),
-    h('td', { class: 'links' },
+    h('td', {}, h('div', { class: 'links' },
       cancelButton(batch),
       batch.errors > 0
         ? h('button', { type: 'button', class: 'link', onclick: () => emit('show-errors', batch.batchId) }, 'Error details', visuallyHidden(` for batch ${batch.batchId}`))
         : null,
       batch.temporalUi
         ? h('a', { href: batch.temporalUi, target: '_blank', rel: 'noopener' }, 'Run in Temporal UI', visuallyHidden(` for batch ${batch.batchId} (opens in a new tab)`))
-        : null));
+        : null)));
 }
 
 /** Loads and shows the current page of the view's history (all school years). */

@@ -110,6 +110,8 @@ function updateSelectAll(): void {
 }
 
 function render(data: ObjectTable): void {
+  // Which view the rows are of (a view just left may still be on screen for a moment).
+  table().dataset.view = `${data.districtId}:${data.year}`;
   body().replaceChildren(...data.objects.map((object) => {
     const id = `pick-${object.object}`;
     const row = h('tr', { 'data-object': object.object },
@@ -136,6 +138,7 @@ function render(data: ObjectTable): void {
 
 function clear(): void {
   shown = null;
+  delete table().dataset.view;
   body().replaceChildren();
   byId('objects-intro').replaceChildren();
   updateSelectAll();
