@@ -89,7 +89,7 @@ export function openApiDocument(): Json {
       },
       '/api/districts/{district}/resyncs/plan': {
         post: {
-          ...secured, summary: 'Dry run: the plan and the records each planned object would send', parameters: district,
+          ...secured, summary: 'Dry run: the plan, the records each planned object would send, and a warning (null when none) naming the parents missing at the state and about how many records will fail for them', parameters: district,
           requestBody: body(ResyncBody), responses: { 200: ok('Plan'), ...problems(400, 401, 403, 404, 413, 415, 422) },
         },
       },
@@ -132,7 +132,7 @@ export function openApiDocument(): Json {
       },
       '/api/resyncs/{batch}/errors': {
         get: {
-          ...secured, summary: 'The error log of a batch (paged; format=csv downloads it)', parameters: [...batch, ...parameters('query', ErrorsQuery)],
+          ...secured, summary: 'The error log of a batch: each entry with its record and its cause named (person, school, calendar), the causes grouped; paged; cause=<Object>:<id> narrows to one cause, order=cause lists each cause\'s records together; format=csv downloads every entry with every column', parameters: [...batch, ...parameters('query', ErrorsQuery)],
           responses: { 200: { description: 'Errors', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 404) },
         },
       },
