@@ -59,7 +59,7 @@ export class ActivityFeed {
 
   constructor(private readonly sql: Sql, private readonly log: Logger, registry: Registry, options: ActivityFeedOptions = {}) {
     this.runningTtlMs = options.runningTtlMs ?? 1000;
-    this.idleTtlMs = options.idleTtlMs ?? 30_000;
+    this.idleTtlMs = options.idleTtlMs ?? 15_000;
     this.reads = readsCounter(registry);
   }
 
