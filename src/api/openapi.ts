@@ -2,8 +2,8 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertParams, AlertsQuery, BatchParams, bodyRequired, DistrictParams, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META, ResyncBody,
-  StateResyncBody, StateResyncParams, VerificationQuery, YearBody, YearQuery,
+  AlertParams, AlertsQuery, BatchParams, bodyRequired, DistrictParams, EmptyQuery, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META,
+  ResyncBody, StateResyncBody, StateResyncParams, VerificationQuery, YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -119,8 +119,20 @@ export function openApiDocument(): Json {
       },
       '/api/districts/{district}/resyncs/plan': {
         post: {
-          ...secured, summary: 'Dry run: the plan and the records each planned object would send', parameters: district,
+          ...secured, summary: 'Dry run: the plan, the records each planned object would send, and a warning (null when none) naming the parents missing at the state and about how many records will fail for them', parameters: district,
           requestBody: body(ResyncBody), responses: { 200: ok('Plan'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      '/api/districts/{district}/activity': {
+        get: {
+          ...secured,
+          summary: 'What the tool page polls to stay live: queued and running batches (objects of those the caller may see), and marks that change with the history and the alerts. Send If-None-Match with the last ETag: 304 when nothing changed',
+          parameters: [...district, ...parameters('query', EmptyQuery)],
+          responses: {
+            200: { ...ok('Activity'), headers: { ETag: { description: 'Send it back as If-None-Match', schema: { type: 'string' } } } },
+            304: { description: 'Not modified since the ETag sent' },
+            ...problems(400, 401, 403, 404),
+          },
         },
       },
       '/api/districts/{district}/history': {
@@ -150,7 +162,7 @@ export function openApiDocument(): Json {
       },
       '/api/resyncs/{batch}/errors': {
         get: {
-          ...secured, summary: 'The error log of a batch (paged; format=csv downloads it)', parameters: [...batch, ...parameters('query', ErrorsQuery)],
+          ...secured, summary: 'The error log of a batch: each entry with its record and its cause named (person, school, calendar), the causes grouped; paged; cause=<Object>:<id> narrows to one cause, order=cause lists each cause\'s records together; format=csv downloads every entry with every column', parameters: [...batch, ...parameters('query', ErrorsQuery)],
           responses: { 200: { description: 'Errors', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 404) },
         },
       },

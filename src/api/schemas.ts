@@ -14,6 +14,9 @@ const ObjectName = z.string().min(1).max(64).regex(/^[A-Za-z0-9 _-]+$/, 'an obje
 export const DistrictParams = z.object({ district: DistrictId }).strict();
 export const BatchParams = z.object({ batch: BatchId }).strict();
 
+/** A route that takes no query parameters refuses any. */
+export const EmptyQuery = z.object({}).strict();
+
 export const YearQuery = z.object({ year: YearChoice.default('current') }).strict();
 
 /** Metadata key under which a query integer carries what the OpenAPI document says of it. */
@@ -77,7 +80,21 @@ export const StateResyncParams = z.object({ request: BatchId }).strict();
 export const YearBody = z.object({ year: YearChoice.default('current') }).strict();
 
 export const HistoryQuery = PageQuery.extend({ year: YearChoice.optional() }).strict();
-export const ErrorsQuery = PageQuery.extend({ object: ObjectName.optional(), format: z.enum(['json', 'csv']).default('json') }).strict();
+/** "Enrollment:2131": the record that caused errors (an error-log entry's cause). */
+const CauseRef = z.string().max(100).regex(/^[A-Za-z0-9_-]{1,64}:[0-9]{1,18}$/, 'cause is <Object>:<record id>, e.g. Enrollment:2131')
+  .transform((text) => {
+    const at = text.lastIndexOf(':');
+    return { object: text.slice(0, at), recordId: Number(text.slice(at + 1)) };
+  });
+export const ErrorsQuery = PageQuery.extend({
+  object: ObjectName.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+  /** Only the records one record caused. */
+  cause: CauseRef.optional(),
+  /** record: by object and record id; cause: the records of each cause together. */
+  order: z.enum(['record', 'cause']).optional(),
+}).strict();
+export type ErrorsQuery = z.infer<typeof ErrorsQuery>;
 export const AlertsQuery = PageQuery.extend({
   district: DistrictId.optional(),
   unread: z.enum(['true', 'false']).optional().describe('true: only the alerts this user has not read'),

@@ -142,6 +142,13 @@ export async function listBatches(
   return { batches: rows.map(toBatch), total: Number(count?.total ?? 0) };
 }
 
+/** The district's batches that are queued or running, every school year, oldest request first. */
+export async function listActiveBatches(sql: Queryable, districtId: string): Promise<BatchRecord[]> {
+  const rows = await sql<BatchRow[]>`select * from resync.batch where district_id = ${districtId} and status in ('queued', 'running')
+    order by requested_at, batch_id`;
+  return rows.map(toBatch);
+}
+
 /** Batches in the history by status and initiator (the API's Prometheus gauge). */
 export async function countBatchesByStatus(sql: Sql): Promise<{ status: BatchStatus; initiator: Initiator; count: number }[]> {
   const rows = await sql`select status, initiator, count(*)::int as n from resync.batch group by status, initiator`;

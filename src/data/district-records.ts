@@ -34,3 +34,24 @@ export async function stateHoldsRecords(state: Queryable, districtId: string, ob
   const [row] = await state`select exists (select 1 from ${table} where source_district = ${districtId} ${year}) as holds`;
   return Boolean(row?.holds);
 }
+
+/** How many records of an object the state holds for the district (and year, where the object is
+ *  tied to one). */
+export async function countStateRecords(state: Queryable, districtId: string, objectName: string, schoolYear: number): Promise<number> {
+  const object = CATALOG.get(objectName);
+  const table = state`${state(STATE_SCHEMA)}.${state(object.table)}`;
+  const year = object.yearTied ? state`and school_year = ${schoolYear}` : state``;
+  const [row] = await state`select count(*)::bigint as records from ${table} where source_district = ${districtId} ${year}`;
+  return Number(row?.records ?? 0);
+}
+
+/** How many records of an object the district flags as state-excluded (0 for objects without
+ *  the flag): records the state may not receive. */
+export async function countExcludedRecords(source: Queryable, schema: string, objectName: string, schoolYear: number): Promise<number> {
+  const object = CATALOG.get(objectName);
+  if (!object.exclusionFlag) return 0;
+  const table = source`${source(schema)}.${source(object.table)}`;
+  const year = object.yearTied ? source`and school_year = ${schoolYear}` : source``;
+  const [row] = await source`select count(*)::bigint as records from ${table} where state_excluded ${year}`;
+  return Number(row?.records ?? 0);
+}

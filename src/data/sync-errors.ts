@@ -41,14 +41,23 @@ export async function logSyncErrors(sql: Queryable, errors: readonly NewSyncErro
   await sql`insert into resync.sync_error ${sql(rows)} on conflict do nothing`;
 }
 
+/**
+ * A page of a batch's error log, its total and its counts per object and reason code.
+ * `object` narrows to one object, `cause` to the records one record caused; `order: 'cause'`
+ * lists the records of each cause together (records without a cause last).
+ */
 export async function listErrors(
-  sql: Queryable, batchId: string, filter: { object?: string; limit: number; offset: number },
+  sql: Queryable, batchId: string,
+  filter: { object?: string; cause?: ErrorCause; order?: 'record' | 'cause'; limit: number; offset: number },
 ): Promise<{ errors: SyncErrorEntry[]; total: number; reasons: { reasonCode: ErrorReasonCode; object: string; count: number }[] }> {
   const objectFilter = filter.object === undefined ? sql`` : sql`and object = ${filter.object}`;
+  const causeFilter = filter.cause === undefined ? sql``
+    : sql`and cause_object = ${filter.cause.object} and cause_record_id = ${filter.cause.recordId}`;
+  const order = filter.order === 'cause' ? sql`cause_object nulls last, cause_record_id, object, record_id` : sql`object, record_id`;
   const rows = await sql`select object, record_id, reason_code, reason, logged_at, cause_object, cause_record_id from resync.sync_error
-    where batch_id = ${batchId} ${objectFilter} order by object, record_id limit ${filter.limit} offset ${filter.offset}`;
+    where batch_id = ${batchId} ${objectFilter} ${causeFilter} order by ${order} limit ${filter.limit} offset ${filter.offset}`;
   const groups = await sql`select object, reason_code, count(*)::int as count from resync.sync_error
-    where batch_id = ${batchId} ${objectFilter} group by object, reason_code order by object, reason_code`;
+    where batch_id = ${batchId} ${objectFilter} ${causeFilter} group by object, reason_code order by object, reason_code`;
   return {
     errors: rows.map((row) => ({
       object: row.object as string, recordId: Number(row.record_id), reasonCode: row.reason_code as ErrorReasonCode,

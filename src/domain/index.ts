@@ -3,6 +3,7 @@
 export * from './catalog';
 export * from './applicability';
 export * from './planner';
+export * from './missing-parents';
 export * from './profile';
 export * from './school-year';
 export * from './status';

@@ -12,6 +12,8 @@ import path from 'node:path';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import { parseTokens } from '../../src/api/auth';
 import { STATE_SCHEMA } from '../../src/data/schema/columns';
 import { tableName } from '../../src/domain';
 import { findChromium } from '../../src/services/chromium';
@@ -23,6 +25,8 @@ const TEST_TIMEOUT = 120_000;
 const BATCH_TIMEOUT = 90_000;
 // What the API's security headers allow the page (no inline scripts, handlers or styles), as
 // strict as they come: the page must work under it.
+const NEVER_SYNCED = '1003';
+const NEVER_SYNCED_TOKEN = 'test-district-1003-token';
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
   + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
@@ -156,12 +160,17 @@ beforeAll(async () => {
   system = await startTestSystem();
   await system.seed({ districtId: '1001', students: 200 });
   await system.seed({ districtId: '1002', students: 200, seed: 2 });
+  // A district nothing was ever resynced of, for the warning before a resync that will fail.
+  await system.seed({ districtId: NEVER_SYNCED, students: 100, seed: 3 });
   const site = express();
   site.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', PAGE_CSP);
     next();
   });
-  site.use(system.app);
+  site.use(buildApp({
+    ...system.deps,
+    tokens: parseTokens(`${TOKENS.state}=state;${TOKENS.district1001}=district:1001;${TOKENS.district1002}=district:1002;${NEVER_SYNCED_TOKEN}=district:${NEVER_SYNCED}`),
+  }));
   server = site.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -361,12 +370,12 @@ describe('the Resync State Data page', () => {
       const group = groups.find((g) => g.reason === reason.reasonCode);
       expect(group?.rows).toContainEqual([reason.object, formatted(reason.count)]);
     }
-    expect(await page.locator('#errors-list tbody tr').count()).toBe(Math.min(errors.total, 20));
+    expect(await page.locator('#errors-list tbody tr[data-record]').count()).toBe(Math.min(errors.total, 20));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe(`resync-${batchId}-errors.csv`);
     const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('object,record_id,reason_code,reason,logged_at');
+    expect(lines[0]).toBe('object,record_id,reason_code,reason,logged_at,cause_object,cause_record_id,record,person,local_id,state_id,school,school_number,calendar,cause_record');
     expect(lines).toHaveLength(errors.total + 1);
   }, TEST_TIMEOUT);
 
@@ -375,7 +384,7 @@ describe('the Resync State Data page', () => {
     await signIn(page, TOKENS.state);
     expect(await page.locator('#who').textContent()).toContain('the state');
     await page.getByLabel('District', { exact: true }).selectOption('1002');
-    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `document.getElementById('objects').dataset.view === '1002:current'`);
     await page.getByLabel('Select School', { exact: true }).check();
     await page.getByRole('button', { name: 'Request Resync' }).click();
     await page.getByRole('dialog', { name: 'Request Resync?' }).waitFor();
@@ -388,7 +397,7 @@ describe('the Resync State Data page', () => {
       `Request a partial resync of 1 selected object (about ${schoolRecords} records) of district 1002 for 2026-27. `
       + 'The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.');
     expect(await page.evaluate(`[...document.querySelectorAll('#confirm > *')].map((element) => element.id || element.tagName.toLowerCase())`))
-      .toEqual(['confirm-title', 'confirm-summary', 'confirm-order', 'confirm-plan', 'form']);
+      .toEqual(['confirm-title', 'confirm-summary', 'confirm-warning', 'confirm-status', 'confirm-order', 'confirm-plan', 'form']);
     expect(await page.locator('#confirm-order').textContent()).toBe('Parents first, in this order:');
     const { batchId } = await confirmAndStart(page, /\/api\/state\/districts\/1002\/resync-requests$/);
     await waitForFinishedOnPage(page, batchId);
@@ -434,7 +443,7 @@ describe('the Resync State Data page', () => {
     await waitUntil(page, `document.getElementById('error').textContent.includes('403')`);
 
     await page.getByLabel('District', { exact: true }).selectOption('1001');
-    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash === '#district=1001&year=current' && document.getElementById('objects').dataset.view === '1001:current'`);
     expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#error').isVisible()).toBe(false);
     expect(await page.locator('#objects-section').isVisible()).toBe(true);
@@ -442,7 +451,7 @@ describe('the Resync State Data page', () => {
     await page.getByRole('button', { name: 'Send Resync' }).click();
     expect(await page.locator('#error').textContent()).toBe('Select at least one object to resync (the checkbox in the header selects all of them).');
     await page.getByLabel('School year', { exact: true }).selectOption('previous');
-    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.querySelector('#objects tbody tr')`);
+    await waitUntil(page, `location.hash === '#district=1001&year=previous' && document.getElementById('objects').dataset.view === '1001:previous'`);
     expect(await page.locator('#error').textContent()).toBe('');
 
     await page.getByRole('button', { name: 'Send Resync' }).click();
@@ -490,7 +499,7 @@ describe('the Resync State Data page', () => {
         .toBe(`A resync of district 1001 for 2026-27 is running (batch ${batchId}). Request Resync is available again when it has finished.`);
       // Another school year of the district is free.
       await state.getByLabel('School year', { exact: true }).selectOption('next');
-      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.querySelector('#objects tbody tr')`);
+      await waitUntil(state, `location.hash === '#district=1001&year=next' && document.getElementById('objects').dataset.view === '1001:next'`);
       await state.locator('#history tbody tr').first().waitFor();
       expect(await state.getByRole('button', { name: 'Request Resync' }).isDisabled()).toBe(false);
       expect(await state.locator('#send-blocked').isVisible()).toBe(false);
@@ -511,7 +520,7 @@ describe('the Resync State Data page', () => {
     const page = await openPage();
     await signIn(page, TOKENS.state);
     await page.evaluate(`location.hash = '#district=1002&year=current'`);
-    await waitUntil(page, `location.hash.includes('district=1002') && document.querySelector('#history tbody tr[data-batch]')`);
+    await waitUntil(page, `document.getElementById('objects').dataset.view === '1002:current' && document.querySelector('#history tbody tr[data-batch]')`);
     const { districts } = await api<{ districts: { districtId: string; years: Record<string, number | null> }[] }>(TOKENS.state, '/api/districts');
     const years = districts.find((d) => d.districtId === '1002')?.years ?? {};
     const label = (year: number) => `${year}-${String((year + 1) % 100).padStart(2, '0')}`;
@@ -537,5 +546,276 @@ describe('the Resync State Data page', () => {
     expect(bare).toEqual([]);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await waitUntil(page, `document.getElementById('status').textContent === 'Resync not sent.'`);
+  }, TEST_TIMEOUT);
+});
+
+/** Holds a state table locked: a batch copying that object waits, running, until released. */
+async function holdStateTable(object: string): Promise<() => Promise<void>> {
+  const lock = await system.db.sql.reserve();
+  await lock`begin`;
+  await lock`lock table ${lock(STATE_SCHEMA)}.${lock(tableName(object))} in access exclusive mode`;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await lock`commit`;
+    lock.release();
+  };
+}
+
+/** Waits until the page's status line has said `text` (it may have moved on since: live updates
+ *  announce what happens elsewhere in the same polite region). */
+async function waitUntilSaid(page: Page, text: string): Promise<void> {
+  await waitUntil(page, `window.__said.includes(${JSON.stringify(text)})`);
+}
+
+/** Opens a page signed in with `token`, on district `district` (the current year). */
+async function openOn(token: string, district: string): Promise<Page> {
+  const page = await openPage();
+  await signIn(page, token);
+  await page.evaluate(`location.hash = '#district=${district}&year=current'`);
+  await waitUntil(page, `document.getElementById('objects').dataset.view === '${district}:current' && document.querySelector('#history tbody tr')`);
+  // A reload would lose this marker: its survival proves the page updated in place.
+  await page.evaluate(`(() => {
+    window.__sameDocument = true;
+    const said = window.__said = [];
+    const status = document.getElementById('status');
+    new MutationObserver(() => said.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+  })()`);
+  return page;
+}
+
+interface VisibleBatchView { batchId: string; startedAt: string; cancelRequestedBy: string | null; cancelRequestedAt: string | null; objects: { object: string; startedAt: string }[] }
+
+describe('the page stays live and lets people act', () => {
+  it('shows batches started elsewhere within seconds, without a reload: the banner, gray dots, the history row, the alert; a district sees that a state resync runs, never its objects', async () => {
+    const district = await openOn(TOKENS.district1001, '1001');
+    const state = await openOn(TOKENS.state, '1001');
+    const alertsBefore = await district.locator('#alerts li[data-alert]').count();
+    const release = await holdStateTable('District');
+    let own = '';
+    let requested = '';
+    try {
+      // Started through the API (as the CLI, a schedule or a colleague would): the pages were not told.
+      ({ batchId: own } = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs',
+        { method: 'POST', body: { objects: ['District', 'School'], year: 'current' } }));
+      for (const page of [district, state]) {
+        await waitUntil(page, `document.querySelector('#live li[data-batch="${own}"]')`);
+        await waitUntil(page, `document.querySelector('#objects tr[data-object="District"]').dataset.colour === 'gray'`);
+        await waitUntil(page, `document.querySelector('#history tr[data-batch="${own}"]')`);
+        await waitUntil(page, `document.getElementById('send').getAttribute('aria-disabled') === 'true'`);
+      }
+      const item = district.locator(`#live li[data-batch="${own}"]`);
+      expect(await item.locator('.live-title').textContent()).toBe('Resync in progress');
+      expect(await item.textContent()).toContain('district:1001 requested a partial resync of District, School of district 1001 for 2026-27 at ');
+      await mkdir(RESULTS_DIR, { recursive: true });
+      await district.locator('#live').screenshot({ path: path.join(RESULTS_DIR, 'live-banner.png') });
+
+      ({ batchId: requested } = await api<{ batchId: string }>(TOKENS.state, '/api/state/districts/1001/resync-requests',
+        { method: 'POST', body: { objects: ['CourseCode'], year: 'current' } }));
+      // The district learns that the state requested a resync, never which objects, and cannot stop it.
+      const stateItem = district.locator(`#live li[data-batch="${requested}"]`);
+      await stateItem.waitFor();
+      expect(await stateItem.locator('.live-title').textContent()).toBe('State resync queued');
+      const said = await stateItem.textContent();
+      expect(said).toMatch(new RegExp(`^State resync queuedThe state requested a resync of district 1001 for 2026-27 at [^;]+; it runs when the batch ahead of it has finished\\. The district cannot stop a resync the state requested\\.Batch ${requested}\\.$`));
+      expect(said).not.toContain('CourseCode');
+      expect(await stateItem.locator('button').count()).toBe(0);
+      await waitUntil(district, `document.querySelectorAll('#alerts li[data-alert]').length > ${alertsBefore}`);
+      expect(await district.locator('#alerts li', { hasText: 'State Resync Requested' }).count()).toBeGreaterThan(0);
+      // The state sees what it requested, and may cancel it.
+      const onState = state.locator(`#live li[data-batch="${requested}"]`);
+      await onState.waitFor();
+      expect(await onState.textContent()).toContain('state requested a partial resync of CourseCode of district 1001 for 2026-27');
+      expect(await onState.getByRole('button', { name: `Cancel resync batch ${requested}` }).count()).toBe(1);
+    } finally {
+      await release();
+    }
+    await waitForBatch(TOKENS.state, requested);
+    for (const page of [district, state]) {
+      await waitForFinishedOnPage(page, own);
+      await waitUntil(page, `(() => {
+        const row = document.querySelector('#history tr[data-batch="${requested}"]');
+        return row && /completed/.test(row.textContent) && document.getElementById('live').hidden;
+      })()`);
+      await waitUntil(page, `!document.getElementById('send').hasAttribute('aria-disabled')`);
+      expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    }
+    await expectTableMatchesApi(district, TOKENS.district1001, '1001');
+    // The state's batch shows in the state's table, never in the district's.
+    await waitUntil(state, `document.querySelector('#objects tr[data-object="CourseCode"]').dataset.batch === '${requested}'`);
+    expect(await district.evaluate(`[...document.querySelectorAll('#objects tr[data-batch]')].map((tr) => tr.dataset.batch)`)).not.toContain(requested);
+
+    // Last Resync is when the object itself started: School, a level after District, started later.
+    const batch = await api<VisibleBatchView & { startedAt: string }>(TOKENS.district1001, `/api/resyncs/${own}`);
+    const school = batch.objects.find((object) => object.object === 'School');
+    expect(school && new Date(school.startedAt) > new Date(batch.startedAt)).toBe(true);
+    const time = district.locator('#objects tr[data-object="School"] td.last time');
+    expect(await time.getAttribute('datetime')).toBe(school?.startedAt);
+    expect(await time.getAttribute('title')).toBe(`${await time.textContent()}: when the last resync of School started (batch ${own})`);
+    expect(await district.locator('#objects thead th', { hasText: 'Last Resync' }).getAttribute('title')).toBe('When the last resync of each object started');
+  }, TEST_TIMEOUT);
+
+  it('cancels from the page: a district its own running batch, the state a queued request; no Cancel where the reader may not', async () => {
+    const district = await openOn(TOKENS.district1001, '1001');
+    const state = await openOn(TOKENS.state, '1001');
+    const release = await holdStateTable('District');
+    let own = '';
+    let requested = '';
+    try {
+      ({ batchId: own } = await api<{ batchId: string }>(TOKENS.district1001, '/api/districts/1001/resyncs', { method: 'POST', body: { objects: ['District'], year: 'current' } }));
+      await waitForStatus(TOKENS.district1001, own, 'running');
+      ({ batchId: requested } = await api<{ batchId: string }>(TOKENS.state, '/api/state/districts/1001/resync-requests', { method: 'POST', body: { objects: ['School'], year: 'current' } }));
+      // The district may cancel its own batch, not the state's: no control for it anywhere.
+      await district.locator(`#live li[data-batch="${own}"]`).getByRole('button', { name: `Cancel resync batch ${own}` }).waitFor();
+      await district.locator(`#live li[data-batch="${requested}"]`).waitFor();
+      await district.locator(`#history tr[data-batch="${requested}"]`).waitFor();
+      expect(await district.locator(`#live li[data-batch="${requested}"] button`).count()).toBe(0);
+      expect(await district.locator(`#history tr[data-batch="${requested}"] button`).count()).toBe(0);
+
+      // The state withdraws its queued request, from the history.
+      await state.locator(`#history tr[data-batch="${requested}"]`).getByRole('button', { name: `Cancel resync batch ${requested}` }).click();
+      await state.getByRole('dialog', { name: 'Cancel this resync?' }).waitFor();
+      expect(await state.locator('#cancel-text').textContent()).toBe(
+        `Cancel batch ${requested}, a state-requested partial resync (School) of district 1001 for 2026-27? It has not started: it is withdrawn and nothing is sent.`);
+      expect(await state.evaluate('document.activeElement?.id')).toBe('cancel-keep');
+      await state.getByRole('button', { name: 'Cancel resync', exact: true }).click();
+      await waitUntilSaid(state, `Resync batch ${requested} withdrawn: it had not started.`);
+
+      // The district cancels its running batch, from the banner.
+      await district.locator(`#live li[data-batch="${own}"]`).getByRole('button', { name: `Cancel resync batch ${own}` }).click();
+      await district.getByRole('dialog', { name: 'Cancel this resync?' }).waitFor();
+      expect(await district.locator('#cancel-text').textContent()).toBe(`Cancel batch ${own}, a partial resync (District) of district 1001 for 2026-27? `
+        + 'It stops after the page it is copying; what it has sent stays at the state, and objects not finished show as cancelled.');
+      await district.getByRole('button', { name: 'Cancel resync', exact: true }).click();
+      await waitUntilSaid(district, `Resync batch ${own} is being cancelled: it stops after the page it is copying.`);
+      await waitUntil(district, `document.querySelector('#live li[data-batch="${own}"] .cancelling')`);
+      expect(await district.locator(`#live li[data-batch="${own}"] .cancelling`).textContent()).toMatch(/^Cancelling: asked by district:1001 at .+\.$/);
+    } finally {
+      await release();
+    }
+    await waitForBatch(TOKENS.state, own);
+    await waitForBatch(TOKENS.state, requested);
+    // Each outcome reads "cancelled by <who> at <time>", the time in the reader's words.
+    const history = await api<{ batches: VisibleBatchView[] }>(TOKENS.state, '/api/districts/1001/history?limit=20');
+    for (const [page, batchId, who, rest] of [[district, own, 'district:1001', ''], [state, requested, 'state', ' (before it started)']] as const) {
+      const entry = history.batches.find((b) => b.batchId === batchId);
+      expect(entry?.cancelRequestedBy).toBe(who);
+      await waitUntil(page, `document.querySelector('#history tr[data-batch="${batchId}"]')?.textContent.includes('cancelled by ${who} at')`);
+      const cell = page.locator(`#history tr[data-batch="${batchId}"] td:nth-child(5)`);
+      expect(await cell.locator('time').getAttribute('datetime')).toBe(entry?.cancelRequestedAt);
+      expect(await cell.textContent()).toBe(`cancelled by ${who} at ${await cell.locator('time').textContent()}${rest}`);
+      expect(await page.locator(`#history tr[data-batch="${batchId}"] button.cancel-batch`).count()).toBe(0);
+    }
+    // The district sees the state's batch as cancelled, nothing more.
+    await waitUntil(district, `document.querySelector('#history tr[data-batch="${requested}"] td:nth-child(5)')?.textContent === 'cancelled'`);
+  }, TEST_TIMEOUT);
+
+  it('warns before a partial resync that will fail, names the parents and about how many records; one click adds them and plans again', async () => {
+    const page = await openPage();
+    await signIn(page, NEVER_SYNCED_TOKEN);
+    await page.getByLabel('Select TestScore', { exact: true }).check();
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    await page.getByRole('dialog', { name: 'Send Resync?' }).waitFor();
+    await page.locator('#confirm-warning-title').waitFor();
+
+    const preview = await api<{ records: Record<string, number>; warning: { failing: number; add: string[] } }>(NEVER_SYNCED_TOKEN,
+      `/api/districts/${NEVER_SYNCED}/resyncs/plan`, { method: 'POST', body: { objects: ['TestScore'], checkDependencies: false, year: 'current' } });
+    const scores = preview.records.TestScore ?? -1;
+    expect(preview.warning.failing).toBe(scores); // every TestScore record: none of its parents is at the state
+    expect(await page.locator('#confirm-warning-title').textContent()).toBe(`About ${formatted(scores)} of ${formatted(scores)} records will fail`);
+    const parents = ['District', 'School', 'Calendar', 'ScheduleStructure', 'PersonIdentity', 'Test'];
+    expect(await page.evaluate(`[...document.querySelectorAll('#confirm-warning li[data-parent]')].map((li) => li.dataset.parent)`)).toEqual(parents);
+    const [persons] = await system.district.sql.unsafe(`select count(*)::int as n from district_${NEVER_SYNCED}.person_identity`);
+    expect(await page.locator('#confirm-warning li[data-parent="PersonIdentity"]').textContent())
+      .toBe(`PersonIdentity: never resynced; 0 of ${formatted(Number(persons?.n))} records at the state. Needed by TestScore, Test.`);
+    expect(await page.locator('#confirm-warning').textContent()).toContain(`Records that will fail: TestScore about ${formatted(scores)} of ${formatted(scores)}.`);
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.locator('#confirm').screenshot({ path: path.join(RESULTS_DIR, 'plan-warning.png') });
+
+    // One click: the missing parents join the selection, the plan is made again, the warning goes.
+    await page.getByRole('button', { name: 'Add the 6 missing parents' }).click();
+    await waitUntil(page, `document.getElementById('confirm-fixed')`);
+    expect(await page.locator('#confirm-fixed').textContent()).toBe(`Added ${parents.join(', ')}. No record is expected to fail for a missing parent now.`);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('confirm-fixed');
+    const fixed = await api<{ plan: { levels: string[][] }; records: Record<string, number>; warning: unknown }>(NEVER_SYNCED_TOKEN,
+      `/api/districts/${NEVER_SYNCED}/resyncs/plan`, { method: 'POST', body: { objects: ['TestScore', ...parents], checkDependencies: false, year: 'current' } });
+    expect(fixed.warning).toBeNull();
+    expect(await page.evaluate(`[...document.querySelectorAll('#confirm-plan ol.levels > li')].map((level) => [...level.querySelectorAll('li[data-object]')].map((li) => li.dataset.object))`))
+      .toEqual(fixed.plan.levels);
+    const total = Object.values(fixed.records).reduce((sum, n) => sum + n, 0);
+    expect(await page.locator('#confirm-summary').textContent()).toBe(`Send a partial resync of 7 selected objects (about ${formatted(total)} records) of district ${NEVER_SYNCED} for 2026-27 to the state.`);
+    const { batchId, request } = await confirmAndStart(page, new RegExp(`/api/districts/${NEVER_SYNCED}/resyncs$`));
+    expect(request).toEqual({ objects: ['TestScore', ...parents], checkDependencies: false, year: 'current' });
+    await waitForFinishedOnPage(page, batchId);
+    const rows = await shownRows(page);
+    expect(rows.TestScore).toMatchObject({ colour: 'green', results: `${formatted(scores)} / 0` });
+
+    // The other click: Check Dependencies, for Roster alone (its Enrollment and grade levels were never sent).
+    await page.getByLabel('Select Roster', { exact: true }).check();
+    await page.getByRole('button', { name: 'Send Resync' }).click();
+    await page.locator('#confirm-warning-title').waitFor();
+    expect(await page.evaluate(`[...document.querySelectorAll('#confirm-warning li[data-parent]')].map((li) => li.dataset.parent)`)).toEqual(['Enrollment', 'StructureGradeLevel']);
+    await page.getByRole('button', { name: 'Turn on Check Dependencies' }).click();
+    await waitUntil(page, `document.getElementById('confirm-fixed')`);
+    expect(await page.locator('#confirm-fixed').textContent()).toBe('Check Dependencies turned on. No record is expected to fail for a missing parent now.');
+    const added = await page.evaluate(`[...document.querySelectorAll('#confirm-plan li[data-added="true"]')].map((li) => li.dataset.object)`) as string[];
+    expect(added).toEqual(expect.arrayContaining(['StructureGradeLevel', 'Enrollment']));
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await waitUntil(page, `document.getElementById('status').textContent === 'Resync not sent.'`);
+  }, TEST_TIMEOUT);
+
+  it('opens a red row\'s errors in place: each record named by its person, school and calendar, grouped under the record that caused it', async () => {
+    const { batchId } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    await waitForBatch(TOKENS.district1002, batchId);
+    const page = await openOn(TOKENS.district1002, '1002');
+    const row = page.locator('#objects tr[data-object="AttendanceExactCount"]');
+    expect(await row.getAttribute('data-colour')).toMatch(/^(yellow|red)$/);
+    expect(await page.locator('#objects tr[data-colour="green"] button.show-errors').count()).toBe(0);
+    await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
+    const panel = page.locator('#errors-of-AttendanceExactCount');
+    await panel.locator('tr[data-record]').first().waitFor();
+    expect(await page.evaluate('document.activeElement?.id')).toBe('errors-of-AttendanceExactCount-title');
+    expect(await row.getAttribute('aria-expanded')).toBe('true');
+
+    interface Named { label: string; summary: string | null }
+    const errors = await api<{ total: number; causes: { total: number; groups: { cause: { recordId: number; record: Named }; count: number }[] }; errors: { recordId: number; cause: { recordId: number } | null; record: Named }[] }>(
+      TOKENS.district1002, `/api/resyncs/${batchId}/errors?object=AttendanceExactCount&order=cause&limit=20`);
+    // The causes, largest first, each a sentence naming the record that made the others fail.
+    expect(await panel.locator('.causes li').allTextContents()).toEqual(errors.causes.groups.map((group) =>
+      `Enrollment ${group.cause.recordId} (${group.cause.record.label}) is a state-excluded enrollment → ${group.count} AttendanceExactCount record${group.count === 1 ? '' : 's'}`));
+    // Each record named from the district's own data.
+    const first = errors.errors[0];
+    const [context] = await system.district.sql.unsafe(`select p.first_name, p.last_name, p.local_id, s.name as school, s.school_number, c.name as calendar
+      from district_1002.attendance_exact_count a join district_1002.enrollment e on e.id = a.enrollment_id
+      join district_1002.person_identity p on p.id = e.person_identity_id join district_1002.schedule_structure ss on ss.id = p.schedule_structure_id
+      join district_1002.calendar c on c.id = ss.calendar_id join district_1002.school s on s.id = c.school_id where a.id = ${first?.recordId ?? 0}`);
+    const label = `${context?.first_name} ${context?.last_name} (local ID ${context?.local_id}) · ${context?.school} (school ${context?.school_number}) · ${context?.calendar}`;
+    expect(first?.record.label).toBe(label);
+    // Grouped: one header per cause on the page, naming it (the enrollment's person, school and
+    // calendar are the record's: the rows under it then show only the record's own values).
+    const heads = await panel.locator('tr.cause-head').allTextContents();
+    expect(heads.length).toBe(new Set(errors.errors.map((e) => e.cause?.recordId)).size);
+    expect(heads[0]).toBe(`Caused by Enrollment ${first?.cause?.recordId} (${label}) is a state-excluded enrollment`);
+    const cell = panel.locator(`tr[data-record="AttendanceExactCount:${first?.recordId}"] td.record`);
+    expect(await cell.locator('.record-name').count()).toBe(0);
+    expect(await cell.textContent()).toBe(`${first?.recordId}${first?.record.summary}`);
+    expect(await panel.locator('tr[data-record]').count()).toBe(Math.min(errors.total, 20));
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.locator('#objects-section .table-wrap').screenshot({ path: path.join(RESULTS_DIR, 'errors-in-place.png') });
+
+    // One cause's records only, then every record again.
+    const group = errors.causes.groups[0];
+    await panel.locator('.causes li').first().getByRole('button').click();
+    await waitUntil(page, `document.querySelectorAll('#errors-of-AttendanceExactCount tr[data-record]').length === ${Math.min(group?.count ?? 0, 20)} && !document.querySelector('#errors-of-AttendanceExactCount .causes')`);
+    expect(await panel.locator('p').first().textContent()).toContain(`caused by one record: Enrollment ${group?.cause.recordId}`);
+    await panel.getByRole('button', { name: 'Show every record' }).click();
+    await waitUntil(page, `document.querySelector('#errors-of-AttendanceExactCount .causes')`);
+
+    // Close: the panel goes, focus returns to the row's button.
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount')`);
+    expect(await row.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.evaluate(`document.activeElement?.classList.contains('show-errors')`)).toBe(true);
   }, TEST_TIMEOUT);
 });

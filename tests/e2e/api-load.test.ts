@@ -5,6 +5,8 @@
 // batch at a time per district and school year; nothing lost (every accepted batch recorded and
 // finished, every object of it finished); the state in sync with every district at the end.
 // Latencies and throughput are printed for information only: speed is measured by the benchmark.
+// Fifty open tool pages poll their districts' activity through a resync: each sees every batch of
+// its district start and end, and the API's p50/p99 for their polls is printed.
 // Then one caller cannot crowd out the others: a burst of verifications from one district is
 // bounded per district while another district's reads and /healthz all succeed; a burst of
 // verify-and-resync requests starts one workflow; the per-caller rate limit counts per token.
@@ -451,4 +453,132 @@ describe('one caller cannot crowd out the others', () => {
       await new Promise((resolve) => limitedServer.close(resolve));
     }
   });
+});
+
+// ─── Fifty open pages stay live ─────────────────────────────────────────────────────────────────
+
+describe('fifty open tool pages', () => {
+  const PAGES = 50;
+  /** What a page does (src/web/src/live.ts): read the activity every two seconds with If-None-Match. */
+  const POLL_MS = 2000;
+  const WATCHED = [DISTRICTS[2] ?? '', DISTRICTS[3] ?? ''];
+
+  interface OpenPage {
+    readonly districtId: string;
+    readonly token: string;
+    etag: string | null;
+    marks: string | null;
+    /** Batches the page saw queued or running. */
+    readonly seen: Set<string>;
+    /** Batches the page saw ended, in the history it reloaded. */
+    readonly ended: Set<string>;
+  }
+
+  it('each sees every batch of its district start and end; the API answers their polls from memory, one read per change', async () => {
+    const pages: OpenPage[] = Array.from({ length: PAGES }, (_, i) => {
+      const districtId = WATCHED[i % WATCHED.length] ?? '';
+      // One page in five is the state's, watching the same district.
+      return { districtId, token: i % 5 === 0 ? TOKENS.state : districtToken(districtId), etag: null, marks: null, seen: new Set(), ended: new Set() };
+    });
+    const polls: { status: number; ms: number }[] = [];
+    const reloads: Answer[] = [];
+    const readsBefore = Number((await system.deps.metrics.registry.getSingleMetric('resync_api_activity_reads_total')?.get())?.values[0]?.value ?? 0);
+
+    /** One poll, then what the page reloads when the history changed: the table, the history, the alerts. */
+    const pollOnce = async (page: OpenPage): Promise<void> => {
+      const started = performance.now();
+      let response: Response;
+      try {
+        response = await fetch(`${base}/api/districts/${page.districtId}/activity`, {
+          headers: { authorization: `Bearer ${page.token}`, ...(page.etag ? { 'if-none-match': page.etag } : {}) },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (error) {
+        failures.push({ what: `activity of ${page.districtId}`, error: String(error) });
+        return;
+      }
+      const body = response.status === 200 ? (await response.json()) as { batches: { batchId: string }[]; marks: unknown } : null;
+      if (response.status !== 304) await response.body?.cancel().catch(() => {});
+      polls.push({ status: response.status, ms: performance.now() - started });
+      if (!body) return;
+      page.etag = response.headers.get('etag');
+      for (const batch of body.batches) page.seen.add(batch.batchId);
+      const marks = JSON.stringify(body.marks);
+      if (page.marks !== null && marks !== page.marks) {
+        const [, history] = await Promise.all([
+          call('GET', `/api/districts/${page.districtId}/objects`, page.token),
+          call('GET', `/api/districts/${page.districtId}/history?limit=10`, page.token),
+          call('GET', `/api/alerts?limit=10${page.token === TOKENS.state ? `&district=${page.districtId}` : ''}`, page.token),
+        ]).then((answers) => {
+          for (const answer of answers) if (answer) reloads.push(answer);
+          return answers;
+        });
+        for (const batch of (history?.body.batches ?? []) as { batchId: string; status: string }[]) {
+          if (!['queued', 'running'].includes(batch.status)) page.ended.add(batch.batchId);
+        }
+      }
+      page.marks = marks;
+    };
+
+    let open = true;
+    const running = pages.map(async (page, index) => {
+      await sleep((index * POLL_MS) / PAGES); // opened one after another
+      while (open) {
+        await pollOnce(page);
+        await sleep(POLL_MS);
+      }
+    });
+    const until = async (what: string, done: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 90_000;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`not every page ${what}`);
+        await sleep(100);
+      }
+    };
+
+    // Each district's own batch, held running, and a state request queued behind it.
+    const lock = await system.db.sql.reserve();
+    const batches = new Map<string, string[]>();
+    try {
+      await lock`begin`;
+      await lock`lock table state.district in access exclusive mode`;
+      for (const districtId of WATCHED) {
+        const own = await call('POST', `/api/districts/${districtId}/resyncs`, districtToken(districtId), { objects: ['District', 'School'] });
+        const requested = await call('POST', `/api/state/districts/${districtId}/resync-requests`, TOKENS.state, { objects: ['CourseCode'] });
+        expect([own?.status, requested?.status]).toEqual([202, 202]);
+        batches.set(districtId, [String(own?.body.batchId), String(requested?.body.batchId)]);
+      }
+      await until('saw its district\'s batches', () => pages.every((page) => (batches.get(page.districtId) ?? []).every((id) => page.seen.has(id))));
+    } finally {
+      await lock`commit`;
+      lock.release();
+    }
+    await until('saw them end', () => pages.every((page) => (batches.get(page.districtId) ?? []).every((id) => page.ended.has(id))));
+    // Then the pages stay open a while on districts where nothing happens.
+    const pollsAtEnd = polls.length;
+    await until('polled on', () => polls.length >= pollsAtEnd + 3 * PAGES);
+    open = false;
+    await Promise.all(running);
+    const reads = Number((await system.deps.metrics.registry.getSingleMetric('resync_api_activity_reads_total')?.get())?.values[0]?.value ?? 0) - readsBefore;
+
+    const ms = polls.map((poll) => poll.ms);
+    const unchanged = polls.filter((poll) => poll.status === 304).length;
+    const quiet = polls.slice(pollsAtEnd);
+    console.log([
+      `api-load: ${PAGES} open pages on ${WATCHED.length} districts, a poll every ${POLL_MS / 1000} s each: ${polls.length} polls (${unchanged} answered 304), ${reads} reads of a district's activity from PostgreSQL`,
+      `  polls: p50 ${percentile(ms, 0.5).toFixed(1)} ms, p99 ${percentile(ms, 0.99).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms`,
+      `  once the batches had ended: ${quiet.length} polls, ${quiet.filter((poll) => poll.status === 304).length} answered 304; p50 ${percentile(quiet.map((p) => p.ms), 0.5).toFixed(1)} ms, p99 ${percentile(quiet.map((p) => p.ms), 0.99).toFixed(1)} ms`,
+      `  reloads after a change (table, history, alerts): ${reloads.length}, p50 ${percentile(reloads.map((r) => r.ms), 0.5).toFixed(1)} ms, p99 ${percentile(reloads.map((r) => r.ms), 0.99).toFixed(1)} ms`,
+    ].join('\n'));
+
+    expect(failures).toEqual([]);
+    expect(polls.filter((poll) => poll.status !== 200 && poll.status !== 304)).toEqual([]);
+    expect(reloads.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`)).toEqual([]);
+    // Every page saw every batch of its district, queued or running, and saw it end.
+    for (const page of pages) {
+      const expected = batches.get(page.districtId) ?? [];
+      expect({ district: page.districtId, seen: expected.filter((id) => page.seen.has(id)), ended: expected.filter((id) => page.ended.has(id)) })
+        .toEqual({ district: page.districtId, seen: expected, ended: expected });
+    }
+  }, 180_000);
 });

@@ -160,8 +160,11 @@ describe('year rollover', () => {
     const blocked = await waitForRollover(workflowId, (s) => s.phase.startsWith('blocked'));
     expect(blocked.blockedBy).toEqual(['TestScore']);
     expect((await getDistrict(system.db.sql, '2002')).scopedYear).toBe(2026);
-    const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2002' });
-    expect(alerts.body.alerts.map((a: { title: string }) => a.title)).toContain('Year Rollover Blocked');
+    // The phase turns blocked, then the alert is raised: wait for it.
+    await expect.poll(async () => {
+      const alerts = await request(system.app).get('/api/alerts').set(bearer(TOKENS.state)).query({ district: '2002' });
+      return alerts.body.alerts.map((a: { title: string }) => a.title);
+    }, { timeout: 30_000, interval: 200 }).toContain('Year Rollover Blocked');
 
     const handle = system.worker.client.workflow.getHandle(rolloverWorkflowId('2002', 2026));
     await handle.signal(operatorDecisionSignal, 'retry');

@@ -289,7 +289,7 @@ export async function checkNothingLostOrDuplicated(
 ): Promise<Outcome> {
   const { districtId } = seeded.district;
   const batch = await waitForBatchEnd(h, submitted.batchId);
-  const outcome = batchView({ temporalUi: { url: null, namespace: 'default' } }, { role: 'state', name: 'fault-tests' }, batch).outcome;
+  const outcome = batchView({ temporalUi: { url: null, namespace: 'default' } }, { role: 'state', name: 'fault-tests', rights: ['read'] }, batch).outcome;
   const invalidCount = expectations.invalid?.ids.length ?? 0;
   expect({ status: batch.status, failure: batch.failure, outcome }).toEqual({
     status: 'completed', failure: null, outcome: invalidCount > 0 ? 'completed with errors' : 'completed',

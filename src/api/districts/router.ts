@@ -1,5 +1,6 @@
 // /api/districts: the tool's object table, starting resyncs, plans, history and verification.
 import { Router } from 'express';
+import { activityHandler } from './activity';
 import { latestObjectResults } from '../../data/batch-objects';
 import { listBatches } from '../../data/batches';
 import { countRecords } from '../../data/district-records';
@@ -12,6 +13,7 @@ import { assertDistrictAccess, principalOf, requireWrite } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
+import { planWarning } from '../resyncs/plan-warning';
 import { planFromBody, startResync, startSelectiveSync } from '../resyncs/start';
 import { batchView } from '../resyncs/views';
 import {
@@ -91,15 +93,17 @@ export function districtsRouter(deps: ApiDeps): Router {
 
   router.post('/:district/resyncs/plan', async (req, res) => {
     const { params, body } = input(req, { params: DistrictParams, body: ResyncBody });
-    assertDistrictAccess(principalOf(req), params.district);
+    const principal = principalOf(req);
+    assertDistrictAccess(principal, params.district);
     const planned = await planFromBody(deps, params.district, body);
     const { district } = planned;
     const source = deps.districtSources.for(district);
-    const records: Record<string, number> = {};
-    for (const object of planned.plan.levels.flat()) {
-      records[object] = await countRecords(source, district.sourceSchema, object, planned.schoolYear);
-    }
-    res.json({ districtId: params.district, schoolYear: planned.schoolYear, plan: planned.plan, records });
+    const counted = await Promise.all(planned.plan.levels.flat().map(async (object) =>
+      [object, await countRecords(source, district.sourceSchema, object, planned.schoolYear)] as const));
+    const records: Record<string, number> = Object.fromEntries(counted);
+    // Records whose parents are not at the state will fail: say which, and what to add.
+    const warning = await planWarning(deps, principal, planned, body.year, records);
+    res.json({ districtId: params.district, schoolYear: planned.schoolYear, plan: planned.plan, records, warning });
   });
 
   router.post('/:district/resyncs', requireWrite, async (req, res) => {
@@ -143,6 +147,8 @@ export function districtsRouter(deps: ApiDeps): Router {
     const found = await searchRecords(deps.districtSources.for(district), deps.state, district, object.name, query.q, query.limit);
     res.json({ districtId: district.districtId, object: object.name, records: found });
   });
+
+  router.get('/:district/activity', activityHandler(deps));
 
   router.get('/:district/history', async (req, res) => {
     const { params, query } = input(req, { params: DistrictParams, query: HistoryQuery });

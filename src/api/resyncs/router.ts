@@ -1,14 +1,14 @@
 // /api/resyncs/:batch: a batch (live while it runs), its cancellation, its error log.
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { listBatchObjects } from '../../data/batch-objects';
 import { getBatch } from '../../data/batches';
-import { listErrors, type SyncErrorEntry } from '../../data/sync-errors';
 import { verificationsOf } from '../../data/verifications';
 import { principalOf, requireWrite, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { BatchParams, ErrorsQuery, input } from '../schemas';
-import { batchView, hidesObjects, objectView } from './views';
+import { sendErrors } from './errors';
+import { batchView, hidesObjects, mayCancel, objectView } from './views';
 
 /** The batch, if the caller may see it. Another district's batch is answered exactly like a
  *  missing one (404), so a district token cannot learn which batch ids exist elsewhere. */
@@ -16,17 +16,6 @@ async function findBatch(deps: ApiDeps, principal: Principal, batchId: string) {
   const batch = await getBatch(deps.state, batchId);
   if (!batch || (principal.role === 'district' && principal.districtId !== batch.districtId)) throw notFound(`no resync batch ${batchId}`);
   return batch;
-}
-
-function csvCell(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function sendCsv(res: Response, batchId: string, errors: readonly SyncErrorEntry[]): void {
-  const lines = ['object,record_id,reason_code,reason,logged_at',
-    ...errors.map((e) => [e.object, e.recordId, e.reasonCode, e.reason, e.loggedAt.toISOString()].map(csvCell).join(','))];
-  res.type('text/csv').attachment(`resync-${batchId}-errors.csv`).send(`${lines.join('\n')}\n`);
 }
 
 export function resyncsRouter(deps: ApiDeps): Router {
@@ -50,7 +39,7 @@ export function resyncsRouter(deps: ApiDeps): Router {
     const { params } = input(req, { params: BatchParams });
     const principal = principalOf(req);
     const batch = await findBatch(deps, principal, params.batch);
-    if (batch.initiator === 'state' && principal.role !== 'state') {
+    if (!mayCancel(principal, batch)) {
       throw forbidden('a resync requested by the state can only be cancelled by the state');
     }
     const ended = (status: string) => new HttpProblem(409, 'Resync Not Running',
@@ -68,12 +57,7 @@ export function resyncsRouter(deps: ApiDeps): Router {
     const principal = principalOf(req);
     const batch = await findBatch(deps, principal, params.batch);
     if (hidesObjects(principal, batch)) throw forbidden('the objects of a state-requested resync are visible to state users only');
-    const page = await listErrors(deps.state, batch.batchId, {
-      limit: query.format === 'csv' ? 100_000 : query.limit, offset: query.format === 'csv' ? 0 : query.offset,
-      ...(query.object ? { object: query.object } : {}),
-    });
-    if (query.format === 'csv') return sendCsv(res, batch.batchId, page.errors);
-    res.json({ batchId: batch.batchId, total: page.total, limit: query.limit, offset: query.offset, reasons: page.reasons, errors: page.errors });
+    await sendErrors(res, deps, batch, query);
   });
 
   return router;

@@ -9,7 +9,13 @@ export function hidesObjects(principal: Pick<Principal, 'role'>, batch: Pick<Bat
   return principal.role === 'district' && batch.initiator === 'state';
 }
 
-export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Principal, 'role' | 'name'>, batch: BatchRecord) {
+/** Whether the caller's role may cancel the batch: the state any batch, a district its own batches
+ *  but never a state request (DESIGN §2.6). Says nothing of rights, nor of whether it still runs. */
+export function mayCancel(principal: Pick<Principal, 'role'>, batch: Pick<BatchRecord, 'initiator'>): boolean {
+  return principal.role === 'state' || batch.initiator !== 'state';
+}
+
+export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Principal, 'role' | 'name' | 'rights'>, batch: BatchRecord) {
   const outline = {
     batchId: batch.batchId,
     districtId: batch.districtId,
@@ -21,6 +27,10 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Pri
     startedAt: batch.startedAt,
     finishedAt: batch.finishedAt,
     outcome: batch.status === 'completed' ? (batch.errors > 0 ? 'completed with errors' : 'completed') : batch.status,
+    /** Offered to the caller now: queued or running, and theirs to cancel. */
+    // The page offers Cancel only where it would be accepted: a running or queued batch the
+    // caller's role may cancel, and Write rights.
+    cancellable: (batch.status === 'queued' || batch.status === 'running') && mayCancel(principal, batch) && principal.rights.includes('write'),
   };
   if (hidesObjects(principal, batch)) return { ...outline, objectsHidden: true as const };
   return {
@@ -35,6 +45,10 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Pri
     sent: batch.sent,
     deleted: batch.deleted,
     failure: batch.failure,
+    // Who asked to cancel it, and when: the page writes "cancelled by <who> at <time>" in the
+    // reader's time zone (failure carries the same words with the time in UTC).
+    cancelRequestedBy: batch.cancelRequestedBy,
+    cancelRequestedAt: batch.cancelRequestedAt,
     workflowId: batch.workflowId,
     temporalUi: temporalRunUrl(deps, principal, batch.workflowId),
   };

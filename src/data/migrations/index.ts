@@ -24,7 +24,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'batch requests', statements: sqlFile('0005_batch_requests.sql') },
   { version: 6, name: 'error causes', statements: sqlFile('0006_error_causes.sql') },
   { version: 7, name: 'alert inbox', statements: sqlFile('0007_alert_inbox.sql') },
-  { version: 8, name: 'record-level resyncs', statements: sqlFile('0008_record_level.sql') },
+  { version: 8, name: 'activity notifications', statements: sqlFile('0008_activity_notify.sql') },
+  { version: 9, name: 'record-level resyncs', statements: sqlFile('0009_record_level.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;

@@ -2,16 +2,18 @@
 // strings, school years the first calendar year). Shapes follow src/api/**/router.ts and
 // src/api/resyncs/views.ts; only the fields the page uses are required to be read, but the types
 // list what the API sends so that later panels (cancel, warnings, verification) can use them.
-import type { ExcludedObject, ObjectOutcome, Plan, SchoolYearChoice, StatusColour } from '../../domain';
+import type {
+  ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, SchoolYearChoice, StatusColour,
+} from '../../domain';
 
-export type { ExcludedObject, ObjectOutcome, Plan, SchoolYearChoice, StatusColour };
+export type { ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, SchoolYearChoice, StatusColour };
 
 export type Role = 'state' | 'district';
 export type BatchStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type Initiator = 'district' | 'state' | 'schedule';
 
-/** GET /api/me */
-export type Me = { role: 'state' } | { role: 'district'; districtId: string };
+/** GET /api/me (`name`: the signed-in user, where the API says who). */
+export type Me = ({ role: 'state' } | { role: 'district'; districtId: string }) & { name?: string };
 
 /** One district of GET /api/districts. `years` are first calendar years; null = not offered. */
 export interface DistrictSummary {
@@ -53,12 +55,14 @@ export interface ResyncBody {
   year: SchoolYearChoice;
 }
 
-/** POST /api/districts/:d/resyncs/plan: the plan and the records per planned object. */
+/** POST /api/districts/:d/resyncs/plan: the plan, the records per planned object, and the
+ *  warning when records will fail because their parents are not at the state. */
 export interface PlanPreview {
   districtId: string;
   schoolYear: number;
   plan: Plan;
   records: Record<string, number>;
+  warning: MissingParentsWarning | null;
 }
 
 /** 202 of POST …/resyncs and …/resync-requests. */
@@ -88,6 +92,8 @@ interface BatchOutline {
   finishedAt: string | null;
   /** status, or "completed with errors". */
   outcome: string;
+  /** Queued or running, and the reader's to cancel. */
+  cancellable: boolean;
 }
 
 /** A state-requested batch as a district user sees it: never its objects (DESIGN §2.6). */
@@ -107,6 +113,9 @@ export interface VisibleBatch extends BatchOutline {
   sent: number;
   deleted: number;
   failure: string | null;
+  /** Who asked to cancel it, and when (null: nobody). */
+  cancelRequestedBy: string | null;
+  cancelRequestedAt: string | null;
   workflowId: string;
   temporalUi: string | null;
 }
@@ -153,11 +162,65 @@ export interface HistoryPage extends PageOf {
   batches: BatchSummary[];
 }
 
+/** A batch as GET /api/districts/:d/activity shows it: a visible one with its objects so far
+ *  (none while queued). */
+export type ActiveBatch = HiddenBatch | (VisibleBatch & { objects: BatchObject[] });
+
+/** GET /api/districts/:d/activity: the district's queued and running batches, every school year,
+ *  and marks that change when its history or its alerts do. */
+export interface Activity {
+  districtId: string;
+  batches: ActiveBatch[];
+  marks: { batches: number; lastFinishedAt: string | null; lastAlertId: number | null };
+}
+
+/** 202 of POST /api/resyncs/:batch/cancel. */
+export interface CancelAnswer {
+  batchId: string;
+  cancellationRequested: true;
+  /** withdrawn: it was queued and will not run; cancelling: it stops at the next page. */
+  outcome: 'withdrawn' | 'cancelling';
+}
+
+/** A record as a person knows it (from the district's data). */
+export interface RecordName {
+  label: string;
+  summary: string | null;
+  person: { name: string; localId: string | null; stateId: string | null } | null;
+  school: { name: string; number: string | null } | null;
+  calendar: { name: string } | null;
+  atDistrict: boolean;
+}
+
+export interface RecordRef {
+  object: string;
+  recordId: number;
+}
+
+export interface ErrorEntry extends RecordRef {
+  reasonCode: string;
+  reason: string;
+  loggedAt: string;
+  /** null when the district's data could not be read. */
+  record: RecordName | null;
+  /** The record that caused it (the missing parent, the excluded ancestor). */
+  cause: (RecordRef & { record: RecordName | null }) | null;
+}
+
+export interface CauseGroup {
+  cause: RecordRef & { record: RecordName | null };
+  object: string;
+  reasonCode: string;
+  reason: string;
+  count: number;
+}
+
 /** GET /api/resyncs/:batch/errors */
 export interface ErrorsPage extends PageOf {
   batchId: string;
   reasons: { reasonCode: string; object: string; count: number }[];
-  errors: { object: string; recordId: number; reasonCode: string; reason: string; loggedAt: string }[];
+  causes: { total: number; groups: CauseGroup[] };
+  errors: ErrorEntry[];
 }
 
 /** One process alert (GET /api/alerts). */
@@ -185,4 +248,6 @@ export interface Problem {
   detail?: string;
   /** 409 Resync Already Running: the batch that holds the district and year. */
   runningBatchId?: string;
+  /** 429 and 503: seconds to wait (from the Retry-After header). */
+  retryAfter?: number;
 }

@@ -2,8 +2,8 @@
 // call carries the bearer token; failures arrive as application/problem+json and are thrown as
 // ApiError with the problem attached.
 import type {
-  AlertsPage, BatchDetail, DistrictSummary, ErrorsPage, HistoryPage, Me, ObjectTable, PlanPreview, ResyncBody,
-  Problem, Role, SchoolYearChoice, StartedResync,
+  Activity, AlertsPage, BatchDetail, CancelAnswer, DistrictSummary, ErrorsPage, HistoryPage, Me, ObjectTable, PlanPreview,
+  Problem, RecordRef, ResyncBody, Role, SchoolYearChoice, StartedResync,
 } from './api-types';
 
 export class ApiError extends Error {
@@ -30,17 +30,19 @@ export class Api {
 
   /** Sends the request; resolves to the response when 2xx, else throws ApiError (or the fetch
    *  TypeError when the server cannot be reached). */
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json, application/problem+json' };
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json, application/problem+json', ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    if (response.ok) return response;
+    if (response.ok || response.status === 304) return response;
     let problem: Problem = { title: response.statusText, status: response.status, detail: '' };
     try {
       problem = { ...problem, ...((await response.json()) as Partial<Problem>) };
     } catch {
       // Not a problem document (e.g. a proxy's error page): the status line is all we have.
     }
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) problem.retryAfter = retryAfter;
     throw new ApiError(response.status, problem);
   }
 
@@ -80,13 +82,28 @@ export class Api {
     return this.get(batch(batchId));
   }
 
+  /** The district's activity; null when it has not changed since `etag` (304). */
+  async activity(districtId: string, etag: string | null): Promise<{ activity: Activity; etag: string | null } | null> {
+    const response = await this.request('GET', `${district(districtId)}/activity`, undefined, etag ? { 'If-None-Match': etag } : {});
+    if (response.status === 304) return null;
+    return { activity: (await response.json()) as Activity, etag: response.headers.get('ETag') };
+  }
+
+  /** Cancels a queued (withdrawn) or running (cancelling) batch. */
+  cancel(batchId: string): Promise<CancelAnswer> {
+    return this.post(`${batch(batchId)}/cancel`, undefined);
+  }
+
   /** Newest first; `year` narrows to one school year. */
   history(districtId: string, page: { limit: number; offset: number; year?: SchoolYearChoice }): Promise<HistoryPage> {
     return this.get(`${district(districtId)}/history`, page);
   }
 
-  errors(batchId: string, page: { limit: number; offset: number; object?: string }): Promise<ErrorsPage> {
-    return this.get(`${batch(batchId)}/errors`, page);
+  /** A page of a batch's error log; `cause` narrows to the records one record caused, `order`
+   *  'cause' lists each cause's records together. */
+  errors(batchId: string, page: { limit: number; offset: number; object?: string; cause?: RecordRef; order?: 'record' | 'cause' }): Promise<ErrorsPage> {
+    const { cause, ...rest } = page;
+    return this.get(`${batch(batchId)}/errors`, { ...rest, cause: cause ? `${cause.object}:${cause.recordId}` : undefined });
   }
 
   /** The whole error log of a batch (or of one of its objects) as CSV. */

@@ -1,12 +1,17 @@
 // Error details of a batch (the seed's district agent log): counts by reason and object, the
-// records in error twenty a page, an object filter, and the whole log as a CSV download.
+// records that made others fail, the records in error twenty a page (each named by its person,
+// school and calendar, grouped under their cause), an object filter, and the whole log as CSV.
 import { byId, h } from './dom';
-import { formatNumber, timeOf } from './format';
-import { fail, say, showError } from './messages';
+import { downloadErrorsCsv } from './error-csv';
+import { causeList, errorRows, REASON_WORDS } from './error-views';
+import { formatNumber } from './format';
+import { fail, showError } from './messages';
 import { renderPager } from './pager';
 import { on, session } from './store';
 
 const ERRORS_PAGE = 20;
+/** A reason code as the heading of its group: "Not allowed to sync". */
+const REASON_LABEL: Record<string, string> = Object.fromEntries(Object.entries(REASON_WORDS).map(([code, words]) => [code, words.charAt(0).toUpperCase() + words.slice(1)]));
 
 interface Shown {
   readonly batchId: string;
@@ -49,7 +54,7 @@ function renderReasons(page: { reasons: { reasonCode: string; object: string; co
     table.append(h('tbody', {}, rows.map((row, index) => h('tr', {},
       index === 0
         ? h('th', { scope: 'rowgroup', rowspan: rows.length },
-          h('span', { class: 'code' }, code), ` (${formatNumber(sum)})`,
+          h('span', { class: 'reason-words' }, REASON_LABEL[code] ?? code), h('span', { class: 'code' }, code), ` (${formatNumber(sum)})`,
           example.has(code) ? h('div', { class: 'muted' }, `e.g. ${example.get(code)}`) : null)
         : null,
       h('td', {}, row.object), h('td', { class: 'num' }, formatNumber(row.count))))));
@@ -62,7 +67,9 @@ async function load(): Promise<void> {
   if (!current) return;
   let page;
   try {
-    page = await session().api.errors(current.batchId, { limit: ERRORS_PAGE, offset: current.offset, ...(current.object ? { object: current.object } : {}) });
+    page = await session().api.errors(current.batchId, {
+      limit: ERRORS_PAGE, offset: current.offset, order: 'cause', ...(current.object ? { object: current.object } : {}),
+    });
   } catch (error) {
     fail(error);
     return;
@@ -72,30 +79,17 @@ async function load(): Promise<void> {
   objectFilter().replaceChildren(h('option', { value: '' }, 'All objects'),
     ...current.objects.map((object) => h('option', { value: object, selected: object === current.object }, object)));
   renderReasons(page);
-  byId('errors-list', HTMLTableElement).tBodies[0]?.replaceChildren(...page.errors.map((entry) => h('tr', {},
-    h('td', {}, entry.object), h('td', { class: 'num' }, String(entry.recordId)), h('td', {}, entry.reason), h('td', {}, timeOf(entry.loggedAt)))));
+  byId('errors-causes').replaceChildren(...(page.causes.groups.length > 0
+    ? [h('h3', {}, 'Records that made others fail'), causeList(page.causes.groups, page.causes.total, (group) => {
+      Object.assign(current, { object: group.object, offset: 0 });
+      void load();
+    })]
+    : []));
+  byId('errors-list', HTMLTableElement).tBodies[0]?.replaceChildren(...errorRows(page.errors, true));
   renderPager(byId('errors-pager'), page, 'records', (offset) => {
     current.offset = offset;
     void load();
   });
-}
-
-async function downloadCsv(): Promise<void> {
-  if (!shown) return;
-  const { batchId, object } = shown;
-  try {
-    // A plain link cannot carry the bearer token: fetch the file and hand it over as a Blob.
-    const blob = await session().api.errorsCsv(batchId, object || undefined);
-    const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: `resync-${batchId}-errors${object ? `-${object}` : ''}.csv`, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000); // after the browser has read it
-    say(`Error details of batch ${batchId} downloaded as CSV.`);
-  } catch (error) {
-    fail(error);
-  }
 }
 
 export function mountErrorDetails(): void {
@@ -108,7 +102,9 @@ export function mountErrorDetails(): void {
     Object.assign(shown, { object: objectFilter().value, offset: 0 });
     void load();
   });
-  byId('errors-csv', HTMLButtonElement).addEventListener('click', () => void downloadCsv());
+  byId('errors-csv', HTMLButtonElement).addEventListener('click', () => {
+    if (shown) void downloadErrorsCsv(shown.batchId, shown.object || undefined);
+  });
   on('show-errors', (batchId) => void open(batchId));
   on('view', close);
   on('session', (current) => {

@@ -19,9 +19,12 @@ export const formatCount = (n: number | null | undefined): string => (n === null
 /** "1 object", "2 objects". */
 export const plural = (n: number, noun: string): string => `${formatNumber(n)} ${noun}${n === 1 ? '' : 's'}`;
 
-/** A <time> for an ISO timestamp, or "Never". */
-export function timeOf(iso: string | null | undefined): HTMLTimeElement | string {
-  return iso ? h('time', { datetime: iso }, dateTimeFormat.format(new Date(iso))) : 'Never';
+/** An ISO timestamp in the reader's words: "Nov 30, 2026, 2:07:05 PM". */
+export const timeText = (iso: string): string => dateTimeFormat.format(new Date(iso));
+
+/** A <time> for an ISO timestamp, or "Never"; `title` is what a hover says of it. */
+export function timeOf(iso: string | null | undefined, title?: string): HTMLTimeElement | string {
+  return iso ? h('time', { datetime: iso, title }, timeText(iso)) : 'Never';
 }
 
 /** What the Results numbers mean, for the hover: "Sent: 15,722 of 15,944 processed". */

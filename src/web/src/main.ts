@@ -1,14 +1,17 @@
 // The "Resync State Data" page: sign in with an API token, pick a district and school year, select
-// objects, send (or, for the state, request) a resync, watch it run, read the history, the error
-// details and the process alerts. Every panel is its own module; they meet in the page state and
-// its events (store.ts). This file mounts them and loads a view.
+// objects, send (or, for the state, request) a resync, watch it and every other batch of the
+// district live, cancel one, read the history, the errors and the process alerts. Every panel is
+// its own module; they meet in the page state and its events (store.ts). This file mounts them
+// and loads a view.
+import { mountActivityBanner } from './activity-banner';
 import { loadAlerts } from './alerts';
-import { follow, mountBatchFollow } from './batch-follow';
+import { mountCancel } from './cancel';
 import { byId } from './dom';
 import { mountErrorDetails } from './error-details';
 import { loadHistory, mountHistory } from './history';
-import { loadLane, mountLane } from './lane';
 import { mountLegend } from './legend';
+import { mountLive, watchView } from './live';
+import { mountObjectErrors } from './object-errors';
 import { loadObjects, mountObjectTable } from './object-table';
 import { mountProgress } from './progress';
 import { mountScope } from './scope';
@@ -19,35 +22,40 @@ import { isCurrent, on, state, type View } from './store';
 const VIEW_SECTIONS = ['objects-section', 'history-section', 'alerts-section'];
 
 /** Loads a view: the object table first (a district the token may not open shows the error
- *  alone, not empty tables), then history, alerts and the lane; follows the lane's batch. */
+ *  alone, not empty tables), then history, alerts and the district's live activity. */
 async function loadView(view: View): Promise<void> {
   const ok = await loadObjects(view);
   if (!isCurrent(view)) return;
   for (const id of VIEW_SECTIONS) byId(id).hidden = !ok;
   if (!ok) return;
-  const [lane] = await Promise.all([loadLane(view), loadHistory(view), loadAlerts(view)]);
-  if (lane?.active && isCurrent(view)) void follow(lane.active.batchId);
+  await Promise.all([watchView(view), loadHistory(view), loadAlerts(view)]);
 }
 
 mountObjectTable();
-mountLane();
+mountObjectErrors();
+mountLive();
+mountActivityBanner();
 mountSend();
+mountCancel();
 mountProgress();
-mountBatchFollow();
 mountHistory();
 mountErrorDetails();
 mountLegend();
 
-on('batch-started', (started) => {
-  void follow(started.batchId);
+// This page started a batch: it is in the history (and may have raised an alert) at once.
+on('batch-started', () => {
   if (state.view) {
     void loadHistory(state.view);
     void loadAlerts(state.view);
   }
 });
-// A batch ended: its results are in the table and the history now; a queued one may be next.
-on('batch-ended', () => {
-  if (state.view) void loadView(state.view);
+// Something changed elsewhere (a batch ended, one was queued, an alert was raised): reload what
+// it touched.
+on('stale', (stale) => {
+  if (!isCurrent(stale.view)) return;
+  if (stale.objects) void loadObjects(stale.view);
+  if (stale.history) void loadHistory(stale.view);
+  if (stale.alerts) void loadAlerts(stale.view);
 });
 
 const scope = mountScope(loadView);

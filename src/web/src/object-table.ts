@@ -1,11 +1,12 @@
-// The object table (the seed's tool): per object its Last Resync, Results (Processed / Errors,
-// with what was sent on hover) and Status colour; checkboxes to pick objects. Rows are updated in
-// place while a batch runs.
+// The object table (the seed's tool): per object its Last Resync (when the object's own last
+// resync started), Results (Processed / Errors, with what was sent on hover) and Status colour;
+// checkboxes to pick objects. Rows are updated in place while a batch runs. A yellow or red row
+// offers its errors, opened in place below it (object-errors.ts).
 import type { BatchObject, ObjectOutcome, ObjectRow, ObjectTable, StatusColour } from './api-types';
 import { byId, fill, h, visuallyHidden } from './dom';
-import { formatCount, resultsTitle, schoolYearLabel, timeOf } from './format';
+import { formatCount, resultsTitle, schoolYearLabel, timeOf, timeText } from './format';
 import { fail } from './messages';
-import { isCurrent, on, session, type View } from './store';
+import { emit, isCurrent, on, session, type LiveBatch, type View } from './store';
 
 const COLOUR_NAME: Record<StatusColour, string> = { green: 'Green', yellow: 'Yellow', red: 'Red', gray: 'Gray' };
 // Short forms of the legend, read by screen readers after the colour name.
@@ -21,7 +22,15 @@ const OUTCOME_NOTE: Partial<Record<ObjectOutcome, string>> = {
 };
 
 /** What a row shows: from the object table, or from a running batch's object. */
-type RowResult = Pick<ObjectRow, 'object' | 'lastResync' | 'processed' | 'errors' | 'sent' | 'colour' | 'status'>;
+type RowResult = Pick<ObjectRow, 'object' | 'lastResync' | 'processed' | 'errors' | 'sent' | 'colour' | 'status' | 'batchId'>;
+
+/** The hover of a Last Resync time: what the time is. */
+export const lastResyncTitle = (object: string, iso: string, batchId: string | null): string =>
+  `${timeText(iso)}: when the last resync of ${object} started${batchId ? ` (batch ${batchId})` : ''}`;
+
+/** Whether a row offers its errors: it finished yellow or red with errors logged in a batch. */
+const offersErrors = (result: RowResult): boolean =>
+  (result.colour === 'yellow' || result.colour === 'red') && (result.errors ?? 0) > 0 && result.batchId !== null;
 
 /** The table as last loaded (its rows are updated in place from then on). */
 let shown: ObjectTable | null = null;
@@ -38,9 +47,10 @@ const rowOf = (object: string) => body().querySelector<HTMLTableRowElement>(`tr[
 
 /** Writes an object's latest result into its row. */
 function fillRow(row: HTMLTableRowElement, result: RowResult): void {
-  const { object, lastResync, processed, errors, colour, status } = result;
+  const { object, lastResync, processed, errors, colour, status, batchId } = result;
   row.dataset.colour = colour ?? '';
-  row.querySelector('.last')?.replaceChildren(timeOf(lastResync));
+  row.dataset.batch = batchId ?? '';
+  row.querySelector('.last')?.replaceChildren(lastResync ? timeOf(lastResync, lastResyncTitle(object, lastResync, batchId)) : 'Never');
   const results = row.querySelector('.results');
   if (processed === null) {
     results?.replaceChildren('—', visuallyHidden(' not resynced yet'));
@@ -58,11 +68,38 @@ function fillRow(row: HTMLTableRowElement, result: RowResult): void {
     return;
   }
   const note = status ? OUTCOME_NOTE[status] : undefined;
-  cell.replaceChildren(
+  const open = row.getAttribute('aria-expanded') === 'true';
+  fill(cell,
     h('span', { class: `dot dot-${colour}`, 'aria-hidden': 'true' }),
     h('span', { class: 'colour-name' }, COLOUR_NAME[colour]),
     note ? ` (${note})` : '',
-    visuallyHidden(`: ${COLOUR_MEANING[colour]}`));
+    visuallyHidden(`: ${COLOUR_MEANING[colour]}`),
+    offersErrors(result)
+      ? h('button', {
+        type: 'button', class: 'link show-errors', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': `errors-of-${object}`,
+        onclick: () => toggleErrors(row),
+      }, open ? 'Hide errors' : 'Show errors', visuallyHidden(` of ${object}`))
+      : null);
+}
+
+/** Opens (or closes) the errors of a row's object in place. */
+function toggleErrors(row: HTMLTableRowElement): void {
+  const object = row.dataset.object;
+  const batchId = row.dataset.batch;
+  if (!object || !batchId) return;
+  emit('object-errors', { object, batchId, open: row.getAttribute('aria-expanded') !== 'true' });
+}
+
+/** Marks a row's errors open or closed (object-errors.ts calls this as it shows or hides them). */
+export function markErrorsOpen(object: string, open: boolean): void {
+  const row = rowOf(object);
+  if (!row) return;
+  row.setAttribute('aria-expanded', open ? 'true' : 'false');
+  const toggle = row.querySelector<HTMLButtonElement>('button.show-errors');
+  if (toggle) {
+    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    toggle.firstChild?.replaceWith(open ? 'Hide errors' : 'Show errors');
+  }
 }
 
 function updateSelectAll(): void {
@@ -73,6 +110,8 @@ function updateSelectAll(): void {
 }
 
 function render(data: ObjectTable): void {
+  // Which view the rows are of (a view just left may still be on screen for a moment).
+  table().dataset.view = `${data.districtId}:${data.year}`;
   body().replaceChildren(...data.objects.map((object) => {
     const id = `pick-${object.object}`;
     const row = h('tr', { 'data-object': object.object },
@@ -99,6 +138,7 @@ function render(data: ObjectTable): void {
 
 function clear(): void {
   shown = null;
+  delete table().dataset.view;
   body().replaceChildren();
   byId('objects-intro').replaceChildren();
   updateSelectAll();
@@ -112,6 +152,7 @@ export async function loadObjects(view: View): Promise<boolean> {
     if (!isCurrent(view)) return false;
     shown = data;
     render(data);
+    emit('objects', data);
     return true;
   } catch (error) {
     if (!isCurrent(view)) return false;
@@ -136,14 +177,24 @@ export function clearSelection(): void {
 const showsBatchOf = (batch: { districtId: string; schoolYear: number }) =>
   shown !== null && batch.districtId === shown.districtId && batch.schoolYear === shown.schoolYear;
 
+/** The row element of an object (for panels that open something below it). */
+export const objectRow = (object: string): HTMLTableRowElement | null => rowOf(object);
+
 export function mountObjectTable(): void {
   selectAll().addEventListener('change', () => {
     for (const box of pickBoxes()) box.checked = selectAll().checked;
     updateSelectAll();
   });
   body().addEventListener('change', updateSelectAll);
+  // A click anywhere on a yellow or red row (not on its checkbox) opens its errors too.
+  body().addEventListener('click', (event) => {
+    const target = event.target as Element;
+    if (target.closest('input, label, button, a, .errors-row')) return;
+    const row = target.closest<HTMLTableRowElement>('tr[data-object]');
+    if (row?.querySelector('button.show-errors')) toggleErrors(row);
+  });
 
-  // Planned objects are in progress from the moment the batch is accepted; the first poll confirms it.
+  // Planned objects are in progress from the moment the batch is accepted; the live view confirms it.
   on('batch-started', (started) => {
     if (!showsBatchOf(started)) return;
     for (const object of started.plan.levels.flat()) {
@@ -153,15 +204,18 @@ export function mountObjectTable(): void {
     }
   });
   on('batch', (batch) => {
-    if (batch.objectsHidden || !showsBatchOf(batch)) return;
+    if (!showsBatchOf(batch)) return;
     for (const object of batch.objects) {
       const row = rowOf(object.object);
-      if (row) fillRow(row, rowResultOf(object, batch.startedAt ?? batch.requestedAt));
+      const before = shown?.objects.find((o) => o.object === object.object);
+      if (row) fillRow(row, rowResultOf(object, batch, before?.lastResync ?? null));
     }
   });
 }
 
-const rowResultOf = (object: BatchObject, lastResync: string): RowResult => ({
-  object: object.object, lastResync, processed: object.processed, errors: object.errors, sent: object.sent,
-  colour: object.colour, status: object.status,
+/** A running batch's object as its row shows it. Last Resync is when the object itself started;
+ *  until it starts, the time of its previous resync stays. */
+const rowResultOf = (object: BatchObject, batch: LiveBatch, previous: string | null): RowResult => ({
+  object: object.object, lastResync: object.startedAt ?? previous, processed: object.processed, errors: object.errors, sent: object.sent,
+  colour: object.colour, status: object.status, batchId: batch.batchId,
 });

@@ -1,9 +1,11 @@
 // The confirmation dialog (the seed's "verification pop-up"): what will be sent or requested, of
-// which district and school year, what follows from it, then the plan level by level, parents
-// first, with the parents Check Dependencies added marked.
-import type { PlanPreview, ResyncBody, Role } from './api-types';
+// which district and school year, what follows from it; a warning when records will fail because
+// their parents are not at the state, with one click to add those parents (or to turn on Check
+// Dependencies) and plan again; then the plan level by level, parents first, with the parents
+// Check Dependencies added marked.
+import type { MissingParent, MissingParentsWarning, PlanPreview, ResyncBody, Role } from './api-types';
 import { byId, fill, h } from './dom';
-import { formatCount, plural, schoolYearLabel } from './format';
+import { formatCount, formatNumber, plural, schoolYearLabel, timeText } from './format';
 
 /** The dialog's opening sentences, in reading order: request, district and year, consequence. */
 export function confirmSummary(role: Role, districtId: string, body: ResyncBody, preview: PlanPreview): string {
@@ -19,12 +21,72 @@ export function confirmSummary(role: Role, districtId: string, body: ResyncBody,
     : `Send ${what} ${of} to the state.`;
 }
 
-/** Shows the plan and waits for the user: true on OK, false on Cancel or Escape. Focus returns to
- *  `returnFocus` when the dialog closes. */
-export function confirmPlan(role: Role, districtId: string, body: ResyncBody, preview: PlanPreview, returnFocus: HTMLElement): Promise<boolean> {
+/** "PersonIdentity: never resynced; 0 of 215 records at the state. Needed by TestScore." */
+export function missingParentText(parent: MissingParent): string {
+  const last = parent.lastResync === null
+    ? 'never resynced'
+    : `last resync ${parent.lastResync.colour}${parent.lastResync.status === 'completed' ? '' : ` (${parent.lastResync.status})`}, started ${timeText(parent.lastResync.at)}`;
+  const allowed = parent.districtRecords - parent.notAllowed;
+  const notAddable = parent.notOfferedBecause ? ` It cannot be added to this resync: ${parent.notOfferedBecause}.` : '';
+  return `${parent.object}: ${last}; ${formatNumber(parent.stateRecords)} of ${plural(allowed, 'record')} at the state. `
+    + `Needed by ${parent.neededBy.join(', ')}.${notAddable}`;
+}
+
+/** "About 2,890 of 2,890 records will fail" (the records of the objects that lose some). */
+export function warningTitle(warning: MissingParentsWarning): string {
+  const records = warning.objects.reduce((sum, object) => sum + object.records, 0);
+  return `About ${formatNumber(warning.failing)} of ${plural(records, 'record')} will fail`;
+}
+
+interface Shown {
+  body: ResyncBody;
+  preview: PlanPreview;
+  /** What the last fix added (for the note saying so), or null. */
+  fixed: string | null;
+}
+
+function renderWarning(shown: Shown, fix: (body: ResyncBody, note: string) => void): void {
+  const { warning } = shown.preview;
+  const box = byId('confirm-warning');
+  if (!warning) {
+    box.hidden = shown.fixed === null;
+    box.className = 'notice';
+    fill(box, shown.fixed ? h('p', { id: 'confirm-fixed', tabindex: -1 }, `${shown.fixed} No record is expected to fail for a missing parent now.`) : null);
+    return;
+  }
+  box.hidden = false;
+  box.className = 'warning';
+  const { body } = shown;
+  const selected = body.objects === 'all' ? [] : body.objects;
+  const add = warning.add.filter((object) => !selected.includes(object));
+  fill(box,
+    h('h3', { id: 'confirm-warning-title', tabindex: -1 }, warningTitle(warning)),
+    h('p', {}, body.checkDependencies
+      ? 'Some parents are not at the state and cannot be part of this resync:'
+      : 'Without Check Dependencies, records whose parents are not at the state fail. These parents are missing:'),
+    h('ul', { class: 'missing-parents' }, warning.parents.map((parent) => h('li', { 'data-parent': parent.object }, missingParentText(parent)))),
+    warning.objects.length > 0
+      ? h('p', {}, 'Records that will fail: ', warning.objects.map((object) => `${object.object} about ${formatNumber(object.failing)} of ${formatCount(object.records)}`).join('; '), '.')
+      : null,
+    h('div', { class: 'warning-actions' },
+      add.length > 0 && body.objects !== 'all'
+        ? h('button', {
+          type: 'button', id: 'confirm-add-parents',
+          onclick: () => fix({ ...body, objects: [...selected, ...add] }, `Added ${add.join(', ')}.`),
+        }, `Add the ${plural(add.length, 'missing parent')}`)
+        : null,
+      !body.checkDependencies && body.objects !== 'all'
+        ? h('button', {
+          type: 'button', id: 'confirm-check-dependencies', class: 'secondary',
+          onclick: () => fix({ ...body, checkDependencies: true }, 'Check Dependencies turned on.'),
+        }, 'Turn on Check Dependencies')
+        : null));
+}
+
+function renderPlan(role: Role, districtId: string, shown: Shown): void {
+  const { body, preview } = shown;
   const { plan, records } = preview;
   const added = new Set(plan.addedByCheckDependencies);
-  byId('confirm-title').textContent = role === 'state' ? 'Request Resync?' : 'Send Resync?';
   byId('confirm-summary').textContent = confirmSummary(role, districtId, body, preview);
   fill(byId('confirm-plan'),
     h('ol', { class: 'levels' }, plan.levels.map((level, index) => h('li', {},
@@ -37,12 +99,49 @@ export function confirmPlan(role: Role, districtId: string, body: ResyncBody, pr
       ? h('details', {}, h('summary', {}, `${plan.excluded.length} objects not included`),
         h('ul', {}, plan.excluded.map((entry) => h('li', {}, `${entry.object}: ${entry.reason}`))))
       : null);
+}
+
+/**
+ * Shows the plan and waits for the user. The warning's buttons plan again through `replan` (the
+ * dialog stays open and shows the new plan). Resolves to the request to send — the one the user
+ * confirmed, possibly with parents added — or null on Cancel or Escape. Focus returns to
+ * `returnFocus` when the dialog closes.
+ */
+export function confirmPlan(
+  role: Role, districtId: string, body: ResyncBody, preview: PlanPreview,
+  replan: (body: ResyncBody) => Promise<PlanPreview>, returnFocus: HTMLElement,
+): Promise<ResyncBody | null> {
+  const shown: Shown = { body, preview, fixed: null };
+  byId('confirm-title').textContent = role === 'state' ? 'Request Resync?' : 'Send Resync?';
+  const ok = byId('confirm-ok', HTMLButtonElement);
+  const status = byId('confirm-status');
+  status.textContent = '';
+  const render = () => {
+    renderPlan(role, districtId, shown);
+    renderWarning(shown, (next, note) => void fix(next, note));
+  };
+  const fix = async (next: ResyncBody, note: string) => {
+    ok.disabled = true;
+    status.textContent = 'Planning again…';
+    try {
+      const again = await replan(next);
+      Object.assign(shown, { body: next, preview: again, fixed: note });
+      render();
+      status.textContent = again.warning ? note : '';
+      byId(again.warning ? 'confirm-warning-title' : 'confirm-fixed').focus();
+    } catch (error) {
+      status.textContent = `Could not plan again: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      ok.disabled = false;
+    }
+  };
+  render();
   const dialog = byId('confirm', HTMLDialogElement);
   dialog.returnValue = '';
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
       returnFocus.focus();
-      resolve(dialog.returnValue === 'ok');
+      resolve(dialog.returnValue === 'ok' ? shown.body : null);
     }, { once: true });
     dialog.showModal();
   });

@@ -1,13 +1,11 @@
 // Send Resync (Request Resync for the state): the picked objects and Check Dependencies become a
-// request; the plan is previewed in the confirmation dialog; on OK the batch starts and is
-// followed. The button is held, with the reason beside it, while a batch of the district and
-// year is queued or running.
+// request; the plan is previewed in the confirmation dialog (with its warning, and the fixes it
+// offers); on OK the batch starts and the live view follows it. The button is held, with the
+// reason beside it, while a batch of the district and year is queued or running.
 import { ApiError } from './api';
 import type { ResyncBody, Role } from './api-types';
-import { follow } from './batch-follow';
 import { byId } from './dom';
 import { schoolYearLabel } from './format';
-import { loadLane } from './lane';
 import { clearSelection, selection } from './object-table';
 import { fail, say, showError } from './messages';
 import { confirmPlan } from './plan-dialog';
@@ -63,11 +61,12 @@ async function sendResync(): Promise<void> {
   }
   const { api, role } = session();
   // Every object selected is the seed's full resync: the server plans it in natural order.
-  const body: ResyncBody = { objects: all ? 'all' : picked, checkDependencies: checkDependencies().checked, year: view.year };
+  const asked: ResyncBody = { objects: all ? 'all' : picked, checkDependencies: checkDependencies().checked, year: view.year };
   sending = true;
   try {
-    const preview = await api.plan(view.district, body);
-    if (!(await confirmPlan(role, view.district, body, preview, button()))) {
+    const preview = await api.plan(view.district, asked);
+    const body = await confirmPlan(role, view.district, asked, preview, (next) => api.plan(view.district, next), button());
+    if (!body) {
       say('Resync not sent.');
       return;
     }
@@ -76,15 +75,12 @@ async function sendResync(): Promise<void> {
       ? `Resync batch ${started.batchId} queued behind ${started.position} other batch(es).`
       : `Resync batch ${started.batchId} started.`);
     clearSelection();
+    checkDependencies().checked = body.checkDependencies;
     if (isCurrent(view)) emit('batch-started', started);
   } catch (error) {
     fail(error);
-    // Refused because another batch holds the lane: show that one instead.
-    const running = error instanceof ApiError ? error.problem.runningBatchId : undefined;
-    if (running && isCurrent(view)) {
-      void follow(running);
-      void loadLane(view);
-    }
+    // Refused because another batch holds the lane: read the district's activity now to show it.
+    if (error instanceof ApiError && error.problem.runningBatchId && isCurrent(view)) emit('activity-stale', view);
   } finally {
     sending = false;
   }

@@ -26,7 +26,8 @@ async function signIn(token: string, opened: () => Promise<void>): Promise<void>
   sessionStorage.setItem(TOKEN_KEY, token);
   state.session = { api, role: me.role, districts, ownDistrict: me.role === 'district' ? me.districtId : null };
   const page = elements();
-  page.who.textContent = me.role === 'state' ? 'Signed in as the state' : `Signed in as district ${me.districtId}`;
+  const as = me.role === 'state' ? 'the state' : `district ${me.districtId}`;
+  page.who.textContent = me.name ? `Signed in as ${me.name} (${as})` : `Signed in as ${as}`;
   page.signIn.hidden = true;
   page.session.hidden = false;
   page.tool.hidden = false;

@@ -1,8 +1,11 @@
 // The page's state and the events its panels exchange. Panels do not call each other: they read
-// the state here and react to events, so a new source of updates (live updates instead of
-// polling) or a new panel (cancel, warnings) plugs in by emitting or listening.
+// the state here and react to events, so a new source of updates or a new panel plugs in by
+// emitting or listening. Live updates come from live.ts, which polls the district's activity.
 import type { Api } from './api';
-import type { BatchDetail, BatchSummary, DistrictSummary, ObjectTable, Role, SchoolYearChoice, StartedResync } from './api-types';
+import type {
+  Activity, ActiveBatch, BatchSummary, DistrictSummary, HistoryPage, ObjectTable, Role, SchoolYearChoice, StartedResync, VisibleBatch,
+  BatchObject,
+} from './api-types';
 
 export interface Session {
   readonly api: Api;
@@ -28,6 +31,17 @@ export interface Lane {
   readonly active: LaneBatch | null;
 }
 
+/** A running batch the reader may see, with its objects so far. */
+export type LiveBatch = VisibleBatch & { objects: BatchObject[] };
+
+/** What a view needs reloaded after a change elsewhere (a batch ended, an alert was raised). */
+export interface Stale {
+  readonly view: View;
+  readonly objects: boolean;
+  readonly history: boolean;
+  readonly alerts: boolean;
+}
+
 export interface PageEvents {
   /** Signed in (a session) or out (null). */
   session: Session | null;
@@ -35,15 +49,28 @@ export interface PageEvents {
   view: View;
   /** The object table of the view was loaded. */
   objects: ObjectTable;
-  /** The view's lane was read (history of the view's year) or changed by a send. */
+  /** The view's lane: the batch of its district and year that is queued or running, if any. */
   lane: Lane;
   /** This page started a batch. */
   'batch-started': StartedResync;
-  /** The latest state of a batch being followed (polling today). */
-  batch: BatchDetail;
-  /** A followed batch has ended (completed, failed or cancelled). */
-  'batch-ended': BatchDetail;
-  /** The user asked for a batch's error details. */
+  /** The view district's activity changed: every queued and running batch, every year. */
+  activity: Activity;
+  /** The latest state of a running batch of the view's district and year the reader may see. */
+  batch: LiveBatch;
+  /** A batch of the view's district that was queued or running has ended (its last known state). */
+  'batch-ended': ActiveBatch;
+  /** Something changed that the view shows: reload what is named. */
+  stale: Stale;
+  /** The history's page was (re)loaded. */
+  history: HistoryPage;
+  /** Something this page did changed the district's activity (a send, a cancel, a refusal):
+   *  read it now rather than at the next poll. */
+  'activity-stale': View;
+  /** The user asked to cancel a batch. */
+  'cancel-batch': BatchSummary;
+  /** The user asked to open (or close) one object's errors, in place below its row. */
+  'object-errors': { object: string; batchId: string; open: boolean };
+  /** The user asked for a batch's error details (every object). */
   'show-errors': string;
   /** A call was refused with 401: the token is no good any more. */
   unauthorized: string;

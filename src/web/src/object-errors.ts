@@ -1,0 +1,132 @@
+// A yellow or red object's errors, opened in place below its row: the causes (the records that
+// made others fail), then the records in error, each named by its person, school and calendar,
+// grouped under their cause; twenty a page; one cause's records at a time on request; the CSV.
+import type { CauseGroup, ErrorsPage, RecordRef } from './api-types';
+import { byId, fill, h } from './dom';
+import { downloadErrorsCsv } from './error-csv';
+import { causeGroupText, causeList, errorRows, REASON_WORDS } from './error-views';
+import { formatNumber, plural } from './format';
+import { fail } from './messages';
+import { markErrorsOpen, objectRow } from './object-table';
+import { renderPager } from './pager';
+import { on, session } from './store';
+
+const PAGE = 20;
+
+interface Open {
+  readonly object: string;
+  readonly batchId: string;
+  offset: number;
+  cause: CauseGroup | null;
+  /** The groups of the first read (they do not change with the page or the chosen cause). */
+  groups: ErrorsPage['causes'] | null;
+}
+
+let open: Open | null = null;
+
+const rowId = (object: string) => `errors-of-${object}`;
+
+function close(): void {
+  if (!open) return;
+  const { object } = open;
+  document.getElementById(rowId(object))?.remove();
+  markErrorsOpen(object, false);
+  open = null;
+}
+
+function panelRow(current: Open): HTMLTableRowElement {
+  const existing = document.getElementById(rowId(current.object));
+  if (existing instanceof HTMLTableRowElement) return existing;
+  const row = h('tr', { id: rowId(current.object), class: 'errors-row' }, h('td', { colspan: 5 }));
+  objectRow(current.object)?.after(row);
+  return row;
+}
+
+function render(current: Open, page: ErrorsPage): void {
+  const cell = panelRow(current).cells[0];
+  if (!cell) return;
+  const groups = current.groups ?? page.causes;
+  const records = h('tbody', {}, errorRows(page.errors, false));
+  const pager = h('nav', { class: 'pager', 'aria-label': `Pages of the errors of ${current.object}` });
+  renderPager(pager, page, 'records', (offset) => {
+    current.offset = offset;
+    void load(current);
+  });
+  const reasons = page.reasons.map((reason) => `${formatNumber(reason.count)} ${REASON_WORDS[reason.reasonCode] ?? reason.reasonCode}`).join(', ');
+  fill(cell, h('div', { class: 'object-errors', role: 'region', 'aria-labelledby': `${rowId(current.object)}-title` },
+    h('div', { class: 'section-head' },
+      h('h3', { id: `${rowId(current.object)}-title`, tabindex: -1 }, `Errors of ${current.object} — batch ${current.batchId}`),
+      h('div', { class: 'links' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => void downloadErrorsCsv(current.batchId, current.object) }, 'Download CSV'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => closeAndFocus(current.object) }, 'Close'))),
+    h('p', {}, current.cause
+      ? `${plural(page.total, 'record')} caused by one record: ${causeGroupText(current.cause)}. `
+      : `${plural(page.total, 'record')} did not reach the state (${reasons}).`,
+    current.cause ? h('button', { type: 'button', class: 'link', onclick: () => pick(current, null) }, 'Show every record') : null),
+    !current.cause && groups.groups.length > 0
+      ? [h('h4', {}, 'Records that made others fail'), causeList(groups.groups, groups.total, (group) => pick(current, group))]
+      : null,
+    h('table', { class: 'error-records' },
+      h('caption', {}, current.cause ? 'Records in error' : 'Records in error, by cause'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Record'), h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Logged'))),
+      records),
+    pager));
+}
+
+function closeAndFocus(object: string): void {
+  close();
+  objectRow(object)?.querySelector<HTMLElement>('button.show-errors')?.focus();
+}
+
+function pick(current: Open, group: CauseGroup | null): void {
+  Object.assign(current, { cause: group, offset: 0 });
+  void load(current);
+}
+
+async function load(current: Open): Promise<void> {
+  let page: ErrorsPage;
+  try {
+    const cause: RecordRef | undefined = current.cause?.cause;
+    page = await session().api.errors(current.batchId, {
+      limit: PAGE, offset: current.offset, object: current.object, order: 'cause', ...(cause ? { cause: { object: cause.object, recordId: cause.recordId } } : {}),
+    });
+  } catch (error) {
+    fail(error);
+    if (open === current) close();
+    return;
+  }
+  if (open !== current) return;
+  current.groups ??= page.causes;
+  render(current, page);
+}
+
+async function show(object: string, batchId: string): Promise<void> {
+  close();
+  const current: Open = { object, batchId, offset: 0, cause: null, groups: null };
+  open = current;
+  markErrorsOpen(object, true);
+  await load(current);
+  if (open === current) byId(`${rowId(object)}-title`).focus();
+}
+
+export function mountObjectErrors(): void {
+  on('object-errors', ({ object, batchId, open: opening }) => {
+    if (opening) void show(object, batchId);
+    else if (open?.object === object) closeAndFocus(object);
+  });
+  // The table was drawn again (a batch ended): open the same errors again if they still apply.
+  on('objects', (table) => {
+    const current = open;
+    if (!current) return;
+    open = null;
+    const row = table.objects.find((o) => o.object === current.object);
+    if (row?.batchId === current.batchId) {
+      open = current;
+      markErrorsOpen(current.object, true);
+      void load(current);
+    }
+  });
+  on('view', () => {
+    open = null;
+  });
+}
