@@ -38,7 +38,8 @@ export interface StoredBatchRequest {
   readonly checkDependencies: boolean;
   readonly method: ResyncMethod;
   /** A selective batch: the object and how many records were chosen (the ids stay in the database). */
-  readonly selection?: { readonly object: string; readonly records: number; readonly includeParents: boolean; readonly includeDependents: boolean };
+  /** A selective batch (its record set is built from the request stored with the batch). */
+  readonly selective: boolean;
 }
 
 export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
@@ -124,12 +125,9 @@ export function createBatchActivities(deps: ActivityDeps) {
     async loadBatchRequest(input: LoadBatchRequestInput): Promise<StoredBatchRequest> {
       const batch = await getBatch(deps.state, input.batchId);
       if (!batch) throw new UnknownBatchError(input.batchId);
-      const selection = batch.selection;
       return {
         objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies, method: batch.method ?? 'copy',
-        ...(selection ? {
-          selection: { object: selection.object, records: selection.ids.length, includeParents: selection.includeParents, includeDependents: selection.includeDependents },
-        } : {}),
+        selective: batch.selection !== null && batch.selection !== undefined,
       };
     },
 

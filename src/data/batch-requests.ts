@@ -1,6 +1,6 @@
 // What a requester asked a batch to resync, kept apart from the workflows (see migration 0005):
 // the objects of a partial resync and Check Dependencies, by batch id.
-import { BatchIdCollisionError, UnknownBatchError, type RecordSelection, type ResyncMethod } from '../domain';
+import { BatchIdCollisionError, UnknownBatchError, type RecordSetRequest, type ResyncMethod } from '../domain';
 import type { Queryable } from './db';
 
 export interface BatchRequest {
@@ -10,7 +10,7 @@ export interface BatchRequest {
   readonly objects: 'all' | readonly string[];
   readonly checkDependencies: boolean;
   readonly method?: ResyncMethod;
-  readonly selection?: RecordSelection;
+  readonly selection?: RecordSetRequest;
 }
 
 const sameObjects = (a: readonly string[] | null, b: readonly string[] | null) =>
@@ -40,7 +40,7 @@ export async function findBatchRequest(sql: Queryable, batchId: string): Promise
   return {
     batchId: row.batch_id as string, districtId: row.district_id as string,
     objects: (row.requested_objects as string[] | null) ?? 'all', checkDependencies: row.check_dependencies as boolean,
-    method: row.method as ResyncMethod, ...(row.selection ? { selection: row.selection as RecordSelection } : {}),
+    method: row.method as ResyncMethod, ...(row.selection ? { selection: row.selection as RecordSetRequest } : {}),
   };
 }
 

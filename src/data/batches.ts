@@ -2,7 +2,7 @@
 // Written by the workflows' activities, read by the API. Per-object results live in
 // batch-objects.ts, key-range progress in batch-ranges.ts, the error log in sync-errors.ts.
 import {
-  BatchIdCollisionError, type BatchStatus, type FinishedBatchStatus, type Initiator, type Plan, type RecordSelection, type ResyncKind,
+  BatchIdCollisionError, type BatchStatus, type FinishedBatchStatus, type Initiator, type Plan, type RecordSetRequest, type ResyncKind,
   type ResyncMethod, type SchoolYearChoice,
 } from '../domain';
 import { cancelUnfinishedObjects, insertPlannedObjects } from './batch-objects';
@@ -23,7 +23,7 @@ export interface NewBatch {
   /** How records travel (copy unless asked otherwise). */
   readonly method?: ResyncMethod;
   /** The chosen records of a selective batch. */
-  readonly selection?: RecordSelection | null;
+  readonly selection?: RecordSetRequest | null;
 }
 
 export interface BatchRecord extends NewBatch {
@@ -48,7 +48,7 @@ interface BatchRow {
   initiator: Initiator; requested_by: string | null; check_dependencies: boolean; requested_objects: string[] | null;
   workflow_id: string; status: BatchStatus; requested_at: Date; started_at: Date | null; finished_at: Date | null;
   planned_objects: number; processed: number; errors: number; sent: number; deleted: number; failure: string | null; plan: Plan | null;
-  cancel_requested_by: string | null; cancel_requested_at: Date | null; method: ResyncMethod; selection: RecordSelection | null;
+  cancel_requested_by: string | null; cancel_requested_at: Date | null; method: ResyncMethod; selection: RecordSetRequest | null;
 }
 
 function toBatch(row: BatchRow): BatchRecord {

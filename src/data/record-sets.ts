@@ -1,18 +1,20 @@
-// The record set of a selective batch, built at the district: the chosen records, every record
-// below them (with includeDependents: e.g. one person → enrollments, attendance, rosters, test
-// scores; one school → everything of that school) and the parent records the set references (with
-// includeParents, transitively). The closure is computed inside the district's database, in a
-// temporary table, one statement per object and direction; only ids leave it, streamed in chunks
-// into `resync.batch_record` at the state. Memory stays bounded however large the set.
+// The record set of a selective batch, built at the district: its seeds — the chosen records, or
+// the records that failed in earlier batches — every record below the chosen ones (with
+// includeDependents: one person → enrollments, attendance, rosters, test scores; one school →
+// everything of that school) and the parent records the set references (with includeParents,
+// transitively). The closure is computed inside the district's database, in a temporary table, one
+// statement per object and direction; only ids cross between the servers, streamed in chunks.
+// Memory stays bounded however large the set.
 import { addRecordIds, clearRecordSet, recordSetCounts } from './batch-records';
 import { getBatch } from './batches';
-import type { Sql, Tx } from './db';
+import type { Queryable, Sql, Tx } from './db';
 import { getDistrict, type District } from './district-registry';
 import type { DistrictSources } from './district-sources';
-import { parentReferences } from './schema/columns';
+import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from './schema/columns';
 import { parentFirstObjects } from './schema/ddl';
 import {
-  InvalidPlanRequestError, offers, UnknownBatchError, type CatalogObject, type RecordSelection, type SchoolYearChoice,
+  InvalidPlanRequestError, isRetry, offers, UnknownBatchError, type CatalogObject, type RecordSelection, type RecordSetRequest,
+  type SchoolYearChoice,
 } from '../domain';
 
 export interface BuildRecordSetInput {
@@ -23,39 +25,32 @@ export interface BuildRecordSetInput {
 }
 
 export interface RecordSetBuilt {
-  /** Records in the set, per object (chosen records the district no longer has included). */
+  /** Records in the set, per object (seeds the district no longer has included). */
   readonly counts: Readonly<Record<string, number>>;
 }
 
 const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
-/** Ids read out of the district per round trip. */
+/** Ids moved between the servers per round trip. */
 const CHUNK = 10_000;
 
-interface Closure {
-  readonly schema: string;
-  readonly objects: readonly CatalogObject[];
-  readonly chosen: CatalogObject;
-  readonly offered: ReadonlySet<string>;
-}
-
-function closureOf(district: District, selection: RecordSelection, yearChoice: SchoolYearChoice): Closure {
+/** The objects a set may hold records of: those offered to the district for the year, parent-first. */
+function offeredObjects(district: District, yearChoice: SchoolYearChoice): CatalogObject[] {
   const offered = new Set(offers(district.profile, yearChoice).filter((offer) => !offer.notOfferedBecause).map((offer) => offer.object.name));
-  const objects = parentFirstObjects().filter((object) => offered.has(object.name));
-  const chosen = objects.find((object) => object.name === selection.object);
-  if (!chosen) throw new InvalidPlanRequestError(`${selection.object} is not offered to district ${district.districtId} for the ${yearChoice} school year`);
-  return { schema: district.sourceSchema, objects, chosen, offered };
+  return parentFirstObjects().filter((object) => offered.has(object.name));
 }
 
-/** Fills the transaction's temporary `record_set` with the closure of the selection. */
-async function fillRecordSet(tx: Tx, closure: Closure, selection: RecordSelection, schoolYear: number): Promise<void> {
-  const { schema, objects, chosen, offered } = closure;
-  await tx.unsafe('create temporary table record_set (object text not null, id bigint not null, primary key (object, id)) on commit drop');
-  await tx.unsafe(`insert into record_set select $1, d."id" from ${q(schema)}.${q(chosen.table)} d where d."id" = any($2::bigint[])`,
-    [chosen.name, [...selection.ids]] as never[]);
-  if (selection.includeDependents) {
+interface Expansion {
+  readonly includeParents: boolean;
+  readonly includeDependents: boolean;
+}
+
+/** Grows the transaction's temporary `record_set` (seeded) into its closure. */
+async function expand(tx: Tx, schema: string, objects: readonly CatalogObject[], expansion: Expansion, schoolYear: number): Promise<void> {
+  const offered = new Set(objects.map((object) => object.name));
+  if (expansion.includeDependents) {
     // Parents first: when an object's turn comes, the sets of all its parents are complete.
-    for (const object of objects.slice(objects.indexOf(chosen) + 1)) {
+    for (const object of objects) {
       for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
         const year = object.yearTied ? ' and d."school_year" = $3' : '';
         await tx.unsafe(`insert into record_set select $1, d."id" from ${q(schema)}.${q(object.table)} d
@@ -64,7 +59,7 @@ async function fillRecordSet(tx: Tx, closure: Closure, selection: RecordSelectio
       }
     }
   }
-  if (selection.includeParents) {
+  if (expansion.includeParents) {
     // Children first: a parent added here has its own parents added on its turn.
     for (const object of [...objects].reverse()) {
       for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
@@ -76,6 +71,66 @@ async function fillRecordSet(tx: Tx, closure: Closure, selection: RecordSelectio
   }
 }
 
+async function createRecordSet(tx: Tx): Promise<void> {
+  await tx.unsafe('create temporary table record_set (object text not null, id bigint not null, primary key (object, id)) on commit drop');
+}
+
+/** Seeds a chosen selection: the chosen ids the district holds. */
+async function seedChosen(tx: Tx, schema: string, object: CatalogObject, ids: readonly number[]): Promise<void> {
+  await tx.unsafe(`insert into record_set select $1, d."id" from ${q(schema)}.${q(object.table)} d where d."id" = any($2::bigint[])`,
+    [object.name, [...ids]] as never[]);
+}
+
+/** Puts a retry's seeds in the state's `batch_record`: records that failed in the earlier batches
+ *  for a missing parent or a refusal, and, for the former, the missing parent (`onlyDeferred`:
+ *  only failures for a parent the state now holds, without the parents). */
+async function seedFailed(state: Queryable, batchId: string, districtId: string, request: Extract<RecordSetRequest, { retryOf: unknown }>): Promise<void> {
+  const batches = [...request.retryOf];
+  if (!request.onlyDeferred) {
+    await state`insert into resync.batch_record (batch_id, object, record_id)
+      select ${batchId}, e.object, e.record_id from resync.sync_error e
+      where e.batch_id = any(${batches}) and e.reason_code in ('parent-missing', 'refused')
+      union select ${batchId}, e.cause_object, e.cause_record_id from resync.sync_error e
+      where e.batch_id = any(${batches}) and e.reason_code = 'parent-missing' and e.cause_object is not null
+      on conflict do nothing`;
+    return;
+  }
+  for (const parent of SCHEMA_CATALOG.objects) {
+    await state.unsafe(`insert into resync.batch_record (batch_id, object, record_id)
+      select $1, e.object, e.record_id from resync.sync_error e
+      join ${q(STATE_SCHEMA)}.${q(parent.table)} p on p."source_district" = $2 and p."id" = e.cause_record_id
+      where e.batch_id = any($3::text[]) and e.reason_code = 'parent-missing' and e.cause_object = $4
+      on conflict do nothing`, [batchId, districtId, batches, parent.name] as never[]);
+  }
+}
+
+/** Copies the state's `batch_record` of the batch into the district's temporary `record_set`. */
+async function seedFromState(state: Queryable, tx: Tx, batchId: string): Promise<void> {
+  for await (const rows of state.unsafe('select object, record_id from resync.batch_record where batch_id = $1', [batchId] as never[]).cursor(CHUNK)) {
+    await tx.unsafe('insert into record_set select unnest($1::text[]), unnest($2::bigint[]) on conflict do nothing',
+      [rows.map((row) => row.object as string), rows.map((row) => Number(row.record_id))] as never[]);
+  }
+}
+
+/** Streams the district's `record_set` into the state's `batch_record` of the batch. */
+async function storeFromDistrict(state: Queryable, tx: Tx, batchId: string): Promise<void> {
+  for await (const rows of tx.unsafe('select object, id from record_set order by object, id').cursor(CHUNK)) {
+    const byObject = new Map<string, number[]>();
+    for (const row of rows) {
+      const list = byObject.get(row.object as string) ?? [];
+      list.push(Number(row.id));
+      byObject.set(row.object as string, list);
+    }
+    for (const [object, ids] of byObject) await addRecordIds(state, batchId, object, ids);
+  }
+}
+
+function chosenObject(objects: readonly CatalogObject[], district: District, selection: RecordSelection, yearChoice: SchoolYearChoice): CatalogObject {
+  const chosen = objects.find((object) => object.name === selection.object);
+  if (!chosen) throw new InvalidPlanRequestError(`${selection.object} is not offered to district ${district.districtId} for the ${yearChoice} school year`);
+  return chosen;
+}
+
 export interface RecordSetPreview {
   /** Records per object the set would hold at the district. */
   readonly counts: Readonly<Record<string, number>>;
@@ -83,15 +138,18 @@ export interface RecordSetPreview {
   readonly notAtDistrict: readonly number[];
 }
 
-/** What a selection would resync, without storing anything (the page's preview, the plan route). */
+/** What a chosen selection would resync, storing nothing (the page's preview, the plan route). */
 export async function previewRecordSet(
   sources: DistrictSources, district: District, selection: RecordSelection, yearChoice: SchoolYearChoice, schoolYear: number,
 ): Promise<RecordSetPreview> {
-  const closure = closureOf(district, selection, yearChoice);
+  const objects = offeredObjects(district, yearChoice);
+  const chosen = chosenObject(objects, district, selection, yearChoice);
   return sources.for(district).begin(async (tx) => {
-    await fillRecordSet(tx, closure, selection, schoolYear);
+    await createRecordSet(tx);
+    await seedChosen(tx, district.sourceSchema, chosen, selection.ids);
+    const found = new Set((await tx.unsafe('select id from record_set').values()).map((row) => Number(row[0])));
+    await expand(tx, district.sourceSchema, objects, selection, schoolYear);
     const rows = await tx.unsafe('select object, count(*)::int as records from record_set group by object');
-    const found = new Set((await tx.unsafe('select id from record_set where object = $1', [closure.chosen.name] as never[])).map((row) => Number(row.id)));
     return {
       counts: Object.fromEntries(rows.map((row) => [row.object as string, Number(row.records)])),
       notAtDistrict: selection.ids.filter((id) => !found.has(id)),
@@ -100,29 +158,29 @@ export async function previewRecordSet(
 }
 
 /**
- * Builds (or rebuilds: a retried activity starts afresh) the batch's record set.
- * @throws UnknownBatchError when the batch has no selection
+ * Builds (or rebuilds: a retried activity starts afresh) the batch's record set in
+ * `resync.batch_record`.
+ * @throws UnknownBatchError when the batch asks for no record set
  */
 export async function buildRecordSet(deps: { state: Sql; districtSources: DistrictSources }, input: BuildRecordSetInput): Promise<RecordSetBuilt> {
-  const batch = await getBatch(deps.state, input.batchId);
-  const selection = batch?.selection;
-  if (!selection) throw new UnknownBatchError(input.batchId);
+  const request = (await getBatch(deps.state, input.batchId))?.selection;
+  if (!request) throw new UnknownBatchError(input.batchId);
   const district = await getDistrict(deps.state, input.districtId);
-  const closure = closureOf(district, selection, input.yearChoice);
+  const objects = offeredObjects(district, input.yearChoice);
+  const schema = district.sourceSchema;
   await clearRecordSet(deps.state, input.batchId);
-  // Chosen ids the district does not hold stay in the set: the copy removes or reports them.
-  await addRecordIds(deps.state, input.batchId, closure.chosen.name, selection.ids);
+  // Seeds go to the state first: one the district no longer holds stays in the set, for the copy
+  // to remove from the state (or report, when the state holds none either).
+  if (isRetry(request)) await seedFailed(deps.state, input.batchId, input.districtId, request);
+  else await addRecordIds(deps.state, input.batchId, chosenObject(objects, district, request, input.yearChoice).name, request.ids);
+  const expansion: Expansion = isRetry(request)
+    ? { includeParents: !request.onlyDeferred, includeDependents: false }
+    : request;
   await deps.districtSources.for(district).begin(async (tx) => {
-    await fillRecordSet(tx, closure, selection, input.schoolYear);
-    for await (const rows of tx.unsafe('select object, id from record_set order by object, id').cursor(CHUNK)) {
-      const byObject = new Map<string, number[]>();
-      for (const row of rows) {
-        const list = byObject.get(row.object as string) ?? [];
-        list.push(Number(row.id));
-        byObject.set(row.object as string, list);
-      }
-      for (const [object, ids] of byObject) await addRecordIds(deps.state, input.batchId, object, ids);
-    }
+    await createRecordSet(tx);
+    await seedFromState(deps.state, tx, input.batchId);
+    await expand(tx, schema, objects, expansion, input.schoolYear);
+    await storeFromDistrict(deps.state, tx, input.batchId);
   });
   return { counts: await recordSetCounts(deps.state, input.batchId) };
 }

@@ -22,6 +22,25 @@ export interface RecordSelection {
 }
 
 /**
+ * Retrying failed records: the records that failed in earlier batches because the state refused
+ * them or a parent was missing — with, for the latter, the missing parent records (and their own
+ * parents) — resynced as a selective batch.
+ */
+export interface FailedRecordsSelection {
+  readonly retryOf: readonly string[];
+  /** Only records that failed because a parent was missing and whose parent the state now holds
+   *  (the automatic retry after a batch landed the parent). */
+  readonly onlyDeferred: boolean;
+}
+
+/** What a selective batch resyncs: chosen records, or records that failed before. */
+export type RecordSetRequest = RecordSelection | FailedRecordsSelection;
+
+export function isRetry(request: RecordSetRequest): request is FailedRecordsSelection {
+  return 'retryOf' in request;
+}
+
+/**
  * Checks a selection against the district's catalog and the school year.
  * @returns the selection with the object's canonical name and the ids deduplicated, in order
  * @throws InvalidPlanRequestError for an unknown object, one the district is not offered for the

@@ -1,7 +1,7 @@
 // Inputs, results and progress shapes shared by the workflows and their callers (API, CLI).
 // Types only, plus pure helpers: safe to import from workflow code and from Node.
 import type {
-  BatchObjectRef, FinishedBatchStatus, Initiator, ObjectOutcome, RecordCounts, RecordSelection, ResyncKind, ResyncMethod, SchoolYearChoice,
+  BatchObjectRef, FinishedBatchStatus, Initiator, ObjectOutcome, RecordCounts, RecordSetRequest, ResyncKind, ResyncMethod, SchoolYearChoice,
   StatusColour,
 } from '../domain';
 
@@ -18,7 +18,7 @@ export interface ResyncRequest {
   readonly method?: ResyncMethod;
   /** A Selective Sync: the chosen records (the batch's kind is then 'selective'; `objects` is
    *  ignored). Stored with the request, never carried in a workflow's input. */
-  readonly selection?: RecordSelection;
+  readonly selection?: RecordSetRequest;
   readonly initiator: Initiator;
   readonly requestedBy: string;
   /** Remove state records the district no longer has, for the planned objects (default: full
