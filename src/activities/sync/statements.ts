@@ -4,7 +4,7 @@
 // statement, remove records no longer allowed with those under them, and prune. Identifiers come
 // only from the catalog and are quoted; values are bind parameters, except in COPY, which takes
 // none: the few values it carries are validated and written as literals here (pageLiterals).
-import type { CatalogObject } from '../../domain';
+import { BATCH_ID_PATTERN, isValidDistrictId, type CatalogObject } from '../../domain';
 import {
   parentReferences, SCHEMA_CATALOG, STATE_SCHEMA, syncedColumns, type Column, type ParentReference,
 } from '../../data/schema/columns';
@@ -39,6 +39,13 @@ export interface ObjectStatements {
   readonly copyOutPage: (schema: string, branches: ExclusionBranches, page: KeysetPage) => string;
   /** `COPY staging FROM STDIN`. */
   readonly copyInStage: string;
+  /** For a fresh range, whose page goes straight into the state table: the page's processed,
+   *  cursor and not_allowed (a query for the district's server, run in the same snapshot as…) */
+  readonly freshPageSummary: (schema: string, branches: ExclusionBranches, page: KeysetPage) => string;
+  /** … `COPY (the page's allowed records, as state rows) TO STDOUT`, and for the state's server… */
+  readonly copyOutStateRows: (schema: string, branches: ExclusionBranches, page: KeysetPage, districtId: string, batchId: string) => string;
+  /** … `COPY state table FROM STDIN`. */
+  readonly copyInState: string;
   /** Fills the staging table from the district's schema in the same database: $1 year (year-tied
    *  only), then after-id, high-id, limit. */
   readonly stagePage: (schema: string, branches: ExclusionBranches) => string;
@@ -66,6 +73,11 @@ export interface ObjectStatements {
    *  them, in one statement (foreign keys are checked at its end, so the order of its parts does
    *  not matter). Rows: object, removed — one per object that can hold such records. */
   readonly removeWithDescendants: string;
+}
+
+/** Whether the ids can be written into COPY as literals (the domain's patterns allow no quote). */
+export function inlinable(districtId: string, batchId: string): boolean {
+  return isValidDistrictId(districtId) && BATCH_ID_PATTERN.test(batchId);
 }
 
 /** A page's values as SQL literals for COPY (which takes no bind parameters), each checked to be
@@ -221,17 +233,27 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
     const columns = syncedColumns(object);
     const references = parentReferences(object);
     const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+    const literalPageSelect = (schema: string, branches: ExclusionBranches, page: KeysetPage) => {
+      const literal = pageLiterals(page);
+      // Quoted: a leading minus would bind looser than the cast (-9223372036854775808::bigint is
+      // out of range).
+      return pageSelect(object, columns, schema, branches, [literal.schoolYear, `'${literal.after}'`, `'${literal.high}'`, literal.limit]);
+    };
     statements = {
       columns,
       references,
       createStage: `create temp table ${STAGE} (${columns.map((column) => `${q(column.name)} ${column.districtType}`).join(', ')}, cause text) on commit drop`,
-      copyOutPage: (schema, branches, page) => {
-        const literal = pageLiterals(page);
-        // Quoted: a leading minus would bind looser than the cast (-9223372036854775808::bigint
-        // is out of range).
-        return `copy (${pageSelect(object, columns, schema, branches, [literal.schoolYear, `'${literal.after}'`, `'${literal.high}'`, literal.limit])}) to stdout`;
-      },
+      copyOutPage: (schema, branches, page) => `copy (${literalPageSelect(schema, branches, page)}) to stdout`,
       copyInStage: `copy ${STAGE} from stdin`,
+      freshPageSummary: (schema, branches, page) => `select count(*)::int as processed, max(p."id") as cursor,
+          coalesce(json_agg(json_build_object('id', p."id", 'cause', p.cause)) filter (where p.cause is not null), '[]'::json) as not_allowed
+        from (${literalPageSelect(schema, branches, page)}) p`,
+      copyOutStateRows: (schema, branches, page, districtId, batchId) => {
+        if (!inlinable(districtId, batchId)) throw new Error(`district "${districtId}" or batch "${batchId}" cannot be written into COPY`);
+        return `copy (select '${districtId}', ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, '${batchId}'
+          from (${literalPageSelect(schema, branches, page)}) p where p.cause is null) to stdout`;
+      },
+      copyInState: `copy ${table} ("source_district", ${columns.map((column) => q(column.name)).join(', ')}, "synced_batch") from stdin`,
       stagePage: memo((schema: string, branches: ExclusionBranches) => `insert into ${STAGE}
         ${pageSelect(object, columns, schema, branches, object.yearTied ? ['$1', '$2', '$3', '$4'] : [null, '$1', '$2', '$3'])}`),
       mergeStage: memo((fresh: boolean) => `with ${mergeText(object, columns, references, STAGE, { lookForOrphans: !fresh, upsert: !fresh })}

@@ -5,9 +5,11 @@
 //
 // A page travels one of two ways. District and state in separate databases (the normal case):
 // `COPY (page) TO STDOUT` on the district's server streamed into `COPY … FROM STDIN` of a staging
-// table in the state transaction, then one merge. District and state in one database: one
-// statement reads and writes the page inside PostgreSQL. Either way, a page the state refuses a
-// record of is staged again and merged part by part, isolating the refused records.
+// table in the state transaction, then one merge — or, while the state holds none of the
+// object's records (a fresh range), straight into the state table. District and state in one
+// database: one statement reads and writes the page inside PostgreSQL. Either way, a page the
+// state refuses a record of is staged again and merged part by part, isolating the refused
+// records.
 import { addObjectCounts, addRemovedCounts } from '../../data/batch-objects';
 import { advanceRange, finishRange, getRange, type RangeKey } from '../../data/batch-ranges';
 import { inTransaction } from '../../data/copy-pools';
@@ -19,8 +21,8 @@ import { pgRunner, postgresRunner, type StatementRunner } from '../../data/state
 import { logSyncErrors, type NewSyncError } from '../../data/sync-errors';
 import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef, type CatalogObject, type RecordCounts } from '../../domain';
 import { isRecordError, mergeIsolating, toOrphans, type Orphan, type Refusal } from './isolate';
-import { copyBetween } from './page-copy';
-import { MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
+import { copyBetween, copyOn, inDistrictSnapshot } from './page-copy';
+import { inlinable, MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
 
 export interface SyncRangeInput extends BatchObjectRef {
   readonly rangeIndex: number;
@@ -194,16 +196,28 @@ async function commitInDatabase(state: Sql, page: PageRequest, isolate: boolean)
   }) as Promise<CommittedPage>;
 }
 
-/** District and state apart: the page arrives by COPY in a node-postgres transaction. */
+/** District and state apart: the page arrives by COPY in a node-postgres transaction — into the
+ *  staging table, then merged; or, for a fresh range, straight into the state table (COPY's bulk
+ *  insert), its summary read in the same district snapshot as its rows. */
 async function commitByCopy(sources: DistrictSources, district: District, page: PageRequest, isolate: boolean): Promise<CommittedPage> {
-  const { statements } = page;
-  const copyOut = statements.copyOutPage(page.schema, page.branches, {
-    schoolYear: page.input.schoolYear, after: page.after, high: page.high, limit: page.pageSize,
-  });
+  const { statements, input } = page;
+  const keyset = { schoolYear: input.schoolYear, after: page.after, high: page.high, limit: page.pageSize };
+  if (!isolate && page.fresh && inlinable(input.districtId, input.batchId)) {
+    return inTransaction(sources.copyWriter(), async (client) => {
+      const moved = await inDistrictSnapshot(sources.copyReader(district), async (source) => {
+        const [summary] = (await source.query(statements.freshPageSummary(page.schema, page.branches, keyset))).rows as Record<string, unknown>[];
+        const outcome = outcomeOf(summary, { written: 0, orphans: [], refused: [] });
+        if (outcome.processed === outcome.notAllowed.length) return outcome;
+        const written = await copyOn(source, statements.copyOutStateRows(page.schema, page.branches, keyset, input.districtId, input.batchId), client, statements.copyInState);
+        return { ...outcome, written };
+      });
+      return settlePage(pgRunner(client), page, moved);
+    });
+  }
   return inTransaction(sources.copyWriter(), async (client) => {
     const tx = pgRunner(client);
     await tx.run(statements.createStage);
-    await copyBetween(sources.copyReader(district), copyOut, client, statements.copyInStage);
+    await copyBetween(sources.copyReader(district), statements.copyOutPage(page.schema, page.branches, keyset), client, statements.copyInStage);
     return settlePage(tx, page, await mergeStaged(tx, page, isolate));
   });
 }
