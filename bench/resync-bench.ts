@@ -1,14 +1,19 @@
-// `npm run bench [-- --students N[,M] --json]`: a full resync through Temporal with the real worker
-// against the physical limit (a raw COPY of the same records), in the same run, at two sizes.
-// Prints records/s for both, the ratio, the orchestration overhead of an empty district, the
-// worker's and the API's peak RSS, and the API's p50/p99 for the object table under load.
-import { mkdtemp, rm } from 'node:fs/promises';
+// `npm run bench [-- --students N[,M] --topology separate|colocated|both --json --profile]`: a
+// full resync through Temporal with the real worker against the physical limit (a raw COPY of the
+// same records between the same servers), in the same run, at two sizes, per topology: `separate`
+// (the district's database on its own PostgreSQL server, the state's on another: pages travel by
+// COPY through the worker) and `colocated` (the district's schema in the state's database: pages
+// move inside PostgreSQL). Prints records/s for both, the ratio, the orchestration overhead of an
+// empty district, the worker's and the API's peak RSS, and the API's p50/p99 for the object table
+// under load.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEnv } from '../src/config';
 import { createSql, type Sql } from '../src/data/db';
 import { registerDistrict } from '../src/data/district-registry';
+import { districtDatabase, type Topology } from '../src/services/databases';
 import { migrate } from '../src/data/migrations';
 import { districtSchemaStatements } from '../src/data/schema/ddl';
 import { SCHEMA_CATALOG, STATE_SCHEMA } from '../src/data/schema/columns';
@@ -25,6 +30,7 @@ const TOKEN = 'bench-state-token';
 const SCHOOL_YEAR = 2026;
 
 interface Run {
+  topology: Topology;
   records: number;
   resyncSeconds: number;
   baselineSeconds: number;
@@ -45,25 +51,36 @@ async function truncateState(sql: Sql): Promise<void> {
 }
 
 interface Stack {
+  topology: Topology;
+  /** The state's database. */
   sql: Sql;
   url: string;
+  /** The district server's default database: the state's (colocated), or one on a second server. */
+  districtUrl: string;
   temporalAddress: string;
   stop(): Promise<void>;
 }
 
-async function startStack(): Promise<Stack> {
+/** PostgreSQL for the state, a second server for the districts (separate), and Temporal. */
+async function startStack(topology: Topology): Promise<Stack> {
   const env = readEnv();
   const dir = await mkdtemp(path.join(tmpdir(), 'state-resync-bench-'));
-  const postgres = await startEmbeddedPostgres({ dataDir: dir, port: await freePort() });
+  // Each server's data directory sits inside: PostgreSQL's own user (as root) must enter it.
+  await chmod(dir, 0o711);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'state'), port: await freePort() });
+  const districtServer = topology === 'separate'
+    ? await startEmbeddedPostgres({ dataDir: path.join(dir, 'districts'), port: await freePort(), database: 'districts' })
+    : null;
   const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log });
   const temporal = await startDevServer({ cliPath: cli.path, port: await freePort(), namespace: 'default', dbFilename: path.join(dir, 'temporal.db') });
   const sql = createSql(postgres.url, { max: 4 });
   await migrate(sql);
   return {
-    sql, url: postgres.url, temporalAddress: temporal.address,
+    topology, sql, url: postgres.url, districtUrl: districtServer?.url ?? postgres.url, temporalAddress: temporal.address,
     stop: async () => {
       await sql.end({ timeout: 5 });
       await temporal.stop();
+      await districtServer?.stop();
       await postgres.stop();
       await rm(dir, { recursive: true, force: true });
     },
@@ -80,7 +97,7 @@ interface Services {
 async function startServices(stack: Stack): Promise<Services> {
   const port = await freePort();
   const env = {
-    STATE_DATABASE_URL: stack.url, DISTRICT_DATABASE_URL: stack.url, TEMPORAL_ADDRESS: stack.temporalAddress,
+    STATE_DATABASE_URL: stack.url, DISTRICT_DATABASE_URL: stack.districtUrl, TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: 'bench', RESYNC_API_TOKENS: `${TOKEN}=state`, PORT: String(port), LOG_LEVEL: 'error',
   };
   const worker = spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
@@ -133,10 +150,23 @@ function readLoad(apiUrl: string, districtId: string, concurrency: number): { st
   return { stop: async () => { running = false; await Promise.all(loops); return latencies; } };
 }
 
+/** Where a district of the stack's topology lives: its own database on the district server
+ *  (separate), or the state's database (colocated). */
+async function districtTarget(stack: Stack, districtId: string): Promise<{ url: string; sourceUrl: string | null }> {
+  return districtDatabase({ state: stack.url, district: stack.districtUrl }, districtId, stack.topology);
+}
+
 async function emptyDistrictResync(stack: Stack, services: Services): Promise<number> {
-  const district = await registerDistrict(stack.sql, { districtId: 'bench_empty', name: 'Empty', state: null, reportingEntity: false, scopedYear: SCHOOL_YEAR });
-  await stack.sql.unsafe(`create schema if not exists "${district.sourceSchema}"`);
-  for (const statement of districtSchemaStatements(district.sourceSchema)) await stack.sql.unsafe(statement);
+  const target = await districtTarget(stack, 'bench_empty');
+  const district = await registerDistrict(stack.sql, {
+    districtId: 'bench_empty', name: 'Empty', state: null, reportingEntity: false, scopedYear: SCHOOL_YEAR, sourceUrl: target.sourceUrl,
+  });
+  const districtSql = createSql(target.url, { max: 1 });
+  try {
+    for (const statement of districtSchemaStatements(district.sourceSchema)) await districtSql.unsafe(statement);
+  } finally {
+    await districtSql.end({ timeout: 5 });
+  }
   return (await fullResync(services.apiUrl, 'bench_empty')).seconds;
 }
 
@@ -144,14 +174,19 @@ let profile = false;
 
 async function measure(stack: Stack, students: number): Promise<Run> {
   const districtId = `bench_${students}`;
-  log(`seeding ${students} students…`);
-  const seeded = await seedDistrict(stack.sql, stack.sql, { districtId, students, scopedYear: SCHOOL_YEAR, state: null, reportingEntity: false, seed: 42 });
+  log(`${stack.topology}: seeding ${students} students…`);
+  const target = await districtTarget(stack, districtId);
+  const districtSql = createSql(target.url, { max: 2 });
+  const seeded = await seedDistrict(stack.sql, districtSql, {
+    districtId, students, scopedYear: SCHOOL_YEAR, state: null, reportingEntity: false, seed: 42, sourceUrl: target.sourceUrl,
+  }).finally(() => districtSql.end({ timeout: 5 }));
   log(`seeded ${seeded.total} records in ${seeded.seconds.toFixed(1)} s`);
   const plan = planResync({ objects: 'all', checkDependencies: false, year: 'current' }, seeded.district.profile);
 
   await truncateState(stack.sql);
   const baselineStarted = performance.now();
-  const copied = await baselineCopy(stack.url, stack.url, districtId, seeded.district.sourceSchema, SCHOOL_YEAR, plan.levels.flat());
+  // Between the same two databases (two servers when separate) as the resync.
+  const copied = await baselineCopy(target.url, stack.url, districtId, seeded.district.sourceSchema, SCHOOL_YEAR, plan.levels.flat());
   const baselineSeconds = (performance.now() - baselineStarted) / 1000;
   log(`baseline: ${copied} records in ${baselineSeconds.toFixed(1)} s`);
   await truncateState(stack.sql);
@@ -170,6 +205,7 @@ async function measure(stack: Stack, students: number): Promise<Run> {
     log(`resync: ${resync.processed} records in ${resync.seconds.toFixed(1)} s; ${latencies.length} reads`);
     if (profile) await printProfile(stack.sql, resync.batchId);
     return {
+      topology: stack.topology,
       records: seeded.total,
       resyncSeconds: round(resync.seconds),
       baselineSeconds: round(baselineSeconds),
@@ -197,8 +233,9 @@ async function printProfile(sql: Sql, batchId: string): Promise<void> {
   for (const row of slowest) log(`  ${String(row.object).padEnd(28)} ${String(row.processed).padStart(8)} records ${Number(row.seconds).toFixed(2)} s`);
 }
 
-function printTable(runs: readonly Run[]): void {
-  const lines = ['', 'records    resync s  baseline s  ratio  resync rec/s  baseline rec/s  worker RSS MB  API RSS MB  API p50 ms  API p99 ms'];
+function printTable(topology: Topology, runs: readonly Run[]): void {
+  const lines = ['', `${topology} (${topology === 'separate' ? 'district and state on two PostgreSQL servers' : 'district schema in the state database'})`,
+    'records    resync s  baseline s  ratio  resync rec/s  baseline rec/s  worker RSS MB  API RSS MB  API p50 ms  API p99 ms'];
   for (const r of runs) {
     lines.push([
       String(r.records).padEnd(10), String(r.resyncSeconds).padStart(8), String(r.baselineSeconds).padStart(11), String(r.ratio).padStart(6),
@@ -216,23 +253,37 @@ function printTable(runs: readonly Run[]): void {
   console.log(lines.join('\n'));
 }
 
+const TOPOLOGIES: Record<string, readonly Topology[]> = { separate: ['separate'], colocated: ['colocated'], both: ['separate', 'colocated'] };
+
+/** What `--json` prints: one entry per topology and size under `runs` (more keys may join it). */
+interface Report {
+  runs: Run[];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { students: { type: 'string' }, json: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } }, strict: true,
+    options: {
+      students: { type: 'string' }, topology: { type: 'string', default: 'both' },
+      json: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false },
+    }, strict: true,
   });
   profile = values.profile;
   // About 44 records per student: 2 300 students ≈ 100 K records, 23 000 ≈ 1 M.
   const sizes = (values.students ?? '2300,23000').split(',').map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--students takes positive whole numbers, e.g. 2300,23000');
-  const stack = await startStack();
-  try {
-    const runs: Run[] = [];
-    for (const students of sizes) runs.push(await measure(stack, students));
-    if (values.json) console.log(JSON.stringify({ runs }));
-    else printTable(runs);
-  } finally {
-    await stack.stop();
+  const topologies = TOPOLOGIES[values.topology];
+  if (!topologies) throw new Error(`--topology is separate, colocated or both, not "${values.topology}"`);
+  const report: Report = { runs: [] };
+  for (const topology of topologies) {
+    const stack = await startStack(topology);
+    try {
+      for (const students of sizes) report.runs.push(await measure(stack, students));
+    } finally {
+      await stack.stop();
+    }
+    if (!values.json) printTable(topology, report.runs.filter((run) => run.topology === topology));
   }
+  if (values.json) console.log(JSON.stringify(report));
 }
 
 main().catch((error: unknown) => {

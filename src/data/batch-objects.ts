@@ -2,6 +2,7 @@
 // the post-run verification's verdict. The tool's table shows the latest result per object.
 import { statusColour, type ObjectOutcome, type Plan, type StatusColour } from '../domain';
 import type { Queryable } from './db';
+import type { StatementRunner } from './statement-runner';
 
 export interface ObjectResult {
   readonly object: string;
@@ -59,10 +60,9 @@ export async function markObjectsSkipped(sql: Queryable, batchId: string, skippe
 }
 
 /** Adds one committed page's counts to its object (called in the page's transaction). */
-export async function addObjectCounts(sql: Queryable, batchId: string, object: string, counts: { processed: number; errors: number; sent: number }): Promise<void> {
-  await sql`update resync.batch_object set processed = processed + ${counts.processed},
-    errors = errors + ${counts.errors}, sent = sent + ${counts.sent}
-    where batch_id = ${batchId} and object = ${object}`;
+export async function addObjectCounts(tx: StatementRunner, batchId: string, object: string, counts: { processed: number; errors: number; sent: number }): Promise<void> {
+  await tx.run(`update resync.batch_object set processed = processed + $3::bigint, errors = errors + $4::bigint, sent = sent + $5::bigint
+    where batch_id = $1 and object = $2`, [batchId, object, counts.processed, counts.errors, counts.sent]);
 }
 
 /** Records a prune in its transaction: the records it deleted add to those the copy already
@@ -79,15 +79,15 @@ export async function recordObjectPruned(sql: Queryable, batchId: string, object
  * excluded enrollment too).
  * @param removed records removed per object name
  */
-export async function addRemovedCounts(sql: Queryable, batchId: string, object: string, removed: ReadonlyMap<string, number>): Promise<void> {
+export async function addRemovedCounts(tx: StatementRunner, batchId: string, object: string, removed: ReadonlyMap<string, number>): Promise<void> {
   const entries = [...removed].filter(([, count]) => count > 0);
   if (entries.length === 0) return;
-  await sql`with removed as (select * from unnest(${sql.array(entries.map(([name]) => name))}::text[], ${sql.array(entries.map(([, count]) => count))}::int[]) as r(object, n)),
-      placed as (select case when exists (select 1 from resync.batch_object o where o.batch_id = ${batchId} and o.object = r.object)
-        then r.object else ${object} end as object, r.n from removed r)
+  await tx.run(`with removed as (select * from unnest($3::text[], $4::int[]) as r(object, n)),
+      placed as (select case when exists (select 1 from resync.batch_object o where o.batch_id = $1 and o.object = r.object)
+        then r.object else $2 end as object, r.n from removed r)
     update resync.batch_object o set deleted = o.deleted + t.n
     from (select p.object, sum(p.n)::bigint as n from placed p group by p.object) t
-    where o.batch_id = ${batchId} and o.object = t.object`;
+    where o.batch_id = $1 and o.object = t.object`, [batchId, object, entries.map(([name]) => name), entries.map(([, count]) => count)]);
 }
 
 export async function finishObject(

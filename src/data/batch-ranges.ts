@@ -2,6 +2,7 @@
 // the state) and counts. The cursor advances only in the transaction that commits its page, and
 // only from the value the committing attempt started from, so a page is never counted twice.
 import type { Queryable } from './db';
+import type { StatementRunner } from './statement-runner';
 
 export interface BatchRange {
   /** The range covers ids in (lowExclusive, highInclusive]; null bounds are open. */
@@ -58,12 +59,12 @@ export async function getRange(sql: Queryable, key: RangeKey): Promise<BatchRang
  * @returns false when another attempt moved the range on (the caller rolls its page back)
  */
 export async function advanceRange(
-  sql: Queryable, key: RangeKey, expectedCursor: number | null, page: { cursor: number; processed: number; errors: number; sent: number },
+  tx: StatementRunner, key: RangeKey, expectedCursor: number | null, page: { cursor: number; processed: number; errors: number; sent: number },
 ): Promise<boolean> {
-  const advanced = await sql`update resync.batch_range set cursor = ${page.cursor}, processed = processed + ${page.processed},
-    errors = errors + ${page.errors}, sent = sent + ${page.sent}
-    where batch_id = ${key.batchId} and object = ${key.object} and range_index = ${key.rangeIndex}
-      and cursor is not distinct from ${expectedCursor}::bigint`;
+  const advanced = await tx.run(`update resync.batch_range set cursor = $4::bigint, processed = processed + $5::bigint,
+      errors = errors + $6::bigint, sent = sent + $7::bigint
+    where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $8::bigint`,
+  [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor]);
   return advanced.count === 1;
 }
 

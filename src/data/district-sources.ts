@@ -1,5 +1,8 @@
-// Connections to the databases holding districts' source data, one pool per URL, shared, and
-// what a batch learns once about a district's source (its exclusion branches).
+// Connections to the databases holding districts' source data, one pool per URL, shared; the
+// COPY route from them to the state's database when they are apart; and what a batch learns once
+// about a district's source (its exclusion branches).
+import type pg from 'pg';
+import { CopyPools } from './copy-pools';
 import { createSql, type Sql } from './db';
 import type { District } from './district-registry';
 import { findExclusionBranches } from './schema/exclusion';
@@ -39,10 +42,16 @@ function sameDatabase(a: string, b: string): boolean {
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
   private readonly branches = new Map<string, Promise<ReadonlySet<string>>>();
+  private readonly copyPools: CopyPools;
 
-  /** `stateUrl`, when given, lets a sync copy pages inside the database where a district's source
-   *  data sits beside the state's (no record leaves PostgreSQL). */
-  constructor(private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string) {}
+  /** `stateUrl`: the state's database, where pages are written; a district whose data sits in it
+   *  has its pages moved inside PostgreSQL (no record leaves it). */
+  constructor(
+    private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string,
+    onIdleError: (error: Error) => void = () => {},
+  ) {
+    this.copyPools = new CopyPools({ max: poolSize, applicationName: 'state-resync-copy', onIdleError });
+  }
 
   sharesDatabaseWithState(district: Pick<District, 'sourceUrl'>): boolean {
     return this.stateUrl !== undefined && sameDatabase(resolveSourceUrl(district.sourceUrl, this.defaultUrl), this.stateUrl);
@@ -56,6 +65,18 @@ export class DistrictSources {
       this.pools.set(url, pool);
     }
     return pool;
+  }
+
+  /** node-postgres connections to the district's database, for COPY … TO STDOUT. */
+  copyReader(district: Pick<District, 'sourceUrl'>): pg.Pool {
+    return this.copyPools.for(resolveSourceUrl(district.sourceUrl, this.defaultUrl));
+  }
+
+  /** node-postgres connections to the state's database, for the pages that arrive by COPY.
+   *  @throws Error when these sources were made without the state's URL */
+  copyWriter(): pg.Pool {
+    if (!this.stateUrl) throw new Error('copying pages between databases needs the state database URL (DistrictSources third argument)');
+    return this.copyPools.for(this.stateUrl);
   }
 
   /**
@@ -81,5 +102,6 @@ export class DistrictSources {
   async end(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.end({ timeout: 5 })));
     this.pools.clear();
+    await this.copyPools.end();
   }
 }

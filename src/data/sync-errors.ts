@@ -1,6 +1,7 @@
 // The error log (the seed's "district agent log", DESIGN §2.8): one entry per record of a batch
 // that did not reach the state, with a reason code and a readable reason.
 import type { Queryable } from './db';
+import type { StatementRunner } from './statement-runner';
 
 /** not-allowed: the state may not receive it (state-excluded, or under a state-excluded record);
  *  parent-missing: a record it references is not at the state; refused: the state refused its data. */
@@ -32,13 +33,15 @@ export interface SyncErrorEntry {
 
 /** Logs errors (called in the transaction of the page they belong to); a record logged twice in
  *  one batch keeps its first entry. */
-export async function logSyncErrors(sql: Queryable, errors: readonly NewSyncError[]): Promise<void> {
+export async function logSyncErrors(tx: StatementRunner, errors: readonly NewSyncError[]): Promise<void> {
   if (errors.length === 0) return;
-  const rows = errors.map((error) => ({
-    batch_id: error.batchId, object: error.object, record_id: error.recordId, reason_code: error.reasonCode, reason: error.reason,
-    cause_object: error.cause?.object ?? null, cause_record_id: error.cause?.recordId ?? null,
-  }));
-  await sql`insert into resync.sync_error ${sql(rows)} on conflict do nothing`;
+  await tx.run(`insert into resync.sync_error (batch_id, object, record_id, reason_code, reason, cause_object, cause_record_id)
+    select * from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+    on conflict do nothing`, [
+    errors.map((error) => error.batchId), errors.map((error) => error.object), errors.map((error) => error.recordId),
+    errors.map((error) => error.reasonCode), errors.map((error) => error.reason),
+    errors.map((error) => error.cause?.object ?? null), errors.map((error) => error.cause?.recordId ?? null),
+  ]);
 }
 
 /**

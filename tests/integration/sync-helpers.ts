@@ -1,7 +1,7 @@
 // Drives the sync activities directly (no Temporal) for data-plane tests: a batch recorded in
 // the history, then each planned object copied parent-first, range by range.
-import { randomBytes } from 'node:crypto';
 import { planObjectRanges } from '../../src/activities/sync/object-ranges';
+import { newBatchId } from '../../src/client/resyncs';
 import { pruneObject } from '../../src/activities/sync/prune';
 import { syncRange, type RangeResult } from '../../src/activities/sync/sync-range';
 import { finishObject } from '../../src/data/batch-objects';
@@ -21,7 +21,8 @@ export const noHooks = { heartbeat: () => {}, checkpoint: () => {} };
 export async function recordBatch(deps: Deps, districtId: string, objects: 'all' | string[], checkDependencies = true): Promise<{ batchId: string; plan: Plan; schoolYear: number }> {
   const district = await getDistrict(deps.state, districtId);
   const plan = planResync({ objects, checkDependencies, year: 'current' }, district.profile);
-  const batchId = `test-${randomBytes(4).toString('hex')}`;
+  // A real batch id: the copy writes it into COPY only when it has the domain's form.
+  const batchId = newBatchId();
   await insertQueuedBatch(deps.state, {
     batchId, districtId, schoolYear: district.scopedYear, yearChoice: 'current', kind: plan.kind, initiator: 'district',
     requestedBy: 'test', checkDependencies, requestedObjects: objects === 'all' ? null : objects, workflowId: `wf-${batchId}`,

@@ -1,8 +1,10 @@
-// The SQL text of the per-object statements (read a page, upsert a page, remove records no longer
-// allowed with those under them, prune), built once per object from the catalog. Identifiers come only from the catalog and are quoted; every value is
-// a bind parameter. Column lists vary per object, which postgres.js fragments cannot express for
-// `unnest(...) as i(...)`, hence text built here and nowhere else.
-import type { CatalogObject } from '../../domain';
+// The SQL text of the per-object statements, built once per object from the catalog: read a
+// keyset page (as a COPY out of the district's server, or into the staging table inside one
+// database), merge the staged page into the state, move a page inside one database in one
+// statement, remove records no longer allowed with those under them, and prune. Identifiers come
+// only from the catalog and are quoted; values are bind parameters, except in COPY, which takes
+// none: the few values it carries are validated and written as literals here (pageLiterals).
+import { BATCH_ID_PATTERN, isValidDistrictId, type CatalogObject } from '../../domain';
 import {
   parentReferences, SCHEMA_CATALOG, STATE_SCHEMA, syncedColumns, type Column, type ParentReference,
 } from '../../data/schema/columns';
@@ -15,18 +17,51 @@ const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 export const MIN_ID = -9_223_372_036_854_775_808n;
 export const MAX_ID = 9_223_372_036_854_775_807n;
 
+/** The transaction's staging table: one page of one object, gone at commit or rollback. */
+export const STAGE = 'resync_page';
+
+/** One keyset page of a range: ids in (after, high], the first `limit` of them in id order. */
+export interface KeysetPage {
+  /** Year-tied objects only. */
+  readonly schoolYear: number;
+  /** Bigints in decimal. */
+  readonly after: string;
+  readonly high: string;
+  readonly limit: number;
+}
+
 export interface ObjectStatements {
   readonly columns: readonly Column[];
   readonly references: readonly ParentReference[];
-  /** $1 year (year-tied only), then after-id, high-id, limit. Columns as text, then the exclusion
-   *  cause (null: allowed; see exclusionCause). */
-  readonly readPage: (schema: string, branches: ExclusionBranches) => string;
-  /** $1 district, $2 batch, then one text[] per synced column. */
-  readonly upsertPage: string;
+  /** Creates the staging table: the synced columns (district types), then `cause`. */
+  readonly createStage: string;
+  /** `COPY (page) TO STDOUT` for the district's server, in the staging table's column order. */
+  readonly copyOutPage: (schema: string, branches: ExclusionBranches, page: KeysetPage) => string;
+  /** `COPY staging FROM STDIN`. */
+  readonly copyInStage: string;
+  /** For a fresh range, whose page goes straight into the state table: the page's processed,
+   *  cursor and not_allowed (a query for the district's server, run in the same snapshot as…) */
+  readonly freshPageSummary: (schema: string, branches: ExclusionBranches, page: KeysetPage) => string;
+  /** … `COPY (the page's allowed records, as state rows) TO STDOUT`, and for the state's server… */
+  readonly copyOutStateRows: (schema: string, branches: ExclusionBranches, page: KeysetPage, districtId: string, batchId: string) => string;
+  /** … `COPY state table FROM STDIN`. */
+  readonly copyInState: string;
+  /** Fills the staging table from the district's schema in the same database: $1 year (year-tied
+   *  only), then after-id, high-id, limit. */
+  readonly stagePage: (schema: string, branches: ExclusionBranches) => string;
+  /** Merges the staged page into the state: $1 district, $2 batch. Returns processed, cursor,
+   *  written, not_allowed (id and cause) and orphans. `fresh`: the state holds none of these
+   *  records yet, so a plain INSERT will do, and a missing parent fails the page (which is written
+   *  again the careful way) instead of being looked for. */
+  readonly mergeStage: (fresh: boolean) => string;
+  /** The careful merge of the staged records with ids in [$3, $4]: orphans reported, existing
+   *  records updated. $1 district, $2 batch. Returns written and orphans. */
+  readonly mergeStagePart: string;
+  /** Processed, cursor and not_allowed of the staged page; then `stagedIds` its allowed ids. */
+  readonly stageSummary: string;
+  readonly stagedIds: string;
   /** Reads and writes a page inside one database (district and state side by side): $1 district,
-   *  $2 batch, [$3 year], after-id, high-id, limit. Returns processed, cursor, written, not_allowed
-   *  records (id and cause) and orphans. `fresh`: the state holds none of these records yet, so a
-   *  plain INSERT will do (a duplicate then fails the page, which is written again the careful way). */
+   *  $2 batch, [$3 year], after-id, high-id, limit. Returns what `mergeStage` returns. */
   readonly movePage: (schema: string, fresh: boolean, branches: ExclusionBranches) => string;
   /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
   readonly prune: string;
@@ -40,78 +75,92 @@ export interface ObjectStatements {
   readonly removeWithDescendants: string;
 }
 
-function stateCast(column: Column): string {
-  // varchar columns stay text so that an over-long value fails the assignment (an explicit cast
-  // to varchar(n) would silently truncate it).
-  return column.stateType.startsWith('varchar') ? 'text' : column.stateType;
+/** Whether the ids can be written into COPY as literals (the domain's patterns allow no quote). */
+export function inlinable(districtId: string, batchId: string): boolean {
+  return isValidDistrictId(districtId) && BATCH_ID_PATTERN.test(batchId);
 }
 
-function readPageText(object: CatalogObject, columns: readonly Column[], schema: string, branches: ExclusionBranches): string {
-  const select = columns.map((column) => `r.${q(column.name)}::text`);
-  select.push(exclusionCause(schema, object, 'r', branches));
-  const yearFilter = object.yearTied ? 'r."school_year" = $1 and ' : '';
-  const [after, high, limit] = object.yearTied ? ['$2', '$3', '$4'] : ['$1', '$2', '$3'];
-  // Order by the table's column (r."id"), not the text output column of the same name: keyset
-  // pagination needs numeric order.
-  return `select ${select.join(', ')} from ${q(schema)}.${q(object.table)} r
+/** A page's values as SQL literals for COPY (which takes no bind parameters), each checked to be
+ *  what it claims: decimal integers only. @throws Error for anything else */
+export function pageLiterals(page: KeysetPage): { schoolYear: string; after: string; high: string; limit: string } {
+  const bigint = (value: string, what: string) => {
+    if (!/^-?[0-9]{1,19}$/.test(value) || BigInt(value) < MIN_ID || BigInt(value) > MAX_ID) throw new Error(`${what} is not a bigint: "${value}"`);
+    return value;
+  };
+  const integer = (value: number, what: string, min: number) => {
+    if (!Number.isSafeInteger(value) || value < min) throw new Error(`${what} is not an integer of at least ${min}: ${value}`);
+    return String(value);
+  };
+  return {
+    schoolYear: integer(page.schoolYear, 'school year', 0), after: bigint(page.after, 'page start'),
+    high: bigint(page.high, 'page end'), limit: integer(page.limit, 'page size', 1),
+  };
+}
+
+function pageSelect(object: CatalogObject, columns: readonly Column[], schema: string, branches: ExclusionBranches, bounds: [string | null, string, string, string]): string {
+  const [year, after, high, limit] = bounds;
+  const yearFilter = object.yearTied && year !== null ? `r."school_year" = ${year} and ` : '';
+  // Order by the table's column (r."id"): keyset pagination needs the index's order.
+  return `select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${exclusionCause(schema, object, 'r', branches)} as cause
+    from ${q(schema)}.${q(object.table)} r
     where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}`;
 }
 
-function upsertPageText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[]): string {
-  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
-  const params = columns.map((_, i) => `$${i + 3}::text[]`).join(', ');
-  const names = columns.map((column) => q(column.name)).join(', ');
-  const orphans = orphanChecks(references, 'input', '');
-  const values = columns.map((column) => `i.${q(column.name)}::${stateCast(column)}`).join(', ');
-  const updates = columns.filter((column) => column.name !== 'id')
-    .map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
-  updates.push('"synced_batch" = excluded."synced_batch"');
-  return `with input as (select * from unnest(${params}) as i(${names})),
-    orphans as (${orphans}),
-    written as (
-      insert into ${table} as t ("source_district", ${names}, "synced_batch")
-      select $1, ${values}, $2 from input i
-      where not exists (select 1 from orphans o where o.id = i."id"::bigint)
-      on conflict ("source_district", "id") do update set ${updates.join(', ')}
-      returning 1)
-    select (select count(*) from written)::int as written,
-      coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
-}
-
-function orphanChecks(references: readonly ParentReference[], rows: string, extraCondition: string): string {
+function orphanChecks(references: readonly ParentReference[], rows: string, condition: string): string {
   const checks = references.map((reference) => `
-      select i."id"::bigint as id, '${reference.parent}' as parent, i.${q(reference.column)}::bigint as parent_id from ${rows} i
-      where ${extraCondition}i.${q(reference.column)} is not null and not exists (
+      select i."id" as id, '${reference.parent}' as parent, i.${q(reference.column)} as parent_id from ${rows} i
+      where ${condition} and i.${q(reference.column)} is not null and not exists (
         select 1 from ${q(STATE_SCHEMA)}.${q(reference.parentTable)} p
-        where p."source_district" = $1 and p."id" = i.${q(reference.column)}::bigint)`);
+        where p."source_district" = $1 and p."id" = i.${q(reference.column)})`);
   return checks.length > 0 ? checks.join('\n      union all') : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
 }
+
+const ORPHANS_JSON = `coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json)`;
+
+interface MergeOptions {
+  /** Report records whose parent is not at the state (and leave them out) instead of letting a
+   *  foreign key fail the statement. */
+  readonly lookForOrphans: boolean;
+  /** Update records the state already holds (else a duplicate fails the statement). */
+  readonly upsert: boolean;
+  /** Narrows the rows (a part of the page), given the rows' alias. */
+  readonly only?: (alias: string) => string;
+}
+
+/** The CTEs `orphans` and `written`: the merge of `rows` (staged, or read in place) into the
+ *  state table. */
+function mergeText(object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], rows: string, options: MergeOptions): string {
+  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+  const names = columns.map((column) => q(column.name)).join(', ');
+  const only = options.only ?? (() => 'true');
+  const updates = columns.filter((column) => column.name !== 'id').map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
+  updates.push('"synced_batch" = excluded."synced_batch"');
+  const orphans = options.lookForOrphans
+    ? orphanChecks(references, rows, `i.cause is null and ${only('i')}`)
+    : 'select null::bigint as id, null::text as parent, null::bigint as parent_id where false';
+  return `orphans as materialized (${orphans}),
+    written as (
+      insert into ${table} as t ("source_district", ${names}, "synced_batch")
+      select $1, ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, $2 from ${rows} p
+      where p.cause is null and ${only('p')}${options.lookForOrphans ? ' and not exists (select 1 from orphans o where o.id = p."id")' : ''}
+      ${options.upsert ? `on conflict ("source_district", "id") do update set ${updates.join(', ')}` : ''}
+      returning 1)`;
+}
+
+const pageResult = (rows: string) => `select (select count(*) from ${rows})::int as processed, (select max("id") from ${rows}) as cursor,
+      (select count(*) from written)::int as written,
+      coalesce((select json_agg(json_build_object('id', "id", 'cause', cause)) from ${rows} where cause is not null), '[]'::json) as not_allowed,
+      ${ORPHANS_JSON} as orphans`;
 
 function movePageText(
   object: CatalogObject, columns: readonly Column[], references: readonly ParentReference[], schema: string, fresh: boolean, branches: ExclusionBranches,
 ): string {
-  const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
-  const names = columns.map((column) => q(column.name)).join(', ');
-  const [year, after, high, limit] = object.yearTied ? ['$3', '$4', '$5', '$6'] : [null, '$3', '$4', '$5'];
-  const yearFilter = year ? `r."school_year" = ${year} and ` : '';
-  const updates = columns.filter((column) => column.name !== 'id').map((column) => `${q(column.name)} = excluded.${q(column.name)}`);
-  updates.push('"synced_batch" = excluded."synced_batch"');
-  return `with read as materialized (
-      select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${exclusionCause(schema, object, 'r', branches)} as not_allowed_cause
-      from ${q(schema)}.${q(object.table)} r
-      where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}),
-    page as materialized (select r.*, r.not_allowed_cause is not null as not_allowed from read r),
-    orphans as (${orphanChecks(references, 'page', 'not i.not_allowed and ')}),
-    written as (
-      insert into ${table} as t ("source_district", ${names}, "synced_batch")
-      select $1, ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, $2 from page p
-      where not p.not_allowed and not exists (select 1 from orphans o where o.id = p."id")
-      ${fresh ? '' : `on conflict ("source_district", "id") do update set ${updates.join(', ')}`}
-      returning 1)
-    select (select count(*) from page)::int as processed, (select max("id") from page) as cursor,
-      (select count(*) from written)::int as written,
-      coalesce((select json_agg(json_build_object('id', "id", 'cause', not_allowed_cause)) from page where not_allowed), '[]'::json) as not_allowed,
-      coalesce((select json_agg(json_build_object('id', o.id, 'parent', o.parent, 'parentId', o.parent_id)) from orphans o), '[]'::json) as orphans`;
+  const bounds: [string | null, string, string, string] = object.yearTied ? ['$3', '$4', '$5', '$6'] : [null, '$3', '$4', '$5'];
+  // Inside one database a missing parent is looked for even on a fresh range: it costs little
+  // here, and spares the page a second pass.
+  return `with page as materialized (${pageSelect(object, columns, schema, branches, bounds)}),
+    ${mergeText(object, columns, references, 'page', { lookForOrphans: true, upsert: !fresh })}
+    ${pageResult('page')}`;
 }
 
 function pruneText(object: CatalogObject): string {
@@ -167,32 +216,60 @@ function removeWithDescendantsText(object: CatalogObject): string {
 
 const cache = new Map<string, ObjectStatements>();
 
+/** Caches a statement text per argument list (exclusion branches by their key). */
+function memo<K extends unknown[]>(build: (...key: K) => string): (...key: K) => string {
+  const texts = new Map<string, string>();
+  return (...key: K) => {
+    const id = key.map((part) => (part instanceof Set ? branchesKey(part) : String(part))).join('\u0000');
+    let text = texts.get(id);
+    if (!text) texts.set(id, (text = build(...key)));
+    return text;
+  };
+}
+
 export function statementsFor(object: CatalogObject): ObjectStatements {
   let statements = cache.get(object.name);
   if (!statements) {
     const columns = syncedColumns(object);
     const references = parentReferences(object);
-    const readTexts = new Map<string, string>();
-    const moveTexts = new Map<string, string>();
+    const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
+    const literalPageSelect = (schema: string, branches: ExclusionBranches, page: KeysetPage) => {
+      const literal = pageLiterals(page);
+      // Quoted: a leading minus would bind looser than the cast (-9223372036854775808::bigint is
+      // out of range).
+      return pageSelect(object, columns, schema, branches, [literal.schoolYear, `'${literal.after}'`, `'${literal.high}'`, literal.limit]);
+    };
     statements = {
       columns,
       references,
-      readPage: (schema, branches) => {
-        const key = `${schema}:${branchesKey(branches)}`;
-        let text = readTexts.get(key);
-        if (!text) readTexts.set(key, (text = readPageText(object, columns, schema, branches)));
-        return text;
+      createStage: `create temp table ${STAGE} (${columns.map((column) => `${q(column.name)} ${column.districtType}`).join(', ')}, cause text) on commit drop`,
+      copyOutPage: (schema, branches, page) => `copy (${literalPageSelect(schema, branches, page)}) to stdout`,
+      copyInStage: `copy ${STAGE} from stdin`,
+      freshPageSummary: (schema, branches, page) => `select count(*)::int as processed, max(p."id") as cursor,
+          coalesce(json_agg(json_build_object('id', p."id", 'cause', p.cause)) filter (where p.cause is not null), '[]'::json) as not_allowed
+        from (${literalPageSelect(schema, branches, page)}) p`,
+      copyOutStateRows: (schema, branches, page, districtId, batchId) => {
+        if (!inlinable(districtId, batchId)) throw new Error(`district "${districtId}" or batch "${batchId}" cannot be written into COPY`);
+        return `copy (select '${districtId}', ${columns.map((column) => `p.${q(column.name)}`).join(', ')}, '${batchId}'
+          from (${literalPageSelect(schema, branches, page)}) p where p.cause is null) to stdout`;
       },
-      movePage: (schema, fresh, branches) => {
-        const key = `${schema}:${fresh}:${branchesKey(branches)}`;
-        let text = moveTexts.get(key);
-        if (!text) moveTexts.set(key, (text = movePageText(object, columns, references, schema, fresh, branches)));
-        return text;
-      },
-      upsertPage: upsertPageText(object, columns, references),
+      copyInState: `copy ${table} ("source_district", ${columns.map((column) => q(column.name)).join(', ')}, "synced_batch") from stdin`,
+      stagePage: memo((schema: string, branches: ExclusionBranches) => `insert into ${STAGE}
+        ${pageSelect(object, columns, schema, branches, object.yearTied ? ['$1', '$2', '$3', '$4'] : [null, '$1', '$2', '$3'])}`),
+      mergeStage: memo((fresh: boolean) => `with ${mergeText(object, columns, references, STAGE, { lookForOrphans: !fresh, upsert: !fresh })}
+    ${pageResult(STAGE)}`),
+      mergeStagePart: `with ${mergeText(object, columns, references, STAGE, {
+        lookForOrphans: true, upsert: true, only: (alias) => `${alias}."id" between $3::bigint and $4::bigint`,
+      })}
+    select (select count(*) from written)::int as written, ${ORPHANS_JSON} as orphans`,
+      stageSummary: `select count(*)::int as processed, max("id") as cursor,
+        coalesce(json_agg(json_build_object('id', "id", 'cause', cause)) filter (where cause is not null), '[]'::json) as not_allowed
+      from ${STAGE}`,
+      stagedIds: `select "id" from ${STAGE} where cause is null order by "id"`,
+      movePage: memo((schema: string, fresh: boolean, branches: ExclusionBranches) => movePageText(object, columns, references, schema, fresh, branches)),
       prune: pruneText(object),
-      keep: `update ${q(STATE_SCHEMA)}.${q(object.table)} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
-      held: `select "id" from ${q(STATE_SCHEMA)}.${q(object.table)} where "source_district" = $1 and "id" = any($2::bigint[])`,
+      keep: `update ${table} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
+      held: `select "id" from ${table} where "source_district" = $1 and "id" = any($2::bigint[])`,
       removeWithDescendants: removeWithDescendantsText(object),
     };
     cache.set(object.name, statements);

@@ -2,20 +2,31 @@
 // one state transaction holding the records, their error-log entries and the range's progress
 // (cursor and counts), so a retried attempt resumes exactly after the last committed page and
 // nothing is counted twice. Only counts and the cursor leave this function.
+//
+// A page travels one of two ways. District and state in separate databases (the normal case):
+// `COPY (page) TO STDOUT` on the district's server streamed into `COPY … FROM STDIN` of a staging
+// table in the state transaction, then one merge — or, while the state holds none of the
+// object's records (a fresh range), straight into the state table. District and state in one
+// database: one statement reads and writes the page inside PostgreSQL. Either way, a page the
+// state refuses a record of is staged again and merged part by part, isolating the refused
+// records.
 import { addObjectCounts, addRemovedCounts } from '../../data/batch-objects';
 import { advanceRange, finishRange, getRange, type RangeKey } from '../../data/batch-ranges';
-import type { Sql, Tx } from '../../data/db';
+import { inTransaction } from '../../data/copy-pools';
+import type { Sql } from '../../data/db';
 import { getDistrict, type District } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
 import { parseExclusionCause, type ExclusionBranches, type ExclusionCause } from '../../data/schema/exclusion';
+import { pgRunner, postgresRunner, type StatementRunner } from '../../data/statement-runner';
 import { logSyncErrors, type NewSyncError } from '../../data/sync-errors';
 import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef, type CatalogObject, type RecordCounts } from '../../domain';
-import { MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
-import { isRecordError, writePage, writePageWhole, type Orphan, type Refusal, type TextRow } from './write-page';
+import { isRecordError, mergeIsolating, toOrphans, type Orphan, type Refusal } from './isolate';
+import { copyBetween, copyOn, inDistrictSnapshot } from './page-copy';
+import { inlinable, MAX_ID, MIN_ID, statementsFor, type ObjectStatements } from './statements';
 
 export interface SyncRangeInput extends BatchObjectRef {
   readonly rangeIndex: number;
-  /** Records per page (default: DEFAULT_PAGE_SIZE, or IN_DATABASE_PAGE_SIZE when district and state share a database). */
+  /** Records per page (default: DEFAULT_PAGE_SIZE). */
   readonly pageSize?: number;
 }
 
@@ -35,19 +46,14 @@ export interface SyncHooks {
   checkpoint(): void;
 }
 
-/** Records per page through the application: bounds the worker's memory. */
-export const DEFAULT_PAGE_SIZE = 5000;
-/** Records per page inside the database: records never reach the worker, so pages can be larger
- *  (fewer commits and round trips) while a cancellation still lands within a second. */
-export const IN_DATABASE_PAGE_SIZE = 20_000;
+/** Records per page. Records stream through the worker (or never reach it), so a page's size
+ *  bounds only the work a retry repeats and how soon a cancellation lands (well within a second). */
+export const DEFAULT_PAGE_SIZE = 20_000;
 
 export interface SyncDeps {
   readonly state: Sql;
   readonly districtSources: DistrictSources;
 }
-
-/** A district row as read: the synced columns as text, then the exclusion cause (null: allowed). */
-type PageRow = readonly (string | null)[];
 
 const rangeKey = (input: SyncRangeInput): RangeKey => ({ batchId: input.batchId, object: input.object, rangeIndex: input.rangeIndex });
 
@@ -105,35 +111,49 @@ interface PageRequest {
   readonly pageSize: number;
 }
 
-/** Through the application: read the page from the district's database and write it to the state
- *  in one statement (or, when `isolate`, record by record where the state refuses some). */
-async function movePageThroughApp(tx: Tx, source: Sql, page: PageRequest, isolate: boolean): Promise<PageOutcome> {
-  const { input, object, statements } = page;
-  const params = object.yearTied ? [input.schoolYear, page.after, page.high, page.pageSize] : [page.after, page.high, page.pageSize];
-  const rows = (await source.unsafe(statements.readPage(page.schema, page.branches), params as never[]).values()) as unknown as PageRow[];
-  const causeAt = statements.columns.length;
-  const allowed = rows.filter((row) => row[causeAt] === null);
-  const write = await (isolate ? writePage : writePageWhole)(tx, statements, input.districtId, input.batchId, allowed as TextRow[]);
+/** A page's counts, cursor and not-allowed records as one of the page statements returns them. */
+function outcomeOf(row: Record<string, unknown> | undefined, write: { written: number; orphans: readonly Orphan[]; refused: readonly Refusal[] }): PageOutcome {
+  const notAllowed = ((row?.not_allowed ?? []) as { id: number | string; cause: string }[])
+    .map((entry) => ({ id: Number(entry.id), cause: parseExclusionCause(entry.cause) }));
   return {
-    processed: rows.length, cursor: rows.length > 0 ? Number(rows.at(-1)?.[0]) : null, written: write.written,
-    notAllowed: rows.filter((row) => row[causeAt] !== null).map((row) => ({ id: Number(row[0]), cause: parseExclusionCause(String(row[causeAt])) })),
-    orphans: write.orphans, refused: write.refused,
+    processed: Number(row?.processed ?? 0), cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
+    notAllowed, ...write,
   };
 }
 
-/** Inside one database: the page never leaves PostgreSQL. A record the state refuses fails the
- *  statement (and the transaction). */
-async function movePageInDatabase(tx: Tx, page: PageRequest): Promise<PageOutcome> {
-  const { input, object, statements } = page;
-  const params = object.yearTied
-    ? [input.districtId, input.batchId, input.schoolYear, page.after, page.high, page.pageSize]
-    : [input.districtId, input.batchId, page.after, page.high, page.pageSize];
-  const [row] = await tx.unsafe(statements.movePage(page.schema, page.fresh, page.branches), params as never[]);
-  const notAllowed = ((row?.not_allowed ?? []) as { id: number; cause: string }[]).map((entry) => ({ id: Number(entry.id), cause: parseExclusionCause(entry.cause) }));
-  return {
-    processed: Number(row?.processed ?? 0), cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
-    written: Number(row?.written ?? 0), notAllowed, orphans: (row?.orphans ?? []) as Orphan[], refused: [],
-  };
+const keysetParams = (page: PageRequest) => (page.object.yearTied
+  ? [page.input.schoolYear, page.after, page.high, page.pageSize]
+  : [page.after, page.high, page.pageSize]);
+
+/** Inside one database, in one statement: the page never leaves PostgreSQL. A record the state
+ *  refuses fails the statement (and the transaction). */
+async function movePageInDatabase(tx: StatementRunner, page: PageRequest): Promise<PageOutcome> {
+  const { input, statements } = page;
+  const [row] = (await tx.run(statements.movePage(page.schema, page.fresh, page.branches), [input.districtId, input.batchId, ...keysetParams(page)])).rows;
+  return outcomeOf(row, { written: Number(row?.written ?? 0), orphans: toOrphans(row?.orphans), refused: [] });
+}
+
+/** The staged page merged in one statement (a refused record fails it), or part by part. */
+async function mergeStaged(tx: StatementRunner, page: PageRequest, isolate: boolean): Promise<PageOutcome> {
+  const { input, statements } = page;
+  if (!isolate) {
+    const [row] = (await tx.run(statements.mergeStage(page.fresh), [input.districtId, input.batchId])).rows;
+    return outcomeOf(row, { written: Number(row?.written ?? 0), orphans: toOrphans(row?.orphans), refused: [] });
+  }
+  const [summary] = (await tx.run(statements.stageSummary)).rows;
+  return outcomeOf(summary, await mergeIsolating(tx, statements, input.districtId, input.batchId));
+}
+
+/** Removes from the state the page's records that are not allowed (any longer), with every record
+ *  under them, and counts what went. A fresh range skips it: the state held none of the object's
+ *  records, so none under them either. */
+async function removeNotAllowed(tx: StatementRunner, page: PageRequest, notAllowed: readonly NotAllowed[]): Promise<void> {
+  if (page.fresh || notAllowed.length === 0) return;
+  const { input, statements } = page;
+  const held = (await tx.run<{ id: number | string }>(statements.held, [input.districtId, notAllowed.map((record) => record.id)])).rows;
+  if (held.length === 0) return;
+  const removed = await tx.run<{ object: string; removed: number | string }>(statements.removeWithDescendants, [input.districtId, held.map((row) => Number(row.id))]);
+  await addRemovedCounts(tx, input.batchId, input.object, new Map(removed.rows.map((row) => [row.object, Number(row.removed)])));
 }
 
 interface CommittedPage {
@@ -143,54 +163,78 @@ interface CommittedPage {
   readonly errors: number;
 }
 
+/** The rest of a page's transaction once its records are written: removals, error log, kept
+ *  records and the range's progress. */
+async function settlePage(tx: StatementRunner, page: PageRequest, moved: PageOutcome): Promise<CommittedPage> {
+  const { input, object, statements } = page;
+  if (moved.processed === 0 || moved.cursor === null) return { processed: 0, cursor: null, sent: 0, errors: 0 };
+  await removeNotAllowed(tx, page, moved.notAllowed);
+  const errors = errorEntries(input, object, moved.notAllowed, moved.orphans, moved.refused);
+  if (errors.length > 0) {
+    await logSyncErrors(tx, errors);
+    // Keep the state's previous copy of records the state refused this time: a full resync
+    // removes only what the district no longer has or may no longer send.
+    const kept = [...moved.orphans.map((o) => o.id), ...moved.refused.map((r) => r.id)];
+    if (kept.length > 0) await tx.run(statements.keep, [input.districtId, kept, input.batchId]);
+  }
+  const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
+  if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }))) {
+    throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
+  }
+  await addObjectCounts(tx, input.batchId, input.object, counts);
+  return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length };
+}
+
+/** District and state in one database: one postgres.js transaction. */
+async function commitInDatabase(state: Sql, page: PageRequest, isolate: boolean): Promise<CommittedPage> {
+  return state.begin(async (sql) => {
+    const tx = postgresRunner(sql);
+    if (!isolate) return settlePage(tx, page, await movePageInDatabase(tx, page));
+    await tx.run(page.statements.createStage);
+    await tx.run(page.statements.stagePage(page.schema, page.branches), keysetParams(page));
+    return settlePage(tx, page, await mergeStaged(tx, page, true));
+  }) as Promise<CommittedPage>;
+}
+
+/** District and state apart: the page arrives by COPY in a node-postgres transaction — into the
+ *  staging table, then merged; or, for a fresh range, straight into the state table (COPY's bulk
+ *  insert), its summary read in the same district snapshot as its rows. */
+async function commitByCopy(sources: DistrictSources, district: District, page: PageRequest, isolate: boolean): Promise<CommittedPage> {
+  const { statements, input } = page;
+  const keyset = { schoolYear: input.schoolYear, after: page.after, high: page.high, limit: page.pageSize };
+  if (!isolate && page.fresh && inlinable(input.districtId, input.batchId)) {
+    return inTransaction(sources.copyWriter(), async (client) => {
+      const moved = await inDistrictSnapshot(sources.copyReader(district), async (source) => {
+        const [summary] = (await source.query(statements.freshPageSummary(page.schema, page.branches, keyset))).rows as Record<string, unknown>[];
+        const outcome = outcomeOf(summary, { written: 0, orphans: [], refused: [] });
+        if (outcome.processed === outcome.notAllowed.length) return outcome;
+        const written = await copyOn(source, statements.copyOutStateRows(page.schema, page.branches, keyset, input.districtId, input.batchId), client, statements.copyInState);
+        return { ...outcome, written };
+      });
+      return settlePage(pgRunner(client), page, moved);
+    });
+  }
+  return inTransaction(sources.copyWriter(), async (client) => {
+    const tx = pgRunner(client);
+    await tx.run(statements.createStage);
+    await copyBetween(sources.copyReader(district), statements.copyOutPage(page.schema, page.branches, keyset), client, statements.copyInStage);
+    return settlePage(tx, page, await mergeStaged(tx, page, isolate));
+  });
+}
+
 /** Moves one page and commits it with its error-log entries and the range's progress. The page is
  *  first written whole; if the state refuses a record of it, the transaction is rolled back and the
- *  page is written again through the application, isolating the refused records. */
+ *  page is staged again and written part by part, isolating the refused records. */
 async function commitPage(deps: SyncDeps, district: District, page: PageRequest): Promise<CommittedPage> {
-  const source = deps.districtSources.for(district);
-  const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
+  const commit = deps.districtSources.sharesDatabaseWithState(district)
+    ? (isolate: boolean) => commitInDatabase(deps.state, page, isolate)
+    : (isolate: boolean) => commitByCopy(deps.districtSources, district, page, isolate);
   try {
-    return await commitMoved(deps.state, page, (tx) => (inDatabase ? movePageInDatabase(tx, page) : movePageThroughApp(tx, source, page, false)));
+    return await commit(false);
   } catch (error) {
     if (!isRecordError(error)) throw error;
-    return commitMoved(deps.state, page, (tx) => movePageThroughApp(tx, source, page, true));
+    return commit(true);
   }
-}
-
-/** Removes from the state the page's records that are not allowed (any longer), with every record
- *  under them, and counts what went. A fresh range skips it: the state held none of the object's
- *  records, so none under them either. */
-async function removeNotAllowed(tx: Tx, page: PageRequest, notAllowed: readonly NotAllowed[]): Promise<void> {
-  if (page.fresh || notAllowed.length === 0) return;
-  const { input, statements } = page;
-  const ids = notAllowed.map((record) => record.id);
-  const held = await tx.unsafe(statements.held, [input.districtId, ids] as never[]);
-  if (held.length === 0) return;
-  const removed = await tx.unsafe(statements.removeWithDescendants, [input.districtId, held.map((row) => Number(row.id))] as never[]);
-  await addRemovedCounts(tx, input.batchId, input.object, new Map(removed.map((row) => [String(row.object), Number(row.removed)])));
-}
-
-async function commitMoved(state: Sql, page: PageRequest, move: (tx: Tx) => Promise<PageOutcome>): Promise<CommittedPage> {
-  const { input, object, statements } = page;
-  return state.begin(async (tx) => {
-    const moved = await move(tx);
-    if (moved.processed === 0 || moved.cursor === null) return { processed: 0, cursor: null, sent: 0, errors: 0 };
-    await removeNotAllowed(tx, page, moved.notAllowed);
-    const errors = errorEntries(input, object, moved.notAllowed, moved.orphans, moved.refused);
-    if (errors.length > 0) {
-      await logSyncErrors(tx, errors);
-      // Keep the state's previous copy of records the state refused this time: a full resync
-      // removes only what the district no longer has or may no longer send.
-      const kept = [...moved.orphans.map((o) => o.id), ...moved.refused.map((r) => r.id)];
-      if (kept.length > 0) await tx.unsafe(statements.keep, [input.districtId, kept, input.batchId] as never[]);
-    }
-    const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
-    if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }))) {
-      throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
-    }
-    await addObjectCounts(tx, input.batchId, input.object, counts);
-    return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length };
-  }) as Promise<CommittedPage>;
 }
 
 export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: SyncHooks): Promise<RangeResult> {
@@ -203,7 +247,7 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
   const resumedFrom = range.cursor;
   if (range.done) return { ...progress, pages: 0, resumedFrom };
 
-  const pageSize = input.pageSize ?? (deps.districtSources.sharesDatabaseWithState(district) ? IN_DATABASE_PAGE_SIZE : DEFAULT_PAGE_SIZE);
+  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const branches = await deps.districtSources.exclusionBranches(district, input.batchId);
   const high = String(range.highInclusive ?? MAX_ID);
   let pages = 0;

@@ -1,0 +1,75 @@
+// node-postgres pools for pages that travel between servers with PostgreSQL's COPY protocol, one
+// per database URL: COPY … TO STDOUT on the district's server, COPY … FROM STDIN on the state's.
+// node-postgres with pg-copy-streams carries both directions (postgres.js 3.4.9 COPY streams can
+// leave a connection paused after the last chunk, porsager/postgres#1016, and never finish a COPY
+// the server refused: the next query hangs); see README, Performance.
+import pg from 'pg';
+
+export interface CopyPoolOptions {
+  readonly max: number;
+  readonly applicationName: string;
+  /** Told about a pooled connection that broke while idle (a server restart). */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+export class CopyPools {
+  private readonly pools = new Map<string, pg.Pool>();
+
+  constructor(private readonly options: CopyPoolOptions) {}
+
+  for(url: string): pg.Pool {
+    let pool = this.pools.get(url);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: url, max: this.options.max, application_name: this.options.applicationName, idleTimeoutMillis: 30_000 });
+      // An idle connection the server closed (a restart) is an 'error' event on the pool: without
+      // a listener Node would end the process. The pool replaces the connection; the next page's
+      // query fails or succeeds on its own.
+      pool.on('error', (error) => this.options.onIdleError?.(error));
+      this.pools.set(url, pool);
+    }
+    return pool;
+  }
+
+  async end(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.end()));
+    this.pools.clear();
+  }
+}
+
+/**
+ * Runs `work` in a transaction on one connection of the pool, committing when it resolves and
+ * rolling back when it throws; a connection whose rollback failed is discarded, not reused.
+ * @throws whatever `work` throws, after the rollback
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Runs `work` on one connection of the pool (a COPY reads on one connection from start to end). */
+export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    // A failed COPY may leave the connection mid-protocol: do not hand it out again.
+    client.release(broken);
+  }
+}
