@@ -4,10 +4,12 @@
 import { Context } from '@temporalio/activity';
 import { finishObject, objectResult, type ObjectResult } from '../data/batch-objects';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
-import { CATALOG, type BatchObjectRef } from '../domain';
+import { CATALOG, type BatchObjectRef, type ResyncMethod } from '../domain';
 import type { ActivityDeps } from './deps';
 import { planObjectRanges, type PlanRangesInput, type PlannedRanges } from './sync/object-ranges';
 import { pruneObject, type PruneResult } from './sync/prune';
+import { buildRecordSet, type BuildRecordSetInput, type RecordSetBuilt } from '../data/record-sets';
+import { syncRecordSet, type SyncRecordSetInput } from './sync/record-set-copy';
 import { syncRange, type RangeResult, type SyncRangeInput } from './sync/sync-range';
 
 export interface FinishObjectInput {
@@ -17,7 +19,14 @@ export interface FinishObjectInput {
   readonly failure?: string;
 }
 
-export interface CopyObjectOrPlanRangesInput extends PlanRangesInput {
+/** How a copy's pages travel: the batch's method, and whether a differential copy removes the
+ *  state's records the district no longer has (a full resync). */
+export interface CopyMethod {
+  readonly method?: ResyncMethod;
+  readonly removeExtras?: boolean;
+}
+
+export interface CopyObjectOrPlanRangesInput extends PlanRangesInput, CopyMethod {
   readonly pageSize?: number;
 }
 
@@ -31,7 +40,7 @@ export interface PruneObjectsInput extends Omit<BatchObjectRef, 'object'> {
   readonly objects: readonly string[];
 }
 
-export interface CopyObjectsInput extends Omit<BatchObjectRef, 'object'> {
+export interface CopyObjectsInput extends Omit<BatchObjectRef, 'object'>, CopyMethod {
   /** Small objects of one level (each copied whole, as one key range), with their record counts. */
   readonly objects: readonly { readonly object: string; readonly records: number }[];
   /** How many of them are copied at once (default 4). */
@@ -45,6 +54,10 @@ export interface ObjectsCopied {
   /** Objects this attempt could not copy, with the reason; the batch decides whether to retry. */
   readonly failed: readonly { readonly object: string; readonly reason: string }[];
 }
+
+const methodOf = (input: CopyMethod): CopyMethod => ({
+  ...(input.method ? { method: input.method } : {}), ...(input.removeExtras ? { removeExtras: true } : {}),
+});
 
 /** Small objects copied side by side by one activity: their round trips overlap. */
 const DEFAULT_PARALLEL_SMALL_OBJECTS = 4;
@@ -81,7 +94,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       if (planned.ranges > 1) return planned;
       await syncRangeHere({
         batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear, rangeIndex: 0,
-        ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+        ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
       });
       return { ...planned, result: await completeObject(deps, input.batchId, input.object) };
     },
@@ -105,7 +118,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
         await syncRangeHere({
           batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
-          ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+          ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
         });
         completed.push(await completeObject(deps, input.batchId, object));
         context.heartbeat({ completed: completed.length, of: input.objects.length });
@@ -129,6 +142,23 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
 
     async syncRange(input: SyncRangeInput): Promise<RangeResult> {
       return syncRangeHere(input);
+    },
+
+    /** Copies one object's records of a selective batch's record set and records it completed. */
+    async copyRecordSet(input: SyncRecordSetInput): Promise<ObjectResult> {
+      const context = Context.current();
+      await syncRecordSet(deps, input, {
+        heartbeat: (progress) => context.heartbeat(progress),
+        checkpoint: () => {
+          if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+        },
+      });
+      return completeObject(deps, input.batchId, input.object);
+    },
+
+    /** Builds a selective batch's record set at the district (ids only; never returned). */
+    async buildRecordSet(input: BuildRecordSetInput): Promise<RecordSetBuilt> {
+      return buildRecordSet(deps, input);
     },
 
     async finishObject(input: FinishObjectInput): Promise<ObjectResult> {

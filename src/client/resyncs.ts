@@ -85,6 +85,7 @@ export class Resyncs implements LaneSubmitter {
   async submit(request: ResyncRequest): Promise<SubmitResult> {
     await insertBatchRequest(this.state, {
       batchId: request.batchId, districtId: request.districtId, objects: request.objects, checkDependencies: request.checkDependencies,
+      ...(request.method ? { method: request.method } : {}), ...(request.selection ? { selection: request.selection } : {}),
     });
     try {
       return await this.submitToLane(request);

@@ -79,6 +79,12 @@ export async function recordObjectPruned(sql: Queryable, batchId: string, object
  * excluded enrollment too).
  * @param removed records removed per object name
  */
+/** Adds what a differential page found (inserted, updated, unchanged) to its object. */
+export async function addDifferentialCounts(tx: StatementRunner, batchId: string, object: string, counts: { inserted: number; updated: number; unchanged: number }): Promise<void> {
+  await tx.run(`update resync.batch_object set inserted = inserted + $3, updated = updated + $4, unchanged = unchanged + $5
+    where batch_id = $1 and object = $2`, [batchId, object, counts.inserted, counts.updated, counts.unchanged]);
+}
+
 export async function addRemovedCounts(tx: StatementRunner, batchId: string, object: string, removed: ReadonlyMap<string, number>): Promise<void> {
   const entries = [...removed].filter(([, count]) => count > 0);
   if (entries.length === 0) return;

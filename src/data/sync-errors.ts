@@ -5,7 +5,7 @@ import type { StatementRunner } from './statement-runner';
 
 /** not-allowed: the state may not receive it (state-excluded, or under a state-excluded record);
  *  parent-missing: a record it references is not at the state; refused: the state refused its data. */
-export type ErrorReasonCode = 'not-allowed' | 'parent-missing' | 'refused';
+export type ErrorReasonCode = 'not-allowed' | 'parent-missing' | 'refused' | 'unknown';
 
 /** The record behind an error when it is another one: the missing parent, the excluded ancestor. */
 export interface ErrorCause {

@@ -11,14 +11,14 @@ import {
 import type { Activities } from '../activities';
 import type { StoredBatchRequest } from '../activities/batch';
 import {
-  districtCatalog, InvalidPlanRequestError, isValidDistrictId, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
-  statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type StatusColour,
+  districtCatalog, InvalidPlanRequestError, isValidDistrictId, planRecordSet, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
+  statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type ResyncMethod, type StatusColour,
 } from '../domain';
 import { notifyBatchFinished, notifyBatchStarted } from './batch-outcome';
 import { COPY_PERMITS_WORKFLOW_ID, permitGrantedSignal, releasePermitSignal } from './copy-permits';
 import { forEachBounded } from './bounded';
 import { invalidRequest, rootMessage } from './failures';
-import { backoffAfter, BOOKKEEPING, copyingSmallObjects, PRUNING, VERIFYING } from './policies';
+import { backoffAfter, BOOKKEEPING, copying, copyingSmallObjects, PRUNING, VERIFYING } from './policies';
 import { RESYNC_OUTCOME, resyncAttributes, worstColour, type ResyncOutcome } from './search-attributes';
 import { syncObject } from './sync-object';
 import type { BatchInput, BatchOutcome, BatchPhase, BatchProgress, ObjectProgress } from './types';
@@ -42,6 +42,8 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
  *  in parallel, its own run in the Temporal UI); smaller ones are copied a level at a time. */
 const LARGE_OBJECT_RECORDS = 50_000;
 const DEFAULT_PARALLEL_LARGE_OBJECTS = 2;
+/** Objects of a level whose record-set records are copied at once (a selective batch). */
+const DEFAULT_PARALLEL_RECORD_SETS = 4;
 
 const history = proxyActivities<Activities>(BOOKKEEPING);
 const verifying = proxyActivities<Activities>(VERIFYING);
@@ -147,10 +149,46 @@ async function settleAll(tasks: readonly Promise<void>[]): Promise<void> {
   if (rejected) throw rejected.reason;
 }
 
+/** How the batch's records travel: its method, whether a differential copy removes the state's
+ *  records the district no longer has, and whether it copies a record set (a selective batch). */
+interface CopyPlan {
+  readonly method: ResyncMethod;
+  readonly removeExtras: boolean;
+  readonly recordSet: boolean;
+}
+
+/** A selective batch's object: its records of the record set, by one retried activity. */
+async function copyRecordSetObject(input: BatchInput, object: string, state: BatchState, records: Readonly<Record<string, number>>): Promise<void> {
+  if (CancellationScope.current().consideredCancelled) return;
+  const options = input.options ?? {};
+  state.update(object, { status: 'running' });
+  setCurrentDetails(state.describe());
+  const copier = proxyActivities<Activities>(copying(options.copyAttempts));
+  try {
+    const result = await copier.copyRecordSet({
+      batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records: records[object] ?? 0,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    });
+    state.update(object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => history.finishObject({ batchId: input.batchId, object, outcome: 'cancelled' }));
+      state.update(object, { status: 'cancelled' });
+      throw error;
+    }
+    const reason = rootMessage(error);
+    await history.finishObject({ batchId: input.batchId, object, outcome: 'failed', failure: reason });
+    state.update(object, { status: 'failed', reason });
+  }
+  setCurrentDetails(state.describe());
+}
+
 async function syncLevels(
   input: BatchInput, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>, parentsOf: (object: string) => readonly string[],
+  copy: CopyPlan,
 ): Promise<void> {
   const options = input.options ?? {};
+  const method = { method: copy.method, removeExtras: copy.removeExtras };
   state.phase = 'syncing';
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
@@ -167,7 +205,7 @@ async function syncLevels(
       try {
         const result = await executeChild(syncObject, {
           workflowId: `${workflowInfo().workflowId}/${object}`,
-          args: [{ batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records: records[object], options }],
+          args: [{ batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records: records[object], options, ...method }],
           staticSummary: `${object} of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}`,
           typedSearchAttributes: resyncAttributes(input),
         });
@@ -181,10 +219,12 @@ async function syncLevels(
       }
       setCurrentDetails(state.describe());
     };
-    await settleAll([
-      forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copyLarge),
-      copySmallObjects(input, small, state, records),
-    ]);
+    await settleAll(copy.recordSet
+      ? [forEachBounded(runnable, options.maxParallelObjects ?? DEFAULT_PARALLEL_RECORD_SETS, (object) => copyRecordSetObject(input, object, state, records))]
+      : [
+        forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copyLarge),
+        copySmallObjects(input, small, state, records, method),
+      ]);
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the batch was cancelled');
     const skipped = dependentsToSkip(plan, state, parentsOf);
     if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: input.batchId, skipped });
@@ -196,7 +236,10 @@ async function syncLevels(
  * fail are tried again — only they — after the usual backoff; after `copyAttempts` they fail, and
  * their dependents are skipped like those of a large object that failed.
  */
-async function copySmallObjects(input: BatchInput, objects: readonly string[], state: BatchState, records: Readonly<Record<string, number>>): Promise<void> {
+async function copySmallObjects(
+  input: BatchInput, objects: readonly string[], state: BatchState, records: Readonly<Record<string, number>>,
+  method: { method: ResyncMethod; removeExtras: boolean },
+): Promise<void> {
   const options = input.options ?? {};
   const attempts = options.copyAttempts ?? 25;
   let remaining = [...objects];
@@ -208,7 +251,7 @@ async function copySmallObjects(input: BatchInput, objects: readonly string[], s
     try {
       const copied = await copier.copyObjects({
         batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear,
-        objects: remaining.map((object) => ({ object, records: records[object] ?? 0 })),
+        objects: remaining.map((object) => ({ object, records: records[object] ?? 0 })), ...method,
         ...(options.maxParallelObjects ? { parallel: options.maxParallelObjects } : {}),
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
       });
@@ -329,10 +372,25 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     const district = await history.loadDistrict({ districtId: input.districtId });
     checkSchoolYear(input, district.scopedYear);
     const request = await history.loadBatchRequest({ batchId: input.batchId });
-    const plan = planFor(request, input, district.profile);
-    state.track(plan);
-    await history.recordBatchStarted({ batchId: input.batchId, plan });
-    const records = await history.countPlannedRecords({ districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() });
+    let plan: Plan;
+    let records: Record<string, number>;
+    if (request.selective) {
+      // The record set is built at the district and kept by id in the state's database.
+      const built = await verifying.buildRecordSet({
+        batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, yearChoice: input.yearChoice,
+      });
+      plan = planRecordSet(Object.keys(built.counts), district.profile, input.yearChoice);
+      if (plan.levels.length === 0) throw invalidRequest('nothing to resync: the record set holds no record of an object the district syncs for this year');
+      records = { ...built.counts };
+      state.track(plan);
+      await history.recordBatchStarted({ batchId: input.batchId, plan });
+    } else {
+      plan = planFor(request, input, district.profile);
+      state.track(plan);
+      await history.recordBatchStarted({ batchId: input.batchId, plan });
+      records = await history.countPlannedRecords({ districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() });
+    }
+    const removeDeleted = !request.selective && (input.removeDeleted ?? plan.kind === 'full');
     if (patched('copy-permits')) {
       state.phase = 'waiting for a copy slot';
       setCurrentDetails(state.describe());
@@ -340,9 +398,15 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
       await notifyBatchStarted(input.notify, input.batchId);
     }
     const catalog = districtCatalog(district.profile);
-    await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents);
-    if (input.removeDeleted ?? plan.kind === 'full') await removeDeletedRecords(input, plan, state);
-    if (input.verifyAfter ?? true) await verifyTouchedObjects(input, state);
+    await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents, {
+      method: request.method, removeExtras: removeDeleted && request.method === 'differential', recordSet: request.selective,
+    });
+    // A differential copy removed what the district no longer has page by page, and left
+    // unchanged records as they were: the copy's prune (by the batch that last wrote a record)
+    // would take those for stale.
+    if (removeDeleted && request.method === 'copy') await removeDeletedRecords(input, plan, state);
+    // A selective batch touches some records of its objects: comparing whole objects says nothing of it.
+    if ((input.verifyAfter ?? true) && !request.selective) await verifyTouchedObjects(input, state);
   } catch (error) {
     try {
       if (isCancellation(error)) await finish(input, state, permit, 'cancelled');

@@ -36,6 +36,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
       ...(input.records !== undefined ? { records: input.records } : {}),
       ...(input.options?.rangeRecords ? { rangeRecords: input.options.rangeRecords } : {}),
       ...(input.options?.pageSize ? { pageSize: input.options.pageSize } : {}),
+      ...(input.method ? { method: input.method } : {}), ...(input.removeExtras ? { removeExtras: true } : {}),
     });
     if (started.result) {
       setCurrentDetails(`${started.result.processed} processed, ${started.result.errors} error(s): ${started.result.colour}.`);
@@ -53,6 +54,7 @@ export async function syncObject(input: SyncObjectInput): Promise<ObjectCountsRe
       await copier.syncRange({
         batchId: input.batchId, districtId: input.districtId, object: input.object, schoolYear: input.schoolYear, rangeIndex,
         ...(input.options?.pageSize ? { pageSize: input.options.pageSize } : {}),
+        ...(input.method ? { method: input.method } : {}), ...(input.removeExtras ? { removeExtras: true } : {}),
       });
     });
   } catch (error) {

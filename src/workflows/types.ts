@@ -63,6 +63,9 @@ export interface SyncObjectInput extends BatchObjectRef {
   /** Records the batch counted for the object when it started. */
   readonly records?: number;
   readonly options?: ResyncTuning;
+  /** How the pages travel (default copy); a differential copy may remove what the district no longer has. */
+  readonly method?: ResyncMethod;
+  readonly removeExtras?: boolean;
 }
 
 export interface ObjectCountsResult extends RecordCounts {

@@ -73,7 +73,35 @@ export interface ObjectStatements {
    *  them, in one statement (foreign keys are checked at its end, so the order of its parts does
    *  not matter). Rows: object, removed — one per object that can hold such records. */
   readonly removeWithDescendants: string;
+
+  // Pages of explicit ids: a record set's page, a differential page's records that differ.
+  /** `COPY (these records) TO STDOUT`, in the staging table's column order. */
+  readonly copyOutIds: (schema: string, branches: ExclusionBranches, ids: readonly number[]) => string;
+  /** Stages these records from the district's schema in the same database: $1 ids (bigint[]). */
+  readonly stageIds: (schema: string, branches: ExclusionBranches) => string;
+  /** Every staged id (allowed or not). */
+  readonly stagedAll: string;
+
+  // Differential pages: each server digests its own records; only digests and the records that
+  // differ cross between them.
+  /** Creates the digest stage: id, digest (bigint), cause. */
+  readonly createDigestStage: string;
+  /** `COPY (keyset page of district digests) TO STDOUT`. */
+  readonly copyOutDigests: (schema: string, branches: ExclusionBranches, page: KeysetPage) => string;
+  readonly copyInDigests: string;
+  /** Fills the digest stage from the district's schema in the same database: [$1 year], after, high, limit. */
+  readonly stageDigests: (schema: string, branches: ExclusionBranches) => string;
+  /** Processed, cursor and not_allowed of the staged digests. */
+  readonly digestSummary: string;
+  /** The staged digests the state lacks or holds otherwise: $1 district. Rows: id, missing. */
+  readonly differingDigests: string;
+  /** The state's records of the district in ($2, $3] the district no longer holds: $1 district
+   *  [, $4 year]. Rows: id. */
+  readonly extraRecords: string;
 }
+
+/** The digest stage of a differential page. */
+export const DIGESTS = 'resync_digest';
 
 /** Whether the ids can be written into COPY as literals (the domain's patterns allow no quote). */
 export function inlinable(districtId: string, batchId: string): boolean {
@@ -102,6 +130,34 @@ function pageSelect(object: CatalogObject, columns: readonly Column[], schema: s
   const yearFilter = object.yearTied && year !== null ? `r."school_year" = ${year} and ` : '';
   // Order by the table's column (r."id"): keyset pagination needs the index's order.
   return `select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${exclusionCause(schema, object, 'r', branches)} as cause
+    from ${q(schema)}.${q(object.table)} r
+    where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}`;
+}
+
+/** A record's synced content (without its id) as a 64-bit hash, computed by the server holding it.
+ *  PostgreSQL's record hash hashes each value with its type's hash: text and varchar(100) alike,
+ *  so a district record and the state's copy of it hash equal. Should two servers ever hash
+ *  differently, records are only written again, never skipped wrongly. */
+function contentDigest(columns: readonly Column[], alias: string): string {
+  return `hash_record_extended(row(${columns.filter((column) => column.name !== 'id').map((column) => `${alias}.${q(column.name)}`).join(', ')}), 0)`;
+}
+
+/** A list of record ids as an array literal for COPY; each must be a positive safe integer.
+ *  @throws Error for anything else */
+export function idsLiteral(ids: readonly number[]): string {
+  for (const id of ids) if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`not a record id: ${id}`);
+  return `'{${ids.join(',')}}'::bigint[]`;
+}
+
+function idsSelect(object: CatalogObject, columns: readonly Column[], schema: string, branches: ExclusionBranches, ids: string): string {
+  return `select ${columns.map((column) => `r.${q(column.name)}`).join(', ')}, ${exclusionCause(schema, object, 'r', branches)} as cause
+    from ${q(schema)}.${q(object.table)} r where r."id" = any(${ids}) order by r."id"`;
+}
+
+function digestSelect(object: CatalogObject, columns: readonly Column[], schema: string, branches: ExclusionBranches, bounds: [string | null, string, string, string]): string {
+  const [year, after, high, limit] = bounds;
+  const yearFilter = object.yearTied && year !== null ? `r."school_year" = ${year} and ` : '';
+  return `select r."id", ${contentDigest(columns, 'r')} as digest, ${exclusionCause(schema, object, 'r', branches)} as cause
     from ${q(schema)}.${q(object.table)} r
     where ${yearFilter}r."id" > ${after}::bigint and r."id" <= ${high}::bigint order by r."id" limit ${limit}`;
 }
@@ -271,6 +327,25 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
       keep: `update ${table} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
       held: `select "id" from ${table} where "source_district" = $1 and "id" = any($2::bigint[])`,
       removeWithDescendants: removeWithDescendantsText(object),
+      copyOutIds: (schema, branches, ids) => `copy (${idsSelect(object, columns, schema, branches, idsLiteral(ids))}) to stdout`,
+      stageIds: memo((schema: string, branches: ExclusionBranches) => `insert into ${STAGE} ${idsSelect(object, columns, schema, branches, '$1::bigint[]')}`),
+      stagedAll: `select "id" from ${STAGE}`,
+      createDigestStage: `create temp table ${DIGESTS} (id bigint primary key, digest bigint, cause text) on commit drop`,
+      copyOutDigests: (schema, branches, page) => {
+        const literal = pageLiterals(page);
+        return `copy (${digestSelect(object, columns, schema, branches, [literal.schoolYear, `'${literal.after}'`, `'${literal.high}'`, literal.limit])}) to stdout`;
+      },
+      copyInDigests: `copy ${DIGESTS} from stdin`,
+      digestSummary: `select count(*)::int as processed, max(id) as cursor,
+        coalesce(json_agg(json_build_object('id', id, 'cause', cause)) filter (where cause is not null), '[]'::json) as not_allowed
+      from ${DIGESTS}`,
+      stageDigests: memo((schema: string, branches: ExclusionBranches) => `insert into ${DIGESTS}
+        ${digestSelect(object, columns, schema, branches, object.yearTied ? ['$1', '$2', '$3', '$4'] : [null, '$1', '$2', '$3'])}`),
+      differingDigests: `select d.id, s."id" is null as missing from ${DIGESTS} d
+        left join ${table} s on s."source_district" = $1 and s."id" = d.id
+        where d.cause is null and (s."id" is null or ${contentDigest(columns, 's')} <> d.digest) order by d.id`,
+      extraRecords: `select s."id" from ${table} s where s."source_district" = $1 and s."id" > $2::bigint and s."id" <= $3::bigint
+        ${object.yearTied ? 'and s."school_year" = $4' : ''} and not exists (select 1 from ${DIGESTS} d where d.id = s."id")`,
     };
     cache.set(object.name, statements);
   }
