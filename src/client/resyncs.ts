@@ -85,6 +85,8 @@ export class Resyncs implements LaneSubmitter {
   async submit(request: ResyncRequest): Promise<SubmitResult> {
     await insertBatchRequest(this.state, {
       batchId: request.batchId, districtId: request.districtId, objects: request.objects, checkDependencies: request.checkDependencies,
+      // A Selective Sync's chosen records travel with the request (never in a workflow's input).
+      ...(request.selection ? { selection: request.selection } : {}),
     });
     try {
       return await this.submitToLane(request);
