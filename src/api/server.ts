@@ -69,7 +69,8 @@ export async function startApi(env: Env, log: Logger = createLogger('api', env.L
   // Lazy: the API answers (503 on /healthz) before Temporal is reachable.
   const connection = Connection.lazy(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace });
-  const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state);
+  // The throttle's bound is the workers' setting; the API reports it (the same deployment's environment).
+  const resyncs = new Resyncs(client, env.TEMPORAL_TASK_QUEUE, state, env.RESYNC_MAX_ACTIVE_DISTRICTS);
   const metrics = createApiMetrics(state);
   const app = buildApp({
     state, districtSources, tokens, jwt: trust ? new JwtVerifier(trust) : undefined, log, resyncs, metrics, limits: apiLimits(env),

@@ -1,5 +1,6 @@
 // Client-side operations on state-wide resyncs: start one, read its progress, cancel it, list them.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { COPY_PERMITS_WORKFLOW_ID, copyPermitsQuery } from '../workflows/copy-permits';
 import { resyncAttributes } from '../workflows/search-attributes';
 import {
   cancelStateWideSignal, stateWideProgressQuery, stateWideResync, stateWideWorkflowId, type StateWideProgress, type StateWideResyncInput,
@@ -62,4 +63,20 @@ export async function listStateWideResyncs(client: Client, limit: number): Promi
     if (runs.length >= limit) break;
   }
   return runs;
+}
+
+/**
+ * The global throttle's bound in force: at most this many districts copy to the state database at
+ * once. While the copy-permits workflow runs, its limit (what the workers were configured with);
+ * otherwise `configured` (RESYNC_MAX_ACTIVE_DISTRICTS as this process reads it).
+ * @returns the number of districts, or null when there is no bound (0)
+ */
+export async function copyThrottleBound(client: Client, configured: number): Promise<number | null> {
+  const handle = client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID);
+  try {
+    if ((await handle.describe()).status.name === 'RUNNING') return (await handle.query(copyPermitsQuery)).limit;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  return configured > 0 ? configured : null;
 }

@@ -4,31 +4,21 @@
 // school-year labels, and a screenshot of the table. The page is the built bundle (dist/web, built
 // by the global setup), served under a strict Content-Security-Policy: a violation fails the test.
 // In-page code is passed as strings: the test project compiles without the DOM library.
-import { once } from 'node:events';
 import { readFile, mkdir, stat } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import express from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app';
 import { parseTokens } from '../../src/api/auth';
 import { STATE_SCHEMA } from '../../src/data/schema/columns';
 import { tableName } from '../../src/domain';
-import { findChromium } from '../../src/services/chromium';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+import { BATCH_TIMEOUT, holdStateTable as holdState, startPageHarness, waitUntil, type PageHarness } from './page-harness';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
 const SCREENSHOT = path.join(RESULTS_DIR, 'resync-table.png');
 const TEST_TIMEOUT = 120_000;
-const BATCH_TIMEOUT = 90_000;
-// What the API's security headers allow the page (no inline scripts, handlers or styles), as
-// strict as they come: the page must work under it.
 const NEVER_SYNCED = '1003';
 const NEVER_SYNCED_TOKEN = 'test-district-1003-token';
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-  + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 interface ObjectRow {
   object: string;
@@ -39,20 +29,12 @@ interface ObjectRow {
 }
 
 let system: TestSystem;
-let server: Server;
+let harness: PageHarness;
 let baseUrl: string;
-let browser: Browser;
-const pages: Page[] = [];
 
-async function api<T>(token: string, route: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method: init.method ?? 'GET',
-    headers: { Authorization: `Bearer ${token}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-  });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const api = <T>(token: string, route: string, init: { method?: string; body?: unknown } = {}): Promise<T> => harness.api<T>(token, route, init);
+const openPage = (): Promise<Page> => harness.open();
+const signIn = (page: Page, token: string): Promise<void> => harness.signIn(page, token);
 
 /** Waits until the API reports the batch in `status` (throws if it ends first). */
 async function waitForStatus(token: string, batchId: string, status: string): Promise<void> {
@@ -74,38 +56,6 @@ async function waitForBatch(token: string, batchId: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`batch ${batchId} did not finish in time`);
-}
-
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
-  // Under a full parallel test run the machine is busy: give page waits the batch's patience.
-  context.setDefaultTimeout(BATCH_TIMEOUT);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  // Chromium reports what the Content-Security-Policy blocked on the console.
-  page.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) problems.push(message.text());
-  });
-  Object.assign(page, { problems });
-  pages.push(page);
-  return page;
-}
-
-/** Waits until `expression`, evaluated in the page, is truthy. Not page.waitForFunction: that
- *  evaluates its predicate with eval(), which the page's Content-Security-Policy refuses. */
-async function waitUntil(page: Page, expression: string, timeout = BATCH_TIMEOUT): Promise<void> {
-  await expect.poll(() => page.evaluate(`Boolean(${expression})`), { timeout, interval: 100 }).toBe(true);
-}
-
-/** Script errors on the page (thrown exceptions, CSP violations), collected by openPage. */
-const scriptErrors = (page: Page) => (page as Page & { problems: string[] }).problems;
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.getByLabel('API token', { exact: true }).fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#objects tbody tr').first().waitFor();
 }
 
 /** The table as the page shows it: colour, results text, tooltip, status words, per object. */
@@ -162,38 +112,19 @@ beforeAll(async () => {
   await system.seed({ districtId: '1002', students: 200, seed: 2 });
   // A district nothing was ever resynced of, for the warning before a resync that will fail.
   await system.seed({ districtId: NEVER_SYNCED, students: 100, seed: 3 });
-  const site = express();
-  site.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    next();
-  });
-  site.use(buildApp({
+  harness = await startPageHarness({
     ...system.deps,
     tokens: parseTokens(`${TOKENS.state}=state;${TOKENS.district1001}=district:1001;${TOKENS.district1002}=district:1002;${NEVER_SYNCED_TOKEN}=district:${NEVER_SYNCED}`),
-  }));
-  server = site.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // npm test installs it first (npm run test:setup); without it, say what to install.
-  const executablePath = await findChromium();
-  if (!executablePath) throw new Error('no Chromium: run `npm run test:setup` (installs Debian\'s chromium as root), or set CHROMIUM_PATH');
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  baseUrl = harness.baseUrl;
 }, 240_000);
 
 afterEach(async () => {
-  // Closing the pages also ends their polling; a script error on any of them fails the test.
-  const open = pages.splice(0);
-  for (const page of open) await page.context().close();
-  for (const page of open) expect(scriptErrors(page)).toEqual([]);
+  await harness.closePages();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await harness?.stop();
   await system?.stop();
 }, 60_000);
 
@@ -550,18 +481,7 @@ describe('the Resync State Data page', () => {
 });
 
 /** Holds a state table locked: a batch copying that object waits, running, until released. */
-async function holdStateTable(object: string): Promise<() => Promise<void>> {
-  const lock = await system.db.sql.reserve();
-  await lock`begin`;
-  await lock`lock table ${lock(STATE_SCHEMA)}.${lock(tableName(object))} in access exclusive mode`;
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    await lock`commit`;
-    lock.release();
-  };
-}
+const holdStateTable = (object: string) => holdState(system.db.sql, object);
 
 /** Waits until the page's status line has said `text` (it may have moved on since: live updates
  *  announce what happens elsewhere in the same polite region). */

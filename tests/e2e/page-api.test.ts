@@ -310,3 +310,27 @@ describe('error-log entries name their records and are grouped under their cause
     expect(attendance).toContain(`,${context.first_name} ${context.last_name},${context.local_id},,${context.school},${context.school_number},${context.calendar},`);
   });
 });
+
+describe('a Selective Sync in the history', () => {
+  it('carries what was chosen (object, how many records, parents, dependents), never the ids; other batches carry none', async () => {
+    const persons = await system.district.sql.unsafe('select id from district_1002.person_identity order by id limit 2');
+    const ids = persons.map((row) => Number(row.id));
+    const started = await request(system.app).post('/api/districts/1002/selective-syncs').set(bearer(TOKENS.district1002))
+      .send({ object: 'personidentity', ids: [...ids, ids[0]], includeDependents: true });
+    expect(started.status).toBe(202);
+    const batchId = started.body.batchId as string;
+    await waitForBatch(system, TOKENS.district1002, batchId);
+    const history = await request(system.app).get('/api/districts/1002/history?limit=50').set(bearer(TOKENS.district1002));
+    const row = (history.body.batches as { batchId: string; kind: string; selection: unknown }[]).find((batch) => batch.batchId === batchId);
+    const chosen = { object: 'PersonIdentity', records: 2, includeParents: true, includeDependents: true };
+    expect(row).toMatchObject({ kind: 'selective', requestedObjects: ['PersonIdentity'], selection: chosen });
+    const detail = await request(system.app).get(`/api/resyncs/${batchId}`).set(bearer(TOKENS.district1002));
+    expect(detail.body.selection).toEqual(chosen);
+    // The state sees the same; a full or partial batch has no selection.
+    const asState = await request(system.app).get('/api/districts/1002/history?limit=50').set(bearer(TOKENS.state));
+    const others = (asState.body.batches as { batchId: string; kind: string; selection: unknown }[]).filter((batch) => batch.batchId !== batchId);
+    expect(others.length).toBeGreaterThan(0);
+    for (const other of others) expect(other.selection).toBeNull();
+    expect(asState.body.batches.find((batch: { batchId: string }) => batch.batchId === batchId).selection).toEqual(chosen);
+  });
+});

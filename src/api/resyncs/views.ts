@@ -39,6 +39,10 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Pri
     requestedBy: batch.requestedBy,
     checkDependencies: batch.checkDependencies,
     requestedObjects: batch.requestedObjects,
+    // A Selective Sync's choice, as people read it in the history (its ids stay in the request).
+    selection: batch.selection
+      ? { object: batch.selection.object, records: batch.selection.ids.length, includeParents: batch.selection.includeParents, includeDependents: batch.selection.includeDependents }
+      : null,
     plannedObjects: batch.plannedObjects,
     processed: batch.processed,
     errors: batch.errors,

@@ -1,7 +1,7 @@
 // /api/state: what only the state may do. A state resync request cannot be refused by the
 // district: it is queued behind a running batch and raises a "State Resync Requested" alert.
 import { Router } from 'express';
-import { cancelStateWideResync, listStateWideResyncs, stateWideProgress } from '../../client/state-wide';
+import { cancelStateWideResync, copyThrottleBound, listStateWideResyncs, stateWideProgress } from '../../client/state-wide';
 import { assertState, principalOf, requireWrite } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, notFound } from '../problem';
@@ -28,7 +28,12 @@ export function stateRouter(deps: ApiDeps): Router {
     res.status(202).location(started.links.self).json(started);
   });
   router.get('/resyncs', async (_req, res) => {
-    res.json({ requests: await listStateWideResyncs(deps.resyncs.client, 20) });
+    const [requests, maxActiveDistricts] = await Promise.all([
+      listStateWideResyncs(deps.resyncs.client, 20),
+      // What the page's confirmation says: at most this many districts copy at once (null: no bound).
+      copyThrottleBound(deps.resyncs.client, deps.resyncs.maxActiveDistricts),
+    ]);
+    res.json({ requests, maxActiveDistricts });
   });
   router.get('/resyncs/:request', async (req, res) => {
     const { params } = input(req, { params: StateResyncParams });

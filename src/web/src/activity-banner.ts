@@ -3,7 +3,7 @@
 // may, Cancel. A district user learns that a state resync runs, never which objects (DESIGN §2.6).
 import type { ActiveBatch, Activity } from './api-types';
 import { byId, h, type Child } from './dom';
-import { formatNumber, schoolYearLabel, timeOf } from './format';
+import { chosenRecordsText, formatNumber, schoolYearLabel, timeOf } from './format';
 import { cancelButton } from './history';
 import { on } from './store';
 
@@ -16,10 +16,12 @@ function progressOf(batch: ActiveBatch): string | null {
   return `${formatNumber(done)} of ${formatNumber(batch.objects.length)} objects finished, ${formatNumber(processed)} records processed.`;
 }
 
-/** What the batch is: "a full resync", "a partial resync of TestScore, Roster (with dependencies)". */
+/** What the batch is: "a full resync", "a partial resync of TestScore, Roster (with dependencies)",
+ *  "a Selective Sync of 1 PersonIdentity record, with its parent records". */
 function kindOf(batch: ActiveBatch): string {
   if (batch.objectsHidden) return 'a resync';
   if (batch.kind === 'full') return 'a full resync';
+  if (batch.kind === 'selective') return `a Selective Sync of ${chosenRecordsText(batch)}`;
   return `a partial resync of ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
 }
 

@@ -9,11 +9,13 @@ import type {
 export type { ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, SchoolYearChoice, StatusColour };
 
 export type Role = 'state' | 'district';
+/** Read: view the tool; Write: also send and cancel resyncs. */
+export type ToolRight = 'read' | 'write';
 export type BatchStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type Initiator = 'district' | 'state' | 'schedule';
 
-/** GET /api/me (`name`: the signed-in user, where the API says who). */
-export type Me = ({ role: 'state' } | { role: 'district'; districtId: string }) & { name?: string };
+/** GET /api/me (`name`: the signed-in user, where the API says who; `rights`: what they may do). */
+export type Me = ({ role: 'state' } | { role: 'district'; districtId: string }) & { name?: string; rights: ToolRight[] };
 
 /** One district of GET /api/districts. `years` are first calendar years; null = not offered. */
 export interface DistrictSummary {
@@ -101,9 +103,19 @@ export interface HiddenBatch extends BatchOutline {
   objectsHidden: true;
 }
 
+/** What a Selective Sync chose: the object, how many of its records, and what came with them. */
+export interface SelectionSummary {
+  object: string;
+  records: number;
+  includeParents: boolean;
+  includeDependents: boolean;
+}
+
 export interface VisibleBatch extends BatchOutline {
   objectsHidden?: undefined;
-  kind: 'full' | 'partial';
+  kind: 'full' | 'partial' | 'selective';
+  /** A Selective Sync's choice; null for full and partial resyncs. */
+  selection?: SelectionSummary | null;
   requestedBy: string | null;
   checkDependencies: boolean;
   requestedObjects: string[] | null;
@@ -238,6 +250,129 @@ export interface AlertsPage {
   limit: number;
   offset: number;
   alerts: Alert[];
+}
+
+/** The body of POST /api/state/resyncs: one request for many or all districts. */
+export interface StateWideBody extends ResyncBody {
+  districts: 'all' | string[];
+}
+
+/** A district left out of a state-wide request, and why (the year or objects it does not sync). */
+export interface SkippedDistrict {
+  districtId: string;
+  reason: string;
+}
+
+/** 202 of POST /api/state/resyncs. */
+export interface StartedStateWide {
+  requestId: string;
+  workflowId: string;
+  /** The districts whose batches are requested. */
+  districts: string[];
+  skipped: SkippedDistrict[];
+  links: { self: string };
+}
+
+export type DistrictRunStatus = 'pending' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One district of a state-wide request: its batch (null until handed to its lane) and results
+ *  (the records are known once its batch has ended). */
+export interface DistrictRun {
+  districtId: string;
+  schoolYear: number;
+  batchId: string | null;
+  status: DistrictRunStatus;
+  processed: number;
+  errors: number;
+  sent: number;
+  failure: string | null;
+}
+
+/** GET /api/state/resyncs/:request (src/workflows/state-wide-resync.ts StateWideProgress). */
+export interface StateWideProgress {
+  requestId: string;
+  phase: 'submitting' | 'running' | 'cancelling' | 'finished';
+  requestedBy: string;
+  cancelledBy: string | null;
+  /** Districts by where they are: pending = not yet handed to its lane. */
+  counts: Record<DistrictRunStatus, number> & { total: number; skipped: number };
+  /** Records across the districts that have ended. */
+  records: { processed: number; errors: number; sent: number };
+  districts: DistrictRun[];
+  skipped: SkippedDistrict[];
+}
+
+/** One run of GET /api/state/resyncs (Temporal's view: status RUNNING, COMPLETED, CANCELLED, …). */
+export interface StateWideSummary {
+  requestId: string;
+  workflowId: string;
+  status: string;
+  startTime: string;
+  closeTime: string | null;
+}
+
+/** GET /api/state/resyncs: the latest requests, newest first, and the global throttle's bound. */
+export interface StateWideList {
+  requests: StateWideSummary[];
+  /** At most this many districts copy to the state database at once; null: no bound. */
+  maxActiveDistricts: number | null;
+}
+
+/** 202 of POST /api/state/resyncs/:request/cancel. */
+export interface StateWideCancelAnswer {
+  requestId: string;
+  cancellationRequested: true;
+}
+
+/** A record found by what a person knows of it (GET /api/districts/:d/records). */
+export interface FoundRecord {
+  id: number;
+  /** "Anderson, Kai (local 100006)", "High School 4 (school 104)", "… — Enrollment 6". */
+  label: string;
+}
+
+export interface FoundRecords {
+  districtId: string;
+  object: string;
+  records: FoundRecord[];
+}
+
+/** The body of POST /api/districts/:d/selective-syncs and …/selective-syncs/plan. */
+export interface SelectiveBody {
+  object: string;
+  ids: number[];
+  includeParents: boolean;
+  includeDependents: boolean;
+  year: SchoolYearChoice;
+}
+
+/** POST /api/districts/:d/selective-syncs/plan: the record set, per object, parents first. */
+export interface SelectivePreview {
+  districtId: string;
+  schoolYear: number;
+  object: string;
+  /** How many records were chosen. */
+  records: number;
+  includeParents: boolean;
+  includeDependents: boolean;
+  levels: { object: string; records: number }[][];
+  total: number;
+  /** Chosen ids the district does not hold (removed from the state if it holds them, else reported). */
+  notAtDistrict: number[];
+}
+
+/** 202 of POST /api/districts/:d/selective-syncs. */
+export interface StartedSelectiveSync {
+  batchId: string;
+  workflowId: string;
+  districtId: string;
+  schoolYear: number;
+  initiator: Initiator;
+  kind: 'selective';
+  status: 'starting' | 'queued';
+  position: number;
+  selection: SelectionSummary;
+  links: { self: string; temporalUi: string | null };
 }
 
 /** An application/problem+json body (RFC 9457) with the extensions the page reads. */

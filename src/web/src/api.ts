@@ -2,8 +2,9 @@
 // call carries the bearer token; failures arrive as application/problem+json and are thrown as
 // ApiError with the problem attached.
 import type {
-  Activity, AlertsPage, BatchDetail, CancelAnswer, DistrictSummary, ErrorsPage, HistoryPage, Me, ObjectTable, PlanPreview,
-  Problem, RecordRef, ResyncBody, Role, SchoolYearChoice, StartedResync,
+  Activity, AlertsPage, BatchDetail, CancelAnswer, DistrictSummary, ErrorsPage, FoundRecords, HistoryPage, Me, ObjectTable, PlanPreview,
+  Problem, RecordRef, ResyncBody, Role, SchoolYearChoice, SelectiveBody, SelectivePreview, StartedResync, StartedSelectiveSync,
+  StartedStateWide, StateWideBody, StateWideCancelAnswer, StateWideList, StateWideProgress,
 } from './api-types';
 
 export class ApiError extends Error {
@@ -24,6 +25,7 @@ function withQuery(path: string, query: Query = {}): string {
 
 const district = (id: string) => `/api/districts/${encodeURIComponent(id)}`;
 const batch = (id: string) => `/api/resyncs/${encodeURIComponent(id)}`;
+const stateWide = (id: string) => `/api/state/resyncs/${encodeURIComponent(id)}`;
 
 export class Api {
   constructor(private readonly token: string) {}
@@ -113,5 +115,37 @@ export class Api {
 
   alerts(query: { limit: number; district?: string }): Promise<AlertsPage> {
     return this.get('/api/alerts', query);
+  }
+
+  /** Records of `object` at the district that `text` names (a state ID, local number, name, id). */
+  findRecords(districtId: string, object: string, text: string, limit: number): Promise<FoundRecords> {
+    return this.get(`${district(districtId)}/records`, { object, q: text, limit });
+  }
+
+  /** The record set a Selective Sync would resync, per object; nothing starts. */
+  planSelective(districtId: string, body: SelectiveBody): Promise<SelectivePreview> {
+    return this.post(`${district(districtId)}/selective-syncs/plan`, body);
+  }
+
+  startSelective(districtId: string, body: SelectiveBody): Promise<StartedSelectiveSync> {
+    return this.post(`${district(districtId)}/selective-syncs`, body);
+  }
+
+  /** The state's latest state-wide requests, and the global throttle's bound. */
+  stateWideList(): Promise<StateWideList> {
+    return this.get('/api/state/resyncs');
+  }
+
+  startStateWide(body: StateWideBody): Promise<StartedStateWide> {
+    return this.post('/api/state/resyncs', body);
+  }
+
+  stateWideProgress(requestId: string): Promise<StateWideProgress> {
+    return this.get(stateWide(requestId));
+  }
+
+  /** Cancels every district batch of the request not yet ended (409 once it has ended). */
+  cancelStateWide(requestId: string): Promise<StateWideCancelAnswer> {
+    return this.post(`${stateWide(requestId)}/cancel`, undefined);
   }
 }

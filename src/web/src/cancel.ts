@@ -4,13 +4,15 @@
 // what it already sent kept. The outcome then reads "cancelled by <user> at <time>".
 import type { BatchSummary } from './api-types';
 import { byId } from './dom';
-import { schoolYearLabel } from './format';
+import { chosenRecordsText, schoolYearLabel } from './format';
 import { fail, say, showError } from './messages';
 import { emit, on, session, state } from './store';
 
 /** The dialog's sentence: which batch, and what cancelling it does. */
 export function cancelText(batch: BatchSummary): string {
-  const what = batch.objectsHidden || batch.kind === 'full' ? 'resync' : `partial resync (${(batch.requestedObjects ?? []).join(', ')})`;
+  const what = batch.objectsHidden || batch.kind === 'full' ? 'resync'
+    : batch.kind === 'selective' ? `Selective Sync (${chosenRecordsText(batch)})`
+      : `partial resync (${(batch.requestedObjects ?? []).join(', ')})`;
   const of = `batch ${batch.batchId}, a ${batch.initiator === 'state' ? 'state-requested ' : batch.initiator === 'schedule' ? 'scheduled ' : ''}${what} of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}`;
   return batch.status === 'queued'
     ? `Cancel ${of}? It has not started: it is withdrawn and nothing is sent.`

@@ -31,3 +31,29 @@ export function timeOf(iso: string | null | undefined, title?: string): HTMLTime
 export function resultsTitle(result: { processed: number | null; sent: number | null }): string {
   return `Sent: ${formatCount(result.sent)} of ${formatCount(result.processed)} processed`;
 }
+
+/** What a Selective Sync chose, in words: "1 PersonIdentity record, with its parent records and
+ *  every record below it". */
+export function selectionText(selection: { object: string; records: number; includeParents: boolean; includeDependents: boolean }): string {
+  const one = selection.records === 1;
+  const parts = [
+    selection.includeParents ? `${one ? 'its' : 'their'} parent records` : null,
+    selection.includeDependents ? `every record below ${one ? 'it' : 'them'}` : null,
+  ].filter((part): part is string => part !== null);
+  return `${plural(selection.records, `${selection.object} record`)}${parts.length > 0 ? `, with ${parts.join(' and ')}` : ''}`;
+}
+
+/** What a Selective Sync batch chose: its selection in words (without one, its object). */
+export const chosenRecordsText = (batch: { selection?: Parameters<typeof selectionText>[0] | null; requestedObjects: string[] | null }): string =>
+  batch.selection ? selectionText(batch.selection) : (batch.requestedObjects ?? []).join(', ');
+
+/** Why a button that starts a batch is held: "A resync of district 1001 for 2026-27 is running
+ *  (batch …). Send Resync is available again when it has finished." `action` names the button. */
+export function blockedReason(
+  active: { initiator: string; districtId: string; schoolYear: number; status: string; batchId: string }, action: string,
+): string {
+  const what = active.initiator === 'state' ? 'A resync requested by the state'
+    : active.initiator === 'schedule' ? 'A scheduled resync' : 'A resync';
+  return `${what} of district ${active.districtId} for ${schoolYearLabel(active.schoolYear)} is ${active.status} (batch ${active.batchId}). `
+    + `${action} is available again when it has finished.`;
+}

@@ -4,7 +4,7 @@
 // "cancelled by <who> at <time>".
 import type { BatchSummary, VisibleBatch } from './api-types';
 import { byId, h, visuallyHidden, type Child } from './dom';
-import { formatCount, schoolYearLabel, timeOf } from './format';
+import { chosenRecordsText, formatCount, schoolYearLabel, timeOf } from './format';
 import { fail } from './messages';
 import { renderPager } from './pager';
 import { ACTIVE_STATUSES, emit, isCurrent, on, session, type View } from './store';
@@ -46,7 +46,9 @@ function historyRow(batch: BatchSummary): HTMLTableRowElement {
   const outcome = outcomeOf(batch);
   const kind = batch.kind === 'full'
     ? 'Full'
-    : `Partial: ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
+    : batch.kind === 'selective'
+      ? `Selective: ${chosenRecordsText(batch)}`
+      : `Partial: ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
   return h('tr', { 'data-batch': batch.batchId },
     h('td', {}, timeOf(batch.requestedAt)),
     h('td', {}, schoolYearLabel(batch.schoolYear)),

@@ -5,32 +5,17 @@
 import { ApiError } from './api';
 import type { ResyncBody, Role } from './api-types';
 import { byId } from './dom';
-import { schoolYearLabel } from './format';
+import { blockedReason } from './format';
 import { clearSelection, selection } from './object-table';
 import { fail, say, showError } from './messages';
 import { confirmPlan } from './plan-dialog';
-import { emit, isCurrent, on, session, state, type LaneBatch } from './store';
+import { emit, isCurrent, laneHolder, on, session, state } from './store';
 
 const button = () => byId('send', HTMLButtonElement);
 const reasonLine = () => byId('send-blocked');
 const checkDependencies = () => byId('check-dependencies', HTMLInputElement);
 
 export const sendLabel = (role: Role | undefined): string => (role === 'state' ? 'Request Resync' : 'Send Resync');
-
-/** Why the button is held: "A resync of district 1001 for 2026-27 is running (batch …). Send
- *  Resync is available again when it has finished." */
-export function blockedReason(active: LaneBatch, role: Role): string {
-  const what = active.initiator === 'state' ? 'A resync requested by the state'
-    : active.initiator === 'schedule' ? 'A scheduled resync' : 'A resync';
-  return `${what} of district ${active.districtId} for ${schoolYearLabel(active.schoolYear)} is ${active.status} (batch ${active.batchId}). `
-    + `${sendLabel(role)} is available again when it has finished.`;
-}
-
-/** The batch holding the shown view's lane, if any. */
-function laneHolder(): LaneBatch | null {
-  const lane = state.lane;
-  return lane && lane.view === state.view ? lane.active : null;
-}
 
 function render(): void {
   const holder = laneHolder();
@@ -39,7 +24,7 @@ function render(): void {
   // reader reads the reason it points to.
   if (holder && role) {
     button().setAttribute('aria-disabled', 'true');
-    reasonLine().textContent = blockedReason(holder, role);
+    reasonLine().textContent = blockedReason(holder, sendLabel(role));
     reasonLine().hidden = false;
   } else {
     button().removeAttribute('aria-disabled');

@@ -24,7 +24,7 @@ async function signIn(token: string, opened: () => Promise<void>): Promise<void>
   const me = await api.me();
   const districts = await api.districts();
   sessionStorage.setItem(TOKEN_KEY, token);
-  state.session = { api, role: me.role, districts, ownDistrict: me.role === 'district' ? me.districtId : null };
+  state.session = { api, role: me.role, districts, ownDistrict: me.role === 'district' ? me.districtId : null, rights: me.rights };
   const page = elements();
   const as = me.role === 'state' ? 'the state' : `district ${me.districtId}`;
   page.who.textContent = me.name ? `Signed in as ${me.name} (${as})` : `Signed in as ${as}`;

@@ -3,8 +3,8 @@
 // emitting or listening. Live updates come from live.ts, which polls the district's activity.
 import type { Api } from './api';
 import type {
-  Activity, ActiveBatch, BatchSummary, DistrictSummary, HistoryPage, ObjectTable, Role, SchoolYearChoice, StartedResync, VisibleBatch,
-  BatchObject,
+  Activity, ActiveBatch, BatchSummary, DistrictSummary, FoundRecord, HistoryPage, ObjectTable, Role, SchoolYearChoice, StartedResync,
+  StartedSelectiveSync, StartedStateWide, StateWideProgress, ToolRight, VisibleBatch, BatchObject,
 } from './api-types';
 
 export interface Session {
@@ -14,6 +14,8 @@ export interface Session {
   readonly ownDistrict: string | null;
   /** The districts the token may open. */
   readonly districts: readonly DistrictSummary[];
+  /** Read: view; Write: also send and cancel. */
+  readonly rights: readonly ToolRight[];
 }
 
 /** What the page shows: one district and school year (kept in the URL hash). */
@@ -74,6 +76,16 @@ export interface PageEvents {
   'show-errors': string;
   /** A call was refused with 401: the token is no good any more. */
   unauthorized: string;
+  /** The state requested a state-wide resync from this page. */
+  'state-wide-started': StartedStateWide;
+  /** Show (and follow) this state-wide request's progress. */
+  'state-wide-follow': string;
+  /** The followed state-wide request's latest progress. */
+  'state-wide-progress': StateWideProgress;
+  /** The records picked for a Selective Sync changed (object and records, in the order picked). */
+  'records-picked': { object: string; records: readonly FoundRecord[] };
+  /** This page started a Selective Sync of the picked records (also announced as `batch-started`). */
+  'selective-started': StartedSelectiveSync;
 }
 
 export const state: { session: Session | null; view: View | null; lane: Lane | null } = {
@@ -100,6 +112,15 @@ export function session(): Session {
   if (!state.session) throw new Error('not signed in');
   return state.session;
 }
+
+/** The batch holding the shown view's lane (queued or running in its district and year), if any. */
+export function laneHolder(): LaneBatch | null {
+  const lane = state.lane;
+  return lane && lane.view === state.view ? lane.active : null;
+}
+
+/** Whether the signed-in user may send and cancel resyncs (Write rights). */
+export const mayWrite = (): boolean => state.session?.rights.includes('write') ?? false;
 
 /** True while `view` is still the one shown: a late answer for a view the user left is dropped. */
 export const isCurrent = (view: View): boolean => state.view === view;
