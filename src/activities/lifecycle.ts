@@ -2,8 +2,10 @@
 // switch a district's scoped year, list the districts of a target.
 import { Context } from '@temporalio/activity';
 import { getBatch } from '../data/batches';
-import { listDistricts, switchScopedYear } from '../data/district-registry';
-import { isFinished, UnknownBatchError } from '../domain';
+import { getDistrict, listDistricts, switchScopedYear } from '../data/district-registry';
+import { deferredFailures } from '../data/sync-errors';
+import { createHash } from 'node:crypto';
+import { formatBatchId, isFinished, UnknownBatchError, type SchoolYearChoice } from '../domain';
 import type { BatchOutcome, CancelOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
 import { batchOutcome } from './batch';
 import type { ActivityDeps } from './deps';
@@ -31,9 +33,25 @@ export interface CancelBatchInput {
   readonly by: string;
 }
 
+export interface DeferredRetryInput {
+  /** The batch that has just completed (its completed objects may be the parents others waited for). */
+  readonly batchId: string;
+  readonly districtId: string;
+  readonly schoolYear: number;
+  readonly yearChoice: SchoolYearChoice;
+  readonly completedObjects: readonly string[];
+}
+
 export interface DistrictsOfInput {
   readonly districtId?: string;
   readonly state?: string;
+}
+
+/** The follow-up of a batch: same second, hex digits derived from its id (stable across retries). */
+function followUpBatchId(batchId: string): string {
+  const [day, time] = batchId.split('-');
+  const at = day && time ? new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}Z`) : new Date(0);
+  return formatBatchId(Number.isNaN(at.getTime()) ? new Date(0) : at, createHash('sha256').update(`retry:${batchId}`).digest('hex'));
 }
 
 /** Only for runs started before batches signalled their outcome (see README, "Upgrading"). */
@@ -79,6 +97,28 @@ export function createLifecycleActivities(deps: ActivityDeps) {
      *  @throws ScopedYearChangedError (not retried) */
     async switchScopedYear(input: SwitchScopedYearInput): Promise<void> {
       await switchScopedYear(deps.state, input.districtId, input.fromYear, input.toYear);
+    },
+
+    /**
+     * The automatic retry (a district's `autoRetryDeferred`): after a batch has landed parents,
+     * the records that failed earlier only for want of them — and that the state still lacks —
+     * are resynced by a follow-up selective batch in the lane. Its id derives from the finishing
+     * batch's, so a retried activity submits it once.
+     * @returns the follow-up's batch id, or null when there is nothing to retry (or it is off)
+     */
+    async submitDeferredRetry(input: DeferredRetryInput): Promise<string | null> {
+      const district = await getDistrict(deps.state, input.districtId);
+      if (!district.autoRetryDeferred) return null;
+      const deferred = await deferredFailures(deps.state, input.districtId, input.schoolYear, input.batchId, input.completedObjects);
+      if (deferred.records === 0) return null;
+      const batchId = followUpBatchId(input.batchId);
+      if (await getBatch(deps.state, batchId)) return batchId;
+      await deps.lanes.submit({
+        batchId, districtId: input.districtId, yearChoice: input.yearChoice, schoolYear: input.schoolYear, objects: 'all',
+        checkDependencies: false, selection: { retryOf: deferred.batches, onlyDeferred: true },
+        initiator: 'schedule', requestedBy: `automatic retry after batch ${input.batchId}`,
+      });
+      return batchId;
     },
 
     async districtsOf(target: DistrictsOfInput): Promise<{ districtId: string; scopedYear: number }[]> {

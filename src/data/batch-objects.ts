@@ -14,6 +14,11 @@ export interface ObjectResult {
   readonly sent: number;
   readonly deleted: number;
   readonly kept: number;
+  /** A differential copy: records written because the state lacked them, or held them otherwise,
+   *  and records it left as they were. */
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
   readonly failure: string | null;
@@ -24,7 +29,7 @@ export interface ObjectResult {
 
 interface ObjectRow {
   object: string; level: number; added_by_check_dependencies: boolean; status: ObjectOutcome; processed: number; errors: number;
-  sent: number; deleted: number; kept: number; started_at: Date | null; finished_at: Date | null; failure: string | null;
+  sent: number; deleted: number; kept: number; inserted: number; updated: number; unchanged: number; started_at: Date | null; finished_at: Date | null; failure: string | null;
   verified_in_sync: boolean | null;
 }
 
@@ -32,6 +37,7 @@ export function toObjectResult(row: ObjectRow): ObjectResult {
   return {
     object: row.object, level: row.level, addedByCheckDependencies: row.added_by_check_dependencies, status: row.status,
     processed: row.processed, errors: row.errors, sent: row.sent, deleted: row.deleted, kept: row.kept,
+    inserted: row.inserted, updated: row.updated, unchanged: row.unchanged,
     startedAt: row.started_at, finishedAt: row.finished_at, failure: row.failure,
     colour: statusColour(row.status, row), verifiedInSync: row.verified_in_sync,
   };

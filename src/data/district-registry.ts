@@ -10,6 +10,8 @@ export interface District {
   readonly profile: DistrictProfile;
   readonly scopedYear: number;
   readonly sourceUrl: string | null;
+  /** After a batch lands parents, retry the district's records that failed only for want of them. */
+  readonly autoRetryDeferred: boolean;
   readonly sourceSchema: string;
 }
 
@@ -22,6 +24,7 @@ export interface DistrictRegistration {
   readonly disabledObjects?: readonly string[];
   readonly yearSync?: { previous: readonly string[]; next: readonly string[] };
   readonly sourceUrl?: string | null;
+  readonly autoRetryDeferred?: boolean;
 }
 
 export { UnknownDistrictError };
@@ -36,6 +39,7 @@ interface DistrictRow {
   year_sync_next: string[];
   scoped_year: number;
   source_url: string | null;
+  auto_retry_deferred: boolean;
   source_schema: string;
 }
 
@@ -51,6 +55,7 @@ function toDistrict(row: DistrictRow): District {
     },
     scopedYear: row.scoped_year,
     sourceUrl: row.source_url,
+    autoRetryDeferred: row.auto_retry_deferred,
     sourceSchema: row.source_schema,
   };
 }
@@ -81,6 +86,7 @@ export async function registerDistrict(sql: Queryable, registration: DistrictReg
     year_sync_next: [...(registration.yearSync?.next ?? [])],
     scoped_year: registration.scopedYear,
     source_url: registration.sourceUrl ?? null,
+    auto_retry_deferred: registration.autoRetryDeferred ?? false,
     source_schema: districtSchema(registration.districtId),
   };
   const [saved] = await sql<DistrictRow[]>`
@@ -89,7 +95,7 @@ export async function registerDistrict(sql: Queryable, registration: DistrictReg
       name = excluded.name, state = excluded.state, reporting_entity = excluded.reporting_entity,
       disabled_objects = excluded.disabled_objects, year_sync_previous = excluded.year_sync_previous,
       year_sync_next = excluded.year_sync_next, scoped_year = excluded.scoped_year,
-      source_url = excluded.source_url, updated_at = now()
+      source_url = excluded.source_url, auto_retry_deferred = excluded.auto_retry_deferred, updated_at = now()
     returning *`;
   if (!saved) throw new Error(`registering district ${registration.districtId} returned nothing`);
   return toDistrict(saved);

@@ -95,12 +95,15 @@ async function seedFailed(state: Queryable, batchId: string, districtId: string,
       on conflict do nothing`;
     return;
   }
-  for (const parent of SCHEMA_CATALOG.objects) {
-    await state.unsafe(`insert into resync.batch_record (batch_id, object, record_id)
-      select $1, e.object, e.record_id from resync.sync_error e
-      join ${q(STATE_SCHEMA)}.${q(parent.table)} p on p."source_district" = $2 and p."id" = e.cause_record_id
-      where e.batch_id = any($3::text[]) and e.reason_code = 'parent-missing' and e.cause_object = $4
-      on conflict do nothing`, [batchId, districtId, batches, parent.name] as never[]);
+  for (const child of SCHEMA_CATALOG.objects) {
+    for (const reference of parentReferences(child)) {
+      await state.unsafe(`insert into resync.batch_record (batch_id, object, record_id)
+        select $1, e.object, e.record_id from resync.sync_error e
+        join ${q(STATE_SCHEMA)}.${q(reference.parentTable)} p on p."source_district" = $2 and p."id" = e.cause_record_id
+        where e.batch_id = any($3::text[]) and e.reason_code = 'parent-missing' and e.cause_object = $4 and e.object = $5
+          and not exists (select 1 from ${q(STATE_SCHEMA)}.${q(child.table)} c where c."source_district" = $2 and c."id" = e.record_id)
+        on conflict do nothing`, [batchId, districtId, batches, reference.parent, child.name] as never[]);
+    }
   }
 }
 

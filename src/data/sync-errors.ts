@@ -1,6 +1,10 @@
 // The error log (the seed's "district agent log", DESIGN §2.8): one entry per record of a batch
 // that did not reach the state, with a reason code and a readable reason.
+import { CATALOG } from '../domain';
 import type { Queryable } from './db';
+import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from './schema/columns';
+
+const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 import type { StatementRunner } from './statement-runner';
 
 /** not-allowed: the state may not receive it (state-excluded, or under a state-excluded record);
@@ -82,4 +86,41 @@ export async function errorCountsByReason(sql: Queryable, batchId: string): Prom
     counts.set(object, { ...counts.get(object), [row.reason_code as ErrorReasonCode]: Number(row.count) });
   }
   return counts;
+}
+
+/** Errors of these batches a resync can fix: the state refused the record, or a parent was missing. */
+export async function countRetryableErrors(sql: Queryable, batchIds: readonly string[]): Promise<number> {
+  const [row] = await sql`select count(*)::int as n from resync.sync_error
+    where batch_id = any(${[...batchIds]}) and reason_code in ('parent-missing', 'refused')`;
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Records of the district and school year that failed in earlier batches only because a record of
+ * one of `parentObjects` was missing, whose parent the state now holds and which the state still
+ * lacks: what the automatic retry resyncs once a batch has landed those parents.
+ * @returns the batches they failed in, and how many there are
+ */
+export async function deferredFailures(
+  sql: Queryable, districtId: string, schoolYear: number, exceptBatchId: string, parentObjects: readonly string[],
+): Promise<{ batches: string[]; records: number }> {
+  const batches = new Set<string>();
+  let records = 0;
+  for (const parent of parentObjects) {
+    const parentTable = CATALOG.get(parent).table;
+    const children = SCHEMA_CATALOG.objects.filter((child) => parentReferences(child).some((reference) => reference.parent === parent));
+    for (const child of children) {
+      const rows = await sql.unsafe(`select e.batch_id, count(*)::int as n from resync.sync_error e join resync.batch b using (batch_id)
+        where b.district_id = $1 and b.school_year = $2 and b.batch_id <> $3 and e.reason_code = 'parent-missing'
+          and e.cause_object = $4 and e.object = $5
+          and exists (select 1 from ${q(STATE_SCHEMA)}.${q(parentTable)} p where p."source_district" = $1 and p."id" = e.cause_record_id)
+          and not exists (select 1 from ${q(STATE_SCHEMA)}.${q(child.table)} c where c."source_district" = $1 and c."id" = e.record_id)
+        group by e.batch_id`, [districtId, schoolYear, exceptBatchId, parent, child.name] as never[]);
+      for (const row of rows) {
+        batches.add(row.batch_id as string);
+        records += Number(row.n);
+      }
+    }
+  }
+  return { batches: [...batches].sort(), records };
 }

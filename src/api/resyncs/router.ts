@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps';
 import { forbidden, HttpProblem, notFound } from '../problem';
 import { BatchParams, ErrorsQuery, input } from '../schemas';
 import { sendErrors } from './errors';
+import { startRetryFailed } from './start';
 import { batchView, hidesObjects, mayCancel, objectView } from './views';
 
 /** The batch, if the caller may see it. Another district's batch is answered exactly like a
@@ -33,6 +34,17 @@ export function resyncsRouter(deps: ApiDeps): Router {
       purpose: v.purpose, inSync: v.inSync, createdAt: v.createdAt, objects: v.objects,
     }));
     res.json({ ...view, phase: running?.phase ?? (batch.status === 'running' ? 'syncing' : null), plan: batch.plan, objects, verifications });
+  });
+
+  // The records that failed in a batch (refused, or a parent missing), with the missing parents.
+  router.post('/:batch/retry-failed', requireWrite, async (req, res) => {
+    const { params } = input(req, { params: BatchParams });
+    const principal = principalOf(req);
+    const batch = await findBatch(deps, principal, params.batch);
+    if (hidesObjects(principal, batch)) throw forbidden('the records of a state-requested resync are the state\'s to retry');
+    if (batch.status === 'queued' || batch.status === 'running') throw new HttpProblem(409, 'Resync Not Finished', `batch ${batch.batchId} has not ended yet`);
+    const started = await startRetryFailed(deps, principal, batch);
+    res.status(202).location(started.links.self).json(started);
   });
 
   router.post('/:batch/cancel', requireWrite, async (req, res) => {

@@ -1,7 +1,8 @@
 // Starting a resync from the API: validate against the district and the planner (bad input
 // changes nothing), then submit the batch to its lane.
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
-import { getBatch } from '../../data/batches';
+import { getBatch, type BatchRecord } from '../../data/batches';
+import { countRetryableErrors } from '../../data/sync-errors';
 import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
 import {
   BatchIdCollisionError, checkSelection, districtCatalog, InvalidPlanRequestError, planResync, yearIsOffered, type Initiator, type Plan,
@@ -127,6 +128,28 @@ export async function startSelectiveSync(deps: ApiDeps, principal: Principal, di
     batchId, workflowId, districtId, schoolYear, initiator, kind: 'selective' as const,
     status: submitted.position === 0 ? 'starting' : 'queued', position: submitted.position,
     selection: { object: selection.object, records: selection.ids.length, includeParents: selection.includeParents, includeDependents: selection.includeDependents },
+    links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, principal, workflowId) },
+  };
+}
+
+/**
+ * Retries the records that failed in a batch because the state refused them or a parent was
+ * missing — with the missing parents (and their parents) — as a selective batch in the lane.
+ * @throws HttpProblem 422 when the batch has no such record
+ */
+export async function startRetryFailed(deps: ApiDeps, principal: Principal, batch: BatchRecord) {
+  if (await countRetryableErrors(deps.state, [batch.batchId]) === 0) {
+    throw new HttpProblem(422, 'Nothing To Retry', `batch ${batch.batchId} has no record that failed for a refusal or a missing parent`);
+  }
+  const initiator = initiatorOf(principal);
+  const { batchId, submitted } = await submitWithFreshId(deps, {
+    districtId: batch.districtId, yearChoice: batch.yearChoice, schoolYear: batch.schoolYear, objects: batch.requestedObjects ?? 'all',
+    checkDependencies: false, selection: { retryOf: [batch.batchId], onlyDeferred: false }, initiator, requestedBy: principal.name,
+  });
+  const workflowId = batchWorkflowId(batch.districtId, batch.schoolYear, batchId);
+  return {
+    batchId, workflowId, districtId: batch.districtId, schoolYear: batch.schoolYear, initiator, kind: 'selective' as const, retryOf: batch.batchId,
+    status: submitted.position === 0 ? 'starting' : 'queued', position: submitted.position,
     links: { self: `/api/resyncs/${batchId}`, temporalUi: temporalRunUrl(deps, principal, workflowId) },
   };
 }

@@ -2,6 +2,7 @@
 // and its overall outcome, never which objects it covered (DESIGN §2.6).
 import type { ObjectResult } from '../../data/batch-objects';
 import type { BatchRecord } from '../../data/batches';
+import { isRetry, type RecordSetRequest } from '../../domain';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 
@@ -40,9 +41,8 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Pri
     checkDependencies: batch.checkDependencies,
     requestedObjects: batch.requestedObjects,
     // A Selective Sync's choice, as people read it in the history (its ids stay in the request).
-    selection: batch.selection
-      ? { object: batch.selection.object, records: batch.selection.ids.length, includeParents: batch.selection.includeParents, includeDependents: batch.selection.includeDependents }
-      : null,
+    selection: selectionView(batch.selection ?? null),
+    method: batch.method ?? 'copy',
     plannedObjects: batch.plannedObjects,
     processed: batch.processed,
     errors: batch.errors,
@@ -62,7 +62,16 @@ export function objectView(result: ObjectResult) {
   return {
     object: result.object, level: result.level, addedByCheckDependencies: result.addedByCheckDependencies,
     status: result.status, colour: result.colour, processed: result.processed, errors: result.errors, sent: result.sent,
-    deleted: result.deleted, kept: result.kept, startedAt: result.startedAt, finishedAt: result.finishedAt, failure: result.failure,
+    deleted: result.deleted, kept: result.kept, inserted: result.inserted, updated: result.updated, unchanged: result.unchanged,
+    startedAt: result.startedAt, finishedAt: result.finishedAt, failure: result.failure,
     verifiedInSync: result.verifiedInSync,
   };
+}
+
+/** A selective batch's request without its ids: what was chosen, or which batches' failed records
+ *  are retried. */
+function selectionView(selection: RecordSetRequest | null) {
+  if (!selection) return null;
+  if (isRetry(selection)) return { retryOf: selection.retryOf, onlyDeferred: selection.onlyDeferred };
+  return { object: selection.object, records: selection.ids.length, includeParents: selection.includeParents, includeDependents: selection.includeDependents };
 }
