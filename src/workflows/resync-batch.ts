@@ -359,11 +359,29 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
   });
 }
 
+/** Once a batch has landed parents, the records that failed earlier only because those parents
+ *  were missing are resynced by a follow-up Selective Sync, where the district asked for it
+ *  (`autoRetryDeferred`). A selective batch never triggers one: retries do not chain. The batch
+ *  has already completed; a follow-up that cannot be submitted is logged, not the batch's failure. */
+async function retryDeferred(input: BatchInput, state: BatchState): Promise<void> {
+  const completedObjects = [...state.objects.values()].filter((object) => object.status === 'completed').map((object) => object.object);
+  if (completedObjects.length === 0) return;
+  try {
+    const followUp = await history.submitDeferredRetry({
+      batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, yearChoice: input.yearChoice, completedObjects,
+    });
+    if (followUp) log.info('deferred records resync in a follow-up batch', { batchId: input.batchId, followUp });
+  } catch (error) {
+    log.warn('the follow-up resync of deferred records could not be submitted', { batchId: input.batchId, error: rootMessage(error) });
+  }
+}
+
 // ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
 
 export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const state = new BatchState(input);
   const permit = new CopyPermit();
+  let selective = false;
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
@@ -372,6 +390,7 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     const district = await history.loadDistrict({ districtId: input.districtId });
     checkSchoolYear(input, district.scopedYear);
     const request = await history.loadBatchRequest({ batchId: input.batchId });
+    selective = request.selective;
     let plan: Plan;
     let records: Record<string, number>;
     if (request.selective) {
@@ -423,6 +442,7 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const outcome = await finish(input, state, permit, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
+  if (failed.length === 0 && !selective && patched('deferred-retry')) await retryDeferred(input, state);
   setCurrentDetails(`${outcome.status}: ${outcome.processed} processed, ${outcome.errors} error(s), ${outcome.deleted} removed. ${state.describe()}`);
   if (failed.length > 0) {
     throw ApplicationFailure.nonRetryable(
