@@ -1,8 +1,9 @@
 // Fault tests (DESIGN §4: a full resync "survives a worker crash, a database outage and a server
 // restart without losing or duplicating a record"). Each scenario seeds its own district, starts
 // a full resync with small pages, injects one fault in the middle of a big object, and then checks
-// that the batch completed with every record counted exactly once. They run against a dedicated
-// PostgreSQL, Temporal dev server (persistent) and worker processes: see harness.ts.
+// that the batch completed with every record counted exactly once. They run on the real topology
+// against dedicated services: two PostgreSQL servers (the state's; the districts', each district
+// in its own database), a Temporal dev server (persistent) and worker processes: see harness.ts.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/domain';
 import {

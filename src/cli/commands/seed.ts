@@ -1,5 +1,5 @@
-// `npx resync seed`: generate a realistic district and load it into the district database
-// (seed-run.ts, loaded on demand).
+// `npx resync seed`: generate a realistic district and load it into a database of its own
+// (`district_<id>`; RESYNC_TOPOLOGY=colocated: the district database) (seed-run.ts, loaded on demand).
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { InvalidSchoolYearError, isValidDistrictId, resolveSchoolYear, schoolYearLabel, schoolYearOn, type SchoolYearArgument } from '../../domain';
 import { EXIT } from '../exit-codes';
@@ -46,8 +46,8 @@ function scopedYearOf(year: SchoolYearArgument | undefined): number {
 
 export function registerSeed(program: Command): void {
   program.command('seed')
-    .summary('generate a realistic district into the district database')
-    .description('Generate a realistic district (every applicable object, plausible volumes, a small share of state-excluded records), deterministic for a seed, register it, and bulk-load it into the district database.')
+    .summary('generate a realistic district into a database of its own')
+    .description('Generate a realistic district (every applicable object, plausible volumes, a small share of state-excluded records), deterministic for a seed, bulk-load it into a database of its own, district_<id>, on the district server (RESYNC_TOPOLOGY=colocated: into the district database itself), and register it.')
     .addOption(new Option('--district <id>', 'the district id: letters, digits and _, e.g. 1001 (required)').argParser(parseDistrictId).makeOptionMandatory())
     .requiredOption('--students <n>', 'how many students (required)', wholeNumber(0))
     .addOption(yearOption('the district\'s scoped (current) school year, written 2026-27 (default: the school year running today)'))
