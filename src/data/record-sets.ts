@@ -71,6 +71,22 @@ async function expand(tx: Tx, schema: string, objects: readonly CatalogObject[],
   }
 }
 
+/** Adds to the batch's `batch_record` every record the state holds of the district below the
+ *  set's records (transitively, year-tied ones of the school year), parents first. */
+async function addStateDependents(state: Queryable, batchId: string, districtId: string, objects: readonly CatalogObject[], schoolYear: number): Promise<void> {
+  const offered = new Set(objects.map((object) => object.name));
+  for (const object of objects) {
+    for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
+      const year = object.yearTied ? ' and c."school_year" = $5' : '';
+      await state.unsafe(`insert into resync.batch_record (batch_id, object, record_id)
+        select $1, $2, c."id" from ${q(STATE_SCHEMA)}.${q(object.table)} c
+        join resync.batch_record s on s.batch_id = $1 and s.object = $3 and s.record_id = c.${q(reference.column)}
+        where c."source_district" = $4${year} on conflict do nothing`,
+      (object.yearTied ? [batchId, object.name, reference.parent, districtId, schoolYear] : [batchId, object.name, reference.parent, districtId]) as never[]);
+    }
+  }
+}
+
 async function createRecordSet(tx: Tx): Promise<void> {
   await tx.unsafe('create temporary table record_set (object text not null, id bigint not null, primary key (object, id)) on commit drop');
 }
@@ -179,6 +195,10 @@ export async function buildRecordSet(deps: { state: Sql; districtSources: Distri
   const expansion: Expansion = isRetry(request)
     ? { includeParents: !request.onlyDeferred, includeDependents: false }
     : request;
+  // Removals apply within the set: what the state holds below the chosen records joins it, for
+  // the copy to remove what the district no longer has (before parents are added: only below
+  // the chosen records).
+  if (expansion.includeDependents) await addStateDependents(deps.state, input.batchId, input.districtId, objects, input.schoolYear);
   await deps.districtSources.for(district).begin(async (tx) => {
     await createRecordSet(tx);
     await seedFromState(deps.state, tx, input.batchId);

@@ -8,7 +8,7 @@ export interface BatchBody {
   batchId: string;
   status: string;
   objectsHidden?: boolean;
-  objects?: { object: string; status: string; colour: string; processed: number; errors: number; sent: number; failure: string | null }[];
+  objects?: { object: string; status: string; colour: string; processed: number; errors: number; sent: number; deleted: number; inserted: number | null; updated: number | null; unchanged: number | null; failure: string | null }[];
   [key: string]: unknown;
 }
 
