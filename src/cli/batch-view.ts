@@ -3,7 +3,9 @@ import { schoolYearLabel } from '../domain';
 
 export interface ObjectRow {
   object: string; level?: number; status: string; colour: string; processed: number; errors: number; sent: number;
-  failure: string | null; verifiedInSync?: boolean | null;
+  failure: string | null; verifiedInSync?: boolean | null; deleted?: number;
+  /** A differential copy's split of processed (null for a copy). */
+  inserted?: number | null; updated?: number | null; unchanged?: number | null;
   /** Records planned for the object, if the API ever exposes them (it does not today). */
   records?: number;
 }
@@ -28,7 +30,9 @@ export function formatBatch(batch: BatchView): string[] {
   if (batch.processed !== undefined) lines.push(`  processed ${batch.processed}, errors ${batch.errors ?? 0}, removed ${batch.deleted ?? 0}`);
   for (const o of batch.objects ?? []) {
     const verified = o.verifiedInSync === false ? '  OUT OF SYNC' : '';
-    lines.push(`  ${o.object.padEnd(30)} ${o.status.padEnd(10)} ${o.colour.padEnd(7)} processed ${String(o.processed).padStart(8)}  errors ${String(o.errors).padStart(6)}${verified}${o.failure ? `  ${o.failure}` : ''}`);
+    const differential = o.unchanged === null || o.unchanged === undefined ? ''
+      : `  inserted ${o.inserted ?? 0}, updated ${o.updated ?? 0}, unchanged ${o.unchanged}, removed ${o.deleted ?? 0}`;
+    lines.push(`  ${o.object.padEnd(30)} ${o.status.padEnd(10)} ${o.colour.padEnd(7)} processed ${String(o.processed).padStart(8)}  errors ${String(o.errors).padStart(6)}${differential}${verified}${o.failure ? `  ${o.failure}` : ''}`);
   }
   const postRun = batch.verifications?.find((verification) => verification.purpose === 'post-run');
   if (postRun) lines.push(`  verification after the run: ${postRun.inSync ? 'in sync' : 'OUT OF SYNC'}`);

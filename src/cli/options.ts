@@ -1,7 +1,7 @@
 // Options several commands share, defined once so that they read and behave alike everywhere:
 // --objects (with "all"), --all, --year, --json, --as, --district.
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { InvalidSchoolYearError, parseSchoolYear, parseSchoolYearArgument } from '../domain';
+import { InvalidSchoolYearError, parseSchoolYear, parseSchoolYearArgument, RESYNC_METHODS } from '../domain';
 import { UsageError } from './usage-error';
 
 /** What a resync or verification covers: every object, or the named ones. */
@@ -47,6 +47,11 @@ export const yearOption = (description = `the school year: ${YEAR_HELP} (default
 
 /** A school year written as a label only ("2026-27" → 2026), for options that need an explicit year. */
 export const schoolYearLabelParser = asOptionError(parseSchoolYear);
+
+/** How the records travel (issue 13): every record written, or only the records that differ. */
+export const methodOption = () =>
+  new Option('--method <method>', 'copy (write every record; the default) | differential (compare page by page, write only what differs)')
+    .choices(RESYNC_METHODS);
 
 export const jsonOption = () => new Option('--json', 'machine-readable output (one JSON document on stdout)');
 

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SchoolYearChoice } from '../domain';
+import type { ResyncMethod, SchoolYearChoice } from '../domain';
 import { BatchWaiter } from './batch-outcome';
 import { forEachBounded } from './bounded';
 import { submitBatch, workflowBatchId } from './lanes';
@@ -32,6 +32,8 @@ export interface StateWideResyncInput {
   readonly skipped?: readonly { readonly districtId: string; readonly reason: string }[];
   readonly objects: 'all' | readonly string[];
   readonly checkDependencies: boolean;
+  /** How records travel in every district's batch (default copy). */
+  readonly method?: ResyncMethod;
   readonly yearChoice: SchoolYearChoice;
   readonly requestedBy: string;
   readonly options?: ResyncTuning;
@@ -146,6 +148,7 @@ export async function stateWideResync(input: StateWideResyncInput): Promise<Stat
       await submitBatch({
         batchId, districtId: target.districtId, yearChoice: input.yearChoice, schoolYear: target.schoolYear, objects: input.objects,
         checkDependencies: input.checkDependencies, initiator: 'state', requestedBy: input.requestedBy,
+        ...(input.method ? { method: input.method } : {}),
         ...(input.options ? { options: input.options } : {}),
       });
       describe();

@@ -53,7 +53,8 @@ export async function verifyThenResync(input: VerifyThenResyncInput): Promise<Ve
   setCurrentDetails(`Resyncing ${outOfSync.length} object(s) that differ: ${outOfSync.join(', ')}.`);
   const outcome = await runBatch(waiter, {
     batchId, districtId: input.districtId, yearChoice: input.yearChoice, schoolYear: input.schoolYear, objects: outOfSync,
-    checkDependencies: true, removeDeleted: true, initiator: input.initiator, requestedBy: input.requestedBy,
+    // Only what differs is written: the objects were found out of sync, most of their records are not.
+    checkDependencies: true, removeDeleted: true, method: 'differential', initiator: input.initiator, requestedBy: input.requestedBy,
   });
   await activities.recordVerification({ ...scope, batchId, purpose: 'before', objects: before });
 

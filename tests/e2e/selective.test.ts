@@ -16,7 +16,8 @@ let schema: string;
 beforeAll(async () => {
   system = await startTestSystem();
   await system.seed({ districtId: '1001', students: 120, excludedShare: 0 });
-  [{ schema }] = await system.db.sql<{ schema: string }[]>`select source_schema as schema from resync.district where district_id = '1001'`;
+  const [row] = await system.db.sql<{ schema: string }[]>`select source_schema as schema from resync.district where district_id = '1001'`;
+  schema = row!.schema;
 });
 
 afterAll(async () => {
@@ -24,9 +25,9 @@ afterAll(async () => {
 });
 
 const districtSql = () => system.district.sql;
-const ids = (rows: readonly { id: number | string }[]) => rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+const ids = (rows: readonly { [column: string]: unknown }[]) => rows.map((row) => Number(row.id)).sort((a, b) => a - b);
 
-async function post(path: string, body: object, token = TOKENS.district1001) {
+async function post(path: string, body: object, token: string = TOKENS.district1001) {
   return request(system.app).post(path).set(bearer(token)).send(body);
 }
 
@@ -60,7 +61,7 @@ describe('Selective Sync of one person with dependents', () => {
     const rows = await districtSql().unsafe(`select e.person_identity_id as id from "${schema}".enrollment e
       join "${schema}".attendance_exact_count a on a.enrollment_id = e.id where e.school_year = 2026
       group by e.person_identity_id order by e.person_identity_id limit 2`);
-    [person, other] = ids(rows);
+    [person, other] = ids(rows) as [number, number];
     enrollments = await districtChildren('enrollment', 'person_identity_id', [person], 2026);
 
     // Inside the set: the person's name, their enrollment's grade; one attendance record removed;

@@ -65,6 +65,8 @@ export interface PageRequest {
   readonly after: string;
   readonly high: string;
   readonly pageSize: number;
+  /** A differential resync copying a fresh range: every record written is one inserted. */
+  readonly countInserted?: boolean;
 }
 
 export interface CommittedPage {
@@ -155,6 +157,7 @@ export async function settlePage(tx: StatementRunner, page: PageRequest, moved: 
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
   }
   await addObjectCounts(tx, input.batchId, input.object, counts);
-  if (moved.differential) await addDifferentialCounts(tx, input.batchId, input.object, moved.differential);
+  const differential = moved.differential ?? (page.countInserted ? { inserted: moved.written, updated: 0, unchanged: 0 } : undefined);
+  if (differential) await addDifferentialCounts(tx, input.batchId, input.object, differential);
   return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length };
 }

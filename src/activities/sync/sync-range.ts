@@ -142,6 +142,7 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
     const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const request: PageRequest = {
       input, object, statements, schema: district.sourceSchema, branches, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
+      countInserted: input.method === 'differential' && range.fresh,
     };
     const page = differential
       ? await commitDifferentialPage(deps, district, request, input.removeExtras ?? false)

@@ -17,7 +17,7 @@ export function activityView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Princ
     batches: activity.active.map((batch) => {
       const view = batchView(deps, principal, batch);
       if (hidesObjects(principal, batch)) return view;
-      return { ...view, objects: (activity.objects.get(batch.batchId) ?? []).map(objectView) };
+      return { ...view, objects: (activity.objects.get(batch.batchId) ?? []).map((result) => objectView(result, batch.method)) };
     }),
     marks: { batches: activity.batches, lastFinishedAt: activity.lastFinishedAt, lastAlertId: activity.lastAlertId },
   };

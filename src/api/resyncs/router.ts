@@ -29,7 +29,7 @@ export function resyncsRouter(deps: ApiDeps): Router {
     const view = batchView(deps, principal, batch);
     if (hidesObjects(principal, batch)) return void res.json(view);
     const running = batch.status === 'running' ? await deps.resyncs.progress(batch.workflowId) : undefined;
-    const objects = (await listBatchObjects(deps.state, batch.batchId)).map(objectView);
+    const objects = (await listBatchObjects(deps.state, batch.batchId)).map((result) => objectView(result, batch.method));
     const verifications = (await verificationsOf(deps.state, batch.batchId)).map((v) => ({
       purpose: v.purpose, inSync: v.inSync, createdAt: v.createdAt, objects: v.objects,
     }));

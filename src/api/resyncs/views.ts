@@ -2,7 +2,7 @@
 // and its overall outcome, never which objects it covered (DESIGN §2.6).
 import type { ObjectResult } from '../../data/batch-objects';
 import type { BatchRecord } from '../../data/batches';
-import { isRetry, type RecordSetRequest } from '../../domain';
+import { isRetry, type RecordSetRequest, type ResyncMethod } from '../../domain';
 import type { Principal } from '../auth';
 import { temporalRunUrl, type ApiDeps } from '../deps';
 
@@ -58,11 +58,15 @@ export function batchView(deps: Pick<ApiDeps, 'temporalUi'>, principal: Pick<Pri
   };
 }
 
-export function objectView(result: ObjectResult) {
+/** One object's result. Only a differential copy compares records, so only its results split
+ *  processed into inserted, updated and unchanged (null otherwise). */
+export function objectView(result: ObjectResult, method: ResyncMethod = 'copy') {
+  const compared = method === 'differential';
   return {
     object: result.object, level: result.level, addedByCheckDependencies: result.addedByCheckDependencies,
     status: result.status, colour: result.colour, processed: result.processed, errors: result.errors, sent: result.sent,
-    deleted: result.deleted, kept: result.kept, inserted: result.inserted, updated: result.updated, unchanged: result.unchanged,
+    deleted: result.deleted, kept: result.kept,
+    inserted: compared ? result.inserted : null, updated: compared ? result.updated : null, unchanged: compared ? result.unchanged : null,
     startedAt: result.startedAt, finishedAt: result.finishedAt, failure: result.failure,
     verifiedInSync: result.verifiedInSync,
   };

@@ -44,7 +44,7 @@ export async function startStateWide(deps: ApiDeps, principal: Principal, body: 
   }
   const requestId = newBatchId();
   const workflowId = await startStateWideResync(deps.resyncs.client, deps.resyncs.taskQueue, {
-    requestId, targets, skipped, objects, checkDependencies: body.checkDependencies, yearChoice: body.year, requestedBy: principal.name,
+    requestId, targets, skipped, objects, checkDependencies: body.checkDependencies, method: body.method, yearChoice: body.year, requestedBy: principal.name,
   });
   deps.log.info({ requestId, districts: targets.length, skipped: skipped.length, by: principal.name }, 'state-wide resync requested');
   return { requestId, workflowId, districts: targets.map((target) => target.districtId), skipped, links: { self: `/api/state/resyncs/${requestId}` } };

@@ -6,7 +6,7 @@ import { formatBatch } from '../batch-view';
 import { yearChoiceFor } from '../district-year';
 import { EXIT, exitCodeForBatch, exitCodeHelp } from '../exit-codes';
 import { followBatch } from '../follow-batch';
-import { allOption, asOption, districtOption, jsonOption, objectSelection, objectsOption, yearOption } from '../options';
+import { allOption, asOption, districtOption, jsonOption, methodOption, objectSelection, objectsOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; plan: { levels: string[][] } }
 
@@ -20,6 +20,7 @@ export function registerStart(program: Command): void {
     .addOption(objectsOption())
     .addOption(allOption())
     .option('--check-dependencies', 'add every parent of the selected objects, synchronised first')
+    .addOption(methodOption())
     .addOption(yearOption())
     .option('--state-request', 'request the resync as the state (a state token; the district cannot stop it)')
     .option('--wait', 'follow the batch to its end: progress on stderr, then the per-object table')
@@ -29,6 +30,7 @@ export function registerStart(program: Command): void {
 Examples:
   npx resync start --district 1001 --objects all --wait
   npx resync start --district 1001 --objects Roster,TestScore --check-dependencies --year 2025-26 --wait
+  npx resync start --district 1001 --all --method differential --wait
 
 With --wait, a terminal shows a progress bar (objects done/total, records, records/s, ETA);
 otherwise one plain line per change. --json prints the started batch, or with --wait the ended one.
@@ -39,7 +41,7 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
       const objects = objectSelection(options);
       const api = await apiClient({ as: options.as ?? (options.stateRequest ? 'state' : `district:${options.district}`) });
       const year = await yearChoiceFor(api, options.district, options.year);
-      const body = { objects, checkDependencies: options.checkDependencies ?? false, year };
+      const body = { objects, checkDependencies: options.checkDependencies ?? false, year, ...(options.method ? { method: options.method } : {}) };
       const target = options.stateRequest
         ? `/api/state/districts/${encodeURIComponent(options.district)}/resync-requests`
         : `/api/districts/${encodeURIComponent(options.district)}/resyncs`;

@@ -5,7 +5,7 @@ import { isValidDistrictId, SCHOOL_YEAR_CHOICES } from '../../domain';
 import type { StateWideProgress } from '../../workflows/state-wide-resync';
 import { apiClient } from '../api-client';
 import { EXIT, exitCodeHelp } from '../exit-codes';
-import { allOption, asOption, jsonOption, objectSelection, objectsOption } from '../options';
+import { allOption, asOption, jsonOption, methodOption, objectSelection, objectsOption } from '../options';
 import { UsageError } from '../usage-error';
 
 interface Started { requestId: string; districts: string[]; skipped: { districtId: string; reason: string }[] }
@@ -36,6 +36,7 @@ export function registerStateResync(program: Command): void {
     .addOption(objectsOption())
     .addOption(allOption())
     .option('--check-dependencies', 'add every parent of the selected objects, synchronised first')
+    .addOption(methodOption())
     .addOption(new Option('--year <choice>', 'current | previous | next, relative to each district\'s scoped year (default: current)').choices(SCHOOL_YEAR_CHOICES))
     .option('--wait', 'follow the districts to the end: a line per change on stderr, then the per-district table')
     .option('--cancel <request>', 'cancel a state-wide resync instead (every district batch not yet ended)')
@@ -58,7 +59,8 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
         return;
       }
       if (!options.districts) throw new UsageError('--districts all|<id>,<id>… is required (or --cancel <request>)');
-      const body = { districts: options.districts, objects: objectSelection(options), checkDependencies: options.checkDependencies ?? false, year: options.year ?? 'current' };
+      const body = { districts: options.districts, objects: objectSelection(options), checkDependencies: options.checkDependencies ?? false, year: options.year ?? 'current',
+        ...(options.method ? { method: options.method } : {}) };
       const started = await api.post<Started>('/api/state/resyncs', body);
       const summary = `state-wide resync ${started.requestId}: ${started.districts.length} district(s)`
         + (started.skipped.length > 0 ? `; left out: ${started.skipped.map((s) => `${s.districtId} (${s.reason})`).join('; ')}` : '');

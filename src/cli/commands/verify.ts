@@ -11,7 +11,7 @@ export function registerVerify(program: Command): void {
     .addOption(districtOption())
     .addOption(yearOption())
     .addOption(objectsOption('objects to verify (not with --resync, which covers them all)').conflicts('resync'))
-    .option('--resync', 'verify, resync exactly the objects that differ (with their parents), verify again')
+    .option('--resync', 'verify, resync exactly the objects that differ (with their parents; a differential copy that writes only the records that differ), verify again')
     .addOption(jsonOption())
     .addHelpText('after', `
 Examples:
