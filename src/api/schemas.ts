@@ -77,6 +77,9 @@ export const StateResyncBody = ResyncBody.extend({
 export type StateResyncBody = z.infer<typeof StateResyncBody>;
 export const StateResyncParams = z.object({ request: BatchId }).strict();
 
+/** A district's settings an administrator may change through the API. */
+export const DistrictSettingsBody = z.object({ autoRetryDeferred: z.boolean() }).strict();
+
 export const YearBody = z.object({ year: YearChoice.default('current') }).strict();
 
 export const HistoryQuery = PageQuery.extend({ year: YearChoice.optional() }).strict();

@@ -118,6 +118,19 @@ export async function switchScopedYear(sql: Queryable, districtId: string, fromY
   throw new ScopedYearChangedError(`district ${districtId} is scoped to ${district.scopedYear}, not ${fromYear}`);
 }
 
+/**
+ * Turns a district's automatic retry of deferred records (issue 13: records that failed only
+ * because their parent was missing, retried once a batch lands the parent) on or off.
+ * @returns the district as it now is
+ * @throws UnknownDistrictError when the district is not registered
+ */
+export async function setAutoRetryDeferred(sql: Queryable, districtId: string, enabled: boolean): Promise<District> {
+  const [row] = await sql<DistrictRow[]>`update resync.district set auto_retry_deferred = ${enabled}, updated_at = now()
+    where district_id = ${districtId} returning *`;
+  if (!row) throw new UnknownDistrictError(districtId);
+  return toDistrict(row);
+}
+
 /** The calendar year a school-year choice resolves to for a district. */
 export function schoolYearFor(district: District, choice: 'current' | 'previous' | 'next'): number {
   return district.scopedYear + (choice === 'previous' ? -1 : choice === 'next' ? 1 : 0);

@@ -4,7 +4,7 @@ import { activityHandler } from './activity';
 import { latestObjectResults } from '../../data/batch-objects';
 import { listBatches } from '../../data/batches';
 import { countRecords } from '../../data/district-records';
-import { getDistrict, listDistricts, schoolYearFor, type District } from '../../data/district-registry';
+import { getDistrict, listDistricts, schoolYearFor, setAutoRetryDeferred, type District } from '../../data/district-registry';
 import { checkSelection, districtCatalog, offers, planRecordSet, planResync, yearIsOffered, type SchoolYearChoice } from '../../domain';
 import { searchRecords } from '../../data/record-search';
 import { previewRecordSet } from '../../data/record-sets';
@@ -17,7 +17,7 @@ import { planWarning } from '../resyncs/plan-warning';
 import { planFromBody, startResync, startSelectiveSync } from '../resyncs/start';
 import { batchView } from '../resyncs/views';
 import {
-  DistrictParams, HistoryQuery, input, RecordSearchQuery, ResyncBody, SelectiveBody, VerificationQuery, YearBody, YearQuery,
+  DistrictParams, DistrictSettingsBody, HistoryQuery, input, RecordSearchQuery, ResyncBody, SelectiveBody, VerificationQuery, YearBody, YearQuery,
 } from '../schemas';
 import { startVerifyThenResync } from '../../client/lifecycle';
 import { temporalRunUrl } from '../deps';
@@ -48,6 +48,7 @@ export function districtsRouter(deps: ApiDeps): Router {
       districts: districts.map((district) => ({
         districtId: district.districtId, name: district.name, state: district.profile.state,
         reportingEntity: district.profile.reportingEntity, scopedYear: district.scopedYear,
+        autoRetryDeferred: district.autoRetryDeferred,
         years: {
           current: district.scopedYear,
           previous: yearIsOffered(district.profile, 'previous') ? district.scopedYear - 1 : null,
@@ -55,6 +56,14 @@ export function districtsRouter(deps: ApiDeps): Router {
         },
       })),
     });
+  });
+
+  // Settings: whether records that failed for a missing parent are retried once a batch lands it.
+  router.patch('/:district', requireWrite, async (req, res) => {
+    const { params, body } = input(req, { params: DistrictParams, body: DistrictSettingsBody });
+    const district = await setAutoRetryDeferred(deps.state, params.district, body.autoRetryDeferred);
+    deps.log.info({ districtId: district.districtId, autoRetryDeferred: district.autoRetryDeferred, by: principalOf(req).name }, 'district settings changed');
+    res.json({ districtId: district.districtId, autoRetryDeferred: district.autoRetryDeferred });
   });
 
   router.get('/:district/objects', async (req, res) => {
