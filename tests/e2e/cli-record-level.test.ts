@@ -1,0 +1,93 @@
+// The record-level CLI against a listening API on a real test system: `select` previews and sends
+// a Selective Sync (exit 0 green, 3 when an id is unknown), `start --method differential` writes
+// only what differs and prints the split, bad ids are a usage error (2) that starts nothing.
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes';
+import { runCli } from '../setup/cli';
+import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
+
+let system: TestSystem;
+let server: Server;
+let env: NodeJS.ProcessEnv;
+let schema: string;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  await system.seed({ districtId: '1001', students: 60, excludedShare: 0 });
+  server = system.app.listen(0);
+  const address = server.address();
+  env = { API_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, RESYNC_TOKEN: TOKENS.district1001, RESYNC_POLL_MS: '200' };
+  const [row] = await system.db.sql<{ schema: string }[]>`select source_schema as schema from resync.district where district_id = '1001'`;
+  schema = row!.schema;
+});
+
+afterAll(async () => {
+  server?.close();
+  await system?.stop();
+});
+
+async function onePerson(): Promise<{ id: number; enrollments: number }> {
+  const [row] = await system.district.sql.unsafe(`select p.id, (select count(*)::int from "${schema}".enrollment e where e.person_identity_id = p.id and e.school_year = 2026) as enrollments
+    from "${schema}".person_identity p order by p.id limit 1`);
+  return { id: Number(row!.id), enrollments: Number(row!.enrollments) };
+}
+
+const batchCount = async () => Number((await system.db.sql`select count(*)::int as n from resync.batch`)[0]!.n);
+
+describe('npx resync select', () => {
+  it('--preview prints the record set per object and starts nothing', async () => {
+    const person = await onePerson();
+    const before = await batchCount();
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', String(person.id), '--dependents', '--preview', '--json'], env);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    const preview = JSON.parse(result.stdout) as { levels: { object: string; records: number }[][]; notAtDistrict: number[] };
+    const counts = Object.fromEntries(preview.levels.flat().map((entry) => [entry.object, entry.records]));
+    expect(counts.PersonIdentity).toBe(1);
+    expect(counts.Enrollment).toBe(person.enrollments);
+    expect(preview.notAtDistrict).toEqual([]);
+    expect(await batchCount()).toBe(before);
+  });
+
+  it('--wait sends one person with dependents, follows it and exits 0; the person is at the state', async () => {
+    const person = await onePerson();
+    await system.district.sql.unsafe(`update "${schema}".person_identity set last_name = 'ByTheCli' where id = $1`, [person.id] as never[]);
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', String(person.id), '--dependents', '--wait'], env);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    expect(result.stdout).toMatch(/selective by district\s+completed/);
+    const [atState] = await system.db.sql`select last_name from state.person_identity where source_district = '1001' and id = ${person.id}`;
+    expect(atState!.last_name).toBe('ByTheCli');
+  });
+
+  it('an id neither side holds: the batch completes with that error, exit 3', async () => {
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '987654321', '--no-parents', '--wait', '--json'], env);
+    expect(result.code, result.stderr).toBe(EXIT.COMPLETED_WITH_ERRORS);
+    expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'selective', status: 'completed', errors: 1 });
+  });
+
+  it('ids that are not record ids are a usage error naming the option; nothing starts', async () => {
+    const before = await batchCount();
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '12,abc'], env);
+    expect(result.code).toBe(EXIT.USAGE);
+    expect(result.stderr.trim()).toBe('resync select: --ids 12,abc: record ids are positive whole numbers separated by commas, e.g. 12,40; see npx resync select --help');
+    expect(await batchCount()).toBe(before);
+  });
+});
+
+describe('npx resync start --method differential', () => {
+  it('prints what each object inserted, updated, left unchanged and removed', async () => {
+    const first = await runCli(['start', '--district', '1001', '--objects', 'School', '--wait', '--json'], env);
+    expect(first.code, first.stderr).toBe(EXIT.OK);
+    await system.district.sql.unsafe(`update "${schema}".school set name = name || ' (renamed)' where id = (select min(id) from "${schema}".school)`);
+    const result = await runCli(['start', '--district', '1001', '--objects', 'School', '--method', 'differential', '--wait'], env);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    const [{ n }] = await system.district.sql.unsafe(`select count(*)::int as n from "${schema}".school`) as unknown as [{ n: number }];
+    expect(result.stdout).toMatch(new RegExp(`School .*inserted 0, updated 1, unchanged ${n - 1}, removed 0`));
+  });
+
+  it('refuses a method it does not know (exit 2)', async () => {
+    const result = await runCli(['start', '--district', '1001', '--objects', 'School', '--method', 'fast'], env);
+    expect(result.code).toBe(EXIT.USAGE);
+    expect(result.stderr.trim()).toBe('resync start: --method fast: Allowed choices are copy, differential; see npx resync start --help');
+  });
+});
