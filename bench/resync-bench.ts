@@ -1,32 +1,27 @@
-// `npm run bench [-- --students N[,M] --topology separate|colocated|both --json --profile]`: a
-// full resync through Temporal with the real worker against the physical limit (a raw COPY of the
-// same records between the same servers), in the same run, at two sizes, per topology: `separate`
-// (the district's database on its own PostgreSQL server, the state's on another: pages travel by
-// COPY through the worker) and `colocated` (the district's schema in the state's database: pages
-// move inside PostgreSQL). Prints records/s for both, the ratio, the orchestration overhead of an
-// empty district, the worker's and the API's peak RSS, and the API's p50/p99 for the object table
-// under load.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// `npm run bench [-- --students N[,M] --topology separate|colocated|both --districts N
+//   --district-students S --changed-share F --json --profile]`: every figure is a ratio against a
+// baseline measured in the same run.
+// - Per topology and size: a full resync through the API, Temporal and the real worker against the
+//   physical limit (a raw COPY of the same records between the same servers); the orchestration
+//   overhead of an empty district; the worker's and the API's peak RSS; the API's p50/p99 for the
+//   object table under load. `separate` puts the district's database on its own PostgreSQL server
+//   (pages travel by COPY through the worker); `colocated` puts its schema in the state's database.
+// - At the largest size of the separate topology, the record-level figures (record-level.ts).
+// - A state-wide run of N districts on the separate topology (state-wide.ts).
 import { parseArgs } from 'node:util';
-import { readEnv } from '../src/config';
 import { createSql, type Sql } from '../src/data/db';
 import { registerDistrict } from '../src/data/district-registry';
-import { districtDatabase, type Topology } from '../src/services/databases';
-import { migrate } from '../src/data/migrations';
 import { districtSchemaStatements } from '../src/data/schema/ddl';
-import { SCHEMA_CATALOG, STATE_SCHEMA } from '../src/data/schema/columns';
 import { planResync } from '../src/domain';
 import { seedDistrict } from '../src/generator/seed-district';
-import { startEmbeddedPostgres } from '../src/services/postgres-server';
-import { resolveTemporalCli } from '../src/services/temporal-cli';
-import { startDevServer } from '../src/services/temporal-dev-server';
-import { freePort } from '../tests/setup/ports';
+import type { Topology } from '../src/services/databases';
+import { fullResync, readLoad } from './api-calls';
 import { baselineCopy } from './baseline-copy';
-import { peakRssMb, percentile, spawnService, stopService, waitFor } from './processes';
+import { peakRssMb, percentile } from './processes';
+import { measureRecordLevel, type DifferentialRun, type SelectiveRun } from './record-level';
+import { districtTarget, log, startServices, startStack, truncateState, type Services, type Stack } from './stack';
+import { measureStateWide, type StateWideRun } from './state-wide';
 
-const TOKEN = 'bench-state-token';
 const SCHOOL_YEAR = 2026;
 
 interface Run {
@@ -42,119 +37,15 @@ interface Run {
   apiP99Ms: number;
 }
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+/** What `--json` prints. */
+interface Report {
+  runs: Run[];
+  stateWide?: StateWideRun;
+  differential?: DifferentialRun[];
+  selective?: SelectiveRun;
+}
+
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-async function truncateState(sql: Sql): Promise<void> {
-  const tables = SCHEMA_CATALOG.objects.map((object) => `"${STATE_SCHEMA}"."${object.table}"`).join(', ');
-  await sql.unsafe(`truncate ${tables}`);
-}
-
-interface Stack {
-  topology: Topology;
-  /** The state's database. */
-  sql: Sql;
-  url: string;
-  /** The district server's default database: the state's (colocated), or one on a second server. */
-  districtUrl: string;
-  temporalAddress: string;
-  stop(): Promise<void>;
-}
-
-/** PostgreSQL for the state, a second server for the districts (separate), and Temporal. */
-async function startStack(topology: Topology): Promise<Stack> {
-  const env = readEnv();
-  const dir = await mkdtemp(path.join(tmpdir(), 'state-resync-bench-'));
-  // Each server's data directory sits inside: PostgreSQL's own user (as root) must enter it.
-  await chmod(dir, 0o711);
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'state'), port: await freePort() });
-  const districtServer = topology === 'separate'
-    ? await startEmbeddedPostgres({ dataDir: path.join(dir, 'districts'), port: await freePort(), database: 'districts' })
-    : null;
-  const cli = await resolveTemporalCli({ cliPath: env.TEMPORAL_CLI_PATH, cacheDir: env.RESYNC_CACHE_DIR, log });
-  const temporal = await startDevServer({ cliPath: cli.path, port: await freePort(), namespace: 'default', dbFilename: path.join(dir, 'temporal.db') });
-  const sql = createSql(postgres.url, { max: 4 });
-  await migrate(sql);
-  return {
-    topology, sql, url: postgres.url, districtUrl: districtServer?.url ?? postgres.url, temporalAddress: temporal.address,
-    stop: async () => {
-      await sql.end({ timeout: 5 });
-      await temporal.stop();
-      await districtServer?.stop();
-      await postgres.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-interface Services {
-  apiUrl: string;
-  workerPid: number | undefined;
-  apiPid: number | undefined;
-  stop(): Promise<void>;
-}
-
-async function startServices(stack: Stack): Promise<Services> {
-  const port = await freePort();
-  const env = {
-    STATE_DATABASE_URL: stack.url, DISTRICT_DATABASE_URL: stack.districtUrl, TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: 'bench', RESYNC_API_TOKENS: `${TOKEN}=state`, PORT: String(port), LOG_LEVEL: 'error',
-  };
-  const worker = spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-  const api = spawnService('src/api/server.ts', {
-    ...env, API_METRICS_PORT: String(await freePort()),
-    // The read load below is one caller on purpose: the per-caller rate limit would answer it 429.
-    API_RATE_LIMIT: '1000000',
-  });
-  const apiUrl = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 120_000, 'the API and worker');
-  return {
-    apiUrl, workerPid: worker.pid, apiPid: api.pid,
-    stop: async () => {
-      await stopService(api);
-      await stopService(worker);
-    },
-  };
-}
-
-const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-
-/** Starts a full resync through the API and waits for it; returns the seconds it took. */
-async function fullResync(apiUrl: string, districtId: string): Promise<{ seconds: number; status: string; processed: number; batchId: string }> {
-  const started = performance.now();
-  const response = await fetch(`${apiUrl}/api/districts/${districtId}/resyncs`, { method: 'POST', headers, body: JSON.stringify({ objects: 'all' }) });
-  if (response.status !== 202) throw new Error(`starting the resync: ${response.status} ${await response.text()}`);
-  const { batchId } = await response.json() as { batchId: string };
-  for (;;) {
-    const batch = await (await fetch(`${apiUrl}/api/resyncs/${batchId}`, { headers })).json() as { status: string; processed: number };
-    if (!['queued', 'running'].includes(batch.status)) return { seconds: (performance.now() - started) / 1000, status: batch.status, processed: batch.processed, batchId };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** Reads the object table with bounded concurrency until stopped; returns latencies in ms. */
-function readLoad(apiUrl: string, districtId: string, concurrency: number): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(`${apiUrl}/api/districts/${districtId}/objects`, { headers });
-      await response.arrayBuffer();
-      latencies.push(performance.now() - started);
-      // Bounded: a steady trickle of tool-page reads, not a flood.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  const loops = Array.from({ length: concurrency }, loop);
-  return { stop: async () => { running = false; await Promise.all(loops); return latencies; } };
-}
-
-/** Where a district of the stack's topology lives: its own database on the district server
- *  (separate), or the state's database (colocated). */
-async function districtTarget(stack: Stack, districtId: string): Promise<{ url: string; sourceUrl: string | null }> {
-  return districtDatabase({ state: stack.url, district: stack.districtUrl }, districtId, stack.topology);
-}
 
 async function emptyDistrictResync(stack: Stack, services: Services): Promise<number> {
   const target = await districtTarget(stack, 'bench_empty');
@@ -170,9 +61,13 @@ async function emptyDistrictResync(stack: Stack, services: Services): Promise<nu
   return (await fullResync(services.apiUrl, 'bench_empty')).seconds;
 }
 
-let profile = false;
+interface MeasureOptions {
+  profile: boolean;
+  /** Also measure the record-level figures on this district (share of records to change). */
+  recordLevelShare: number | null;
+}
 
-async function measure(stack: Stack, students: number): Promise<Run> {
+async function measure(stack: Stack, students: number, options: MeasureOptions, report: Report): Promise<Run> {
   const districtId = `bench_${students}`;
   log(`${stack.topology}: seeding ${students} students…`);
   const target = await districtTarget(stack, districtId);
@@ -190,7 +85,6 @@ async function measure(stack: Stack, students: number): Promise<Run> {
   const baselineSeconds = (performance.now() - baselineStarted) / 1000;
   log(`baseline: ${copied} records in ${baselineSeconds.toFixed(1)} s`);
   await truncateState(stack.sql);
-  await stack.sql.unsafe('checkpoint');
 
   const services = await startServices(stack);
   try {
@@ -203,8 +97,8 @@ async function measure(stack: Stack, students: number): Promise<Run> {
     const latencies = await load.stop();
     if (resync.status !== 'completed') throw new Error(`the resync ended ${resync.status}`);
     log(`resync: ${resync.processed} records in ${resync.seconds.toFixed(1)} s; ${latencies.length} reads`);
-    if (profile) await printProfile(stack.sql, resync.batchId);
-    return {
+    if (options.profile) await printProfile(stack.sql, resync.batchId);
+    const run: Run = {
       topology: stack.topology,
       records: seeded.total,
       resyncSeconds: round(resync.seconds),
@@ -216,6 +110,14 @@ async function measure(stack: Stack, students: number): Promise<Run> {
       apiP50Ms: round(percentile(latencies, 50), 1),
       apiP99Ms: round(percentile(latencies, 99), 1),
     };
+    if (options.recordLevelShare !== null) {
+      const measured = await measureRecordLevel(stack, services, {
+        districtId, url: target.url, schema: seeded.district.sourceSchema, schoolYear: SCHOOL_YEAR,
+      }, baselineSeconds, emptyResyncSeconds, options.recordLevelShare);
+      report.differential = measured.differential;
+      report.selective = measured.selective;
+    }
+    return run;
   } finally {
     await services.stop();
   }
@@ -253,37 +155,71 @@ function printTable(topology: Topology, runs: readonly Run[]): void {
   console.log(lines.join('\n'));
 }
 
+function printRecordLevel(report: Report): void {
+  const lines: string[] = [];
+  for (const run of report.differential ?? []) {
+    lines.push(`differential resync, ${run.changedShare === 1 ? 'into an empty state' : `${round(run.changedShare * 100, 2)} % of records changed`}: `
+      + `${run.seconds} s (${run.written} written) vs ${run.baseline} ${run.baselineSeconds} s: ×${run.speedupOverBaseline} faster`);
+  }
+  if (report.selective) {
+    const s = report.selective;
+    lines.push(`selective sync of one student with dependents: ${s.records} records in ${s.seconds} s vs an empty district's full resync ${s.emptyResyncSeconds} s (×${round(s.seconds / s.emptyResyncSeconds)})`);
+  }
+  if (report.stateWide) {
+    const w = report.stateWide;
+    lines.push(`state-wide: ${w.districts} districts, ${w.records} records in ${w.seconds} s (${w.recordsPerSecond} rec/s) vs raw COPY one after another `
+      + `${w.baselineSeconds} s (${w.baselineRecordsPerSecond} rec/s): ratio ${w.ratio}; at most ${w.maxActiveDistricts} copying at once; `
+      + `worker peak RSS ${w.workerPeakRssMb} MB${w.singleDistrictWorkerPeakRssMb ? ` (×${round(w.workerPeakRssMb / w.singleDistrictWorkerPeakRssMb)} the single-district run's)` : ''}`);
+  }
+  if (lines.length > 0) console.log(['', ...lines].join('\n'));
+}
+
 const TOPOLOGIES: Record<string, readonly Topology[]> = { separate: ['separate'], colocated: ['colocated'], both: ['separate', 'colocated'] };
 
-/** What `--json` prints: one entry per topology and size under `runs` (more keys may join it). */
-interface Report {
-  runs: Run[];
+function positive(name: string, value: string, allowZero = false): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1)) throw new Error(`--${name} takes a whole number${allowZero ? '' : ' above 0'}, not "${value}"`);
+  return parsed;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       students: { type: 'string' }, topology: { type: 'string', default: 'both' },
+      districts: { type: 'string', default: '50' }, 'district-students': { type: 'string', default: '460' },
+      'changed-share': { type: 'string', default: '0.01' },
       json: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false },
     }, strict: true,
   });
-  profile = values.profile;
-  // About 44 records per student: 2 300 students ≈ 100 K records, 23 000 ≈ 1 M.
-  const sizes = (values.students ?? '2300,23000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--students takes positive whole numbers, e.g. 2300,23000');
+  // About 44 records per student: 2 300 students ≈ 100 K records, 23 000 ≈ 1 M, 460 ≈ 20 K.
+  const sizes = (values.students ?? '2300,23000').split(',').map((s) => positive('students', s.trim()));
   const topologies = TOPOLOGIES[values.topology];
   if (!topologies) throw new Error(`--topology is separate, colocated or both, not "${values.topology}"`);
+  const districts = positive('districts', values.districts, true);
+  const districtStudents = positive('district-students', values['district-students']);
+  const share = Number(values['changed-share']);
+  if (!(share > 0 && share < 1)) throw new Error(`--changed-share is a share between 0 and 1 (0.01 = 1 %), not "${values['changed-share']}"`);
+  const largest = Math.max(...sizes);
+
   const report: Report = { runs: [] };
   for (const topology of topologies) {
     const stack = await startStack(topology);
     try {
-      for (const students of sizes) report.runs.push(await measure(stack, students));
+      for (const students of sizes) {
+        const recordLevel = topology === 'separate' && students === largest;
+        report.runs.push(await measure(stack, students, { profile: values.profile, recordLevelShare: recordLevel ? share : null }, report));
+      }
+      if (topology === 'separate' && districts > 0) {
+        const single = report.runs.find((run) => run.topology === 'separate' && run.records === Math.max(...report.runs.filter((r) => r.topology === 'separate').map((r) => r.records)));
+        report.stateWide = await measureStateWide(stack, districts, districtStudents, SCHOOL_YEAR, single?.workerPeakRssMb ?? null);
+      }
     } finally {
       await stack.stop();
     }
     if (!values.json) printTable(topology, report.runs.filter((run) => run.topology === topology));
   }
   if (values.json) console.log(JSON.stringify(report));
+  else printRecordLevel(report);
 }
 
 main().catch((error: unknown) => {
