@@ -17,6 +17,7 @@ describe.each<Topology>(['separate', 'colocated'])('differential resync, distric
   let first: Record<string, ObjectRow>;
   let persons: number[];
   let removedAttendance: number[];
+  let screenings: number;
 
   const districtSql = () => system.district.sql;
 
@@ -60,6 +61,10 @@ describe.each<Topology>(['separate', 'colocated'])('differential resync, distric
     removedAttendance = (await districtSql().unsafe(`select id from "${schema}".attendance_exact_count where school_year = 2026 order by id limit 2`))
       .map((r) => Number(r.id));
     await districtSql().unsafe(`delete from "${schema}".attendance_exact_count where id = any($1::bigint[])`, [removedAttendance] as never[]);
+    // Every health screening removed: the differential finds no record of the object at the
+    // district, and must still remove the state's.
+    [{ n: screenings }] = await districtSql().unsafe(`select count(*)::int as n from "${schema}".health_screening`) as unknown as [{ n: number }];
+    await districtSql().unsafe(`delete from "${schema}".health_screening`);
     await districtSql().unsafe(`update "${schema}".enrollment set grade = 'ZZ' where id = (select min(id) from "${schema}".enrollment where school_year = 2026)`);
     // At the state: a record someone changed there (drift) — the district's copy wins.
     await system.db.sql`update state.course_code set title = 'drifted' where source_district = '1001' and id = (select min(id) from state.course_code where source_district = '1001')`;
@@ -82,7 +87,9 @@ describe.each<Topology>(['separate', 'colocated'])('differential resync, distric
       AttendanceExactCount: { inserted: 0, updated: 0, deleted: 2 },
       Enrollment: { inserted: 0, updated: 1, deleted: 0 },
       CourseCode: { inserted: 0, updated: 1, deleted: 0 },
+      HealthScreening: { inserted: 0, updated: 0, deleted: screenings },
     };
+    expect(screenings).toBeGreaterThan(0);
     for (const [object, result] of Object.entries(differential)) {
       const expected = changed[object] ?? { inserted: 0, updated: 0, deleted: 0 };
       expect({ object, inserted: result.inserted, updated: result.updated, unchanged: result.unchanged, deleted: result.deleted, processed: result.processed })

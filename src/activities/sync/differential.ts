@@ -16,21 +16,21 @@ async function attempt(deps: SyncDeps, district: District, page: PageRequest, re
     await stager.stageDigests();
     const [summary] = (await tx.run(statements.digestSummary)).rows;
     const scanned = outcomeOf(summary, { written: 0, orphans: [], refused: [] });
-    if (scanned.processed === 0 || scanned.cursor === null) return settlePage(tx, page, scanned);
-    const differing = (await tx.run<{ id: number | string; missing: boolean }>(statements.differingDigests, [input.districtId])).rows
-      .map((row) => ({ id: Number(row.id), missing: row.missing }));
+    // The page covers (after, cursor]; the last page — short, or empty — covers the rest of the
+    // range, so what the state holds beyond the district's last record is compared too.
+    const last = scanned.processed < page.pageSize;
+    const bound = last || scanned.cursor === null ? page.high : String(scanned.cursor);
+    const compared = (await tx.run<{ id: number | string; missing: boolean; extra: boolean }>(statements.compareDigests,
+      [input.districtId, page.after, bound, ...(page.object.yearTied ? [input.schoolYear] : [])])).rows
+      .map((row) => ({ id: Number(row.id), missing: row.missing, extra: row.extra }));
+    const differing = compared.filter((record) => !record.extra);
+    const extras = removeExtras ? compared.filter((record) => record.extra).map((record) => record.id) : [];
     let write = { written: 0, orphans: scanned.orphans, refused: scanned.refused };
     if (differing.length > 0) {
       await stager.stageIds(differing.map((record) => record.id));
       const merged = await mergeStaged(tx, page, isolate);
       write = { written: merged.written, orphans: merged.orphans, refused: merged.refused };
     }
-    // The page covers (after, cursor]; the last page covers the rest of the range.
-    const bound = scanned.processed < page.pageSize ? page.high : String(scanned.cursor);
-    const extras = removeExtras
-      ? (await tx.run<{ id: number | string }>(statements.extraRecords,
-        [input.districtId, page.after, bound, ...(page.object.yearTied ? [input.schoolYear] : [])])).rows.map((row) => Number(row.id))
-      : [];
     const failed = new Set([...write.orphans.map((o) => o.id), ...write.refused.map((r) => r.id)]);
     const landed = differing.filter((record) => !failed.has(record.id));
     const allowed = scanned.processed - scanned.notAllowed.length;

@@ -136,7 +136,11 @@ async function heldAtState(tx: StatementRunner, page: PageRequest, ids: readonly
  *  records and the range's progress. */
 export async function settlePage(tx: StatementRunner, page: PageRequest, moved: PageOutcome): Promise<CommittedPage> {
   const { input, object, statements } = page;
-  if (moved.processed === 0 || moved.cursor === null) return { processed: 0, cursor: null, sent: 0, errors: 0 };
+  if (moved.processed === 0 || moved.cursor === null) {
+    // Past the district's last record: only what the state still holds there goes.
+    await removeWithDescendants(tx, page, moved.extras ?? []);
+    return { processed: 0, cursor: null, sent: 0, errors: 0 };
+  }
   // A fresh range skips the look: the state held none of the object's records, so none under them.
   if (!page.fresh) await removeWithDescendants(tx, page, await heldAtState(tx, page, moved.notAllowed.map((record) => record.id)));
   const missing = moved.missing ?? [];

@@ -93,11 +93,10 @@ export interface ObjectStatements {
   readonly stageDigests: (schema: string, branches: ExclusionBranches) => string;
   /** Processed, cursor and not_allowed of the staged digests. */
   readonly digestSummary: string;
-  /** The staged digests the state lacks or holds otherwise: $1 district. Rows: id, missing. */
-  readonly differingDigests: string;
-  /** The state's records of the district in ($2, $3] the district no longer holds: $1 district
-   *  [, $4 year]. Rows: id. */
-  readonly extraRecords: string;
+  /** The page compared with the state's records of the same key range, in one full join: the
+   *  staged digests the state lacks (missing) or holds otherwise, and the state's records the
+   *  district no longer has (extra). $1 district, $2 after, $3 bound (inclusive), [$4 year]. */
+  readonly compareDigests: string;
 }
 
 /** The digest stage of a differential page. */
@@ -330,7 +329,8 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
       copyOutIds: (schema, branches, ids) => `copy (${idsSelect(object, columns, schema, branches, idsLiteral(ids))}) to stdout`,
       stageIds: memo((schema: string, branches: ExclusionBranches) => `insert into ${STAGE} ${idsSelect(object, columns, schema, branches, '$1::bigint[]')}`),
       stagedAll: `select "id" from ${STAGE}`,
-      createDigestStage: `create temp table ${DIGESTS} (id bigint primary key, digest bigint, cause text) on commit drop`,
+      // No index: the stage is read whole, once, by a hash join.
+      createDigestStage: `create temp table ${DIGESTS} (id bigint, digest bigint, cause text) on commit drop`,
       copyOutDigests: (schema, branches, page) => {
         const literal = pageLiterals(page);
         return `copy (${digestSelect(object, columns, schema, branches, [literal.schoolYear, `'${literal.after}'`, `'${literal.high}'`, literal.limit])}) to stdout`;
@@ -341,11 +341,13 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
       from ${DIGESTS}`,
       stageDigests: memo((schema: string, branches: ExclusionBranches) => `insert into ${DIGESTS}
         ${digestSelect(object, columns, schema, branches, object.yearTied ? ['$1', '$2', '$3', '$4'] : [null, '$1', '$2', '$3'])}`),
-      differingDigests: `select d.id, s."id" is null as missing from ${DIGESTS} d
-        left join ${table} s on s."source_district" = $1 and s."id" = d.id
-        where d.cause is null and (s."id" is null or ${contentDigest(columns, 's')} <> d.digest) order by d.id`,
-      extraRecords: `select s."id" from ${table} s where s."source_district" = $1 and s."id" > $2::bigint and s."id" <= $3::bigint
-        ${object.yearTied ? 'and s."school_year" = $4' : ''} and not exists (select 1 from ${DIGESTS} d where d.id = s."id")`,
+      // One range scan of the state's records and a hash join: no index probe per record.
+      compareDigests: `select coalesce(d.id, s."id") as id, s."id" is null as missing, d.id is null as extra
+        from ${DIGESTS} d full join (
+          select s."id", ${contentDigest(columns, 's')} as digest from ${table} s
+          where s."source_district" = $1 and s."id" > $2::bigint and s."id" <= $3::bigint${object.yearTied ? ' and s."school_year" = $4' : ''}
+        ) s on s."id" = d.id
+        where d.id is null or (d.cause is null and (s."id" is null or s.digest <> d.digest)) order by 1`,
     };
     cache.set(object.name, statements);
   }
