@@ -46,6 +46,8 @@ export interface CopyObjectsInput extends Omit<BatchObjectRef, 'object'>, CopyMe
   /** How many of them are copied at once (default 4). */
   readonly parallel?: number;
   readonly pageSize?: number;
+  /** A selective batch: copy each object's records of the batch's record set. */
+  readonly recordSet?: boolean;
 }
 
 export interface ObjectsCopied {
@@ -115,6 +117,19 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       const copyOne = async (object: string, records: number): Promise<void> => {
         const done = await objectResult(deps.state, input.batchId, object);
         if (done?.status === 'completed') return void completed.push(done);
+        if (input.recordSet) {
+          await syncRecordSet(deps, {
+            batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records,
+            ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+          }, {
+            heartbeat: () => context.heartbeat({ completed: completed.length, of: input.objects.length }),
+            checkpoint: () => {
+              if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+            },
+          });
+          completed.push(await completeObject(deps, input.batchId, object));
+          return;
+        }
         await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
         await syncRangeHere({
           batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,

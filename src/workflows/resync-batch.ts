@@ -219,8 +219,13 @@ async function syncLevels(
       }
       setCurrentDetails(state.describe());
     };
+    // A record set's objects are mostly a few records each: a level's small ones travel in one
+    // activity; an object with many records of the set (a whole school's) has its own.
     await settleAll(copy.recordSet
-      ? [forEachBounded(runnable, options.maxParallelObjects ?? DEFAULT_PARALLEL_RECORD_SETS, (object) => copyRecordSetObject(input, object, state, records))]
+      ? [
+        forEachBounded(large, DEFAULT_PARALLEL_RECORD_SETS, (object) => copyRecordSetObject(input, object, state, records)),
+        copySmallObjects(input, small, state, records, { ...method, recordSet: true }),
+      ]
       : [
         forEachBounded(large, options.maxParallelLargeObjects ?? DEFAULT_PARALLEL_LARGE_OBJECTS, copyLarge),
         copySmallObjects(input, small, state, records, method),
@@ -238,7 +243,7 @@ async function syncLevels(
  */
 async function copySmallObjects(
   input: BatchInput, objects: readonly string[], state: BatchState, records: Readonly<Record<string, number>>,
-  method: { method: ResyncMethod; removeExtras: boolean },
+  method: { method: ResyncMethod; removeExtras: boolean; recordSet?: boolean },
 ): Promise<void> {
   const options = input.options ?? {};
   const attempts = options.copyAttempts ?? 25;

@@ -28,6 +28,11 @@ export function districtTableStatements(schema: string, object: CatalogObject): 
   if (object.yearTied) {
     statements.push(`create index if not exists ${quote(`${object.table}_year_id`)} on ${table} (school_year, id)`);
   }
+  // As a district's SIS indexes its foreign keys: a Selective Sync finds the records below a
+  // chosen one through them.
+  for (const reference of parentReferences(object)) {
+    statements.push(`create index if not exists ${quote(`${object.table}_${reference.column}`)} on ${table} (${quote(reference.column)})`);
+  }
   return statements;
 }
 
