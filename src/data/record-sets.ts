@@ -45,17 +45,23 @@ interface Expansion {
   readonly includeDependents: boolean;
 }
 
-/** Grows the transaction's temporary `record_set` (seeded) into its closure. */
+/** A catalog object's name as an SQL string literal (catalog names are letters and digits). */
+const literal = (name: string) => `'${name.replace(/'/g, "''")}'`;
+
+/** Grows the transaction's temporary `record_set` (seeded) into its closure: one statement per
+ *  object and reference, sent as one script (one round trip, not a hundred). */
 async function expand(tx: Tx, schema: string, objects: readonly CatalogObject[], expansion: Expansion, schoolYear: number): Promise<void> {
   const offered = new Set(objects.map((object) => object.name));
+  const year = Number(schoolYear);
+  if (!Number.isSafeInteger(year)) throw new Error(`not a school year: ${schoolYear}`);
+  const script: string[] = [];
   if (expansion.includeDependents) {
     // Parents first: when an object's turn comes, the sets of all its parents are complete.
     for (const object of objects) {
       for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
-        const year = object.yearTied ? ' and d."school_year" = $3' : '';
-        await tx.unsafe(`insert into record_set select $1, d."id" from ${q(schema)}.${q(object.table)} d
-          where d.${q(reference.column)} in (select s.id from record_set s where s.object = $2)${year} on conflict do nothing`,
-        (object.yearTied ? [object.name, reference.parent, schoolYear] : [object.name, reference.parent]) as never[]);
+        script.push(`insert into record_set select ${literal(object.name)}, d."id" from ${q(schema)}.${q(object.table)} d
+          where d.${q(reference.column)} in (select s.id from record_set s where s.object = ${literal(reference.parent)})${object.yearTied ? ` and d."school_year" = ${year}` : ''}
+          on conflict do nothing`);
       }
     }
   }
@@ -63,28 +69,33 @@ async function expand(tx: Tx, schema: string, objects: readonly CatalogObject[],
     // Children first: a parent added here has its own parents added on its turn.
     for (const object of [...objects].reverse()) {
       for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
-        await tx.unsafe(`insert into record_set select $1, d.${q(reference.column)} from ${q(schema)}.${q(object.table)} d
-          join record_set s on s.object = $2 and s.id = d."id" where d.${q(reference.column)} is not null on conflict do nothing`,
-        [reference.parent, object.name] as never[]);
+        script.push(`insert into record_set select ${literal(reference.parent)}, d.${q(reference.column)} from ${q(schema)}.${q(object.table)} d
+          join record_set s on s.object = ${literal(object.name)} and s.id = d."id" where d.${q(reference.column)} is not null on conflict do nothing`);
       }
     }
   }
+  if (script.length > 0) await tx.unsafe(script.join(';\n'));
 }
 
 /** Adds to the batch's `batch_record` every record the state holds of the district below the
  *  set's records (transitively, year-tied ones of the school year), parents first. */
 async function addStateDependents(state: Queryable, batchId: string, districtId: string, objects: readonly CatalogObject[], schoolYear: number): Promise<void> {
   const offered = new Set(objects.map((object) => object.name));
+  const year = Number(schoolYear);
+  if (!Number.isSafeInteger(year)) throw new Error(`not a school year: ${schoolYear}`);
+  // Batch and district ids have the domain's forms (letters, digits, dashes): checked, then inlined
+  // so the statements travel as one script.
+  if (!/^[A-Za-z0-9_-]+$/.test(batchId) || !/^[A-Za-z0-9_-]+$/.test(districtId)) throw new Error('unexpected batch or district id');
+  const script: string[] = [];
   for (const object of objects) {
     for (const reference of parentReferences(object).filter((ref) => offered.has(ref.parent))) {
-      const year = object.yearTied ? ' and c."school_year" = $5' : '';
-      await state.unsafe(`insert into resync.batch_record (batch_id, object, record_id)
-        select $1, $2, c."id" from ${q(STATE_SCHEMA)}.${q(object.table)} c
-        join resync.batch_record s on s.batch_id = $1 and s.object = $3 and s.record_id = c.${q(reference.column)}
-        where c."source_district" = $4${year} on conflict do nothing`,
-      (object.yearTied ? [batchId, object.name, reference.parent, districtId, schoolYear] : [batchId, object.name, reference.parent, districtId]) as never[]);
+      script.push(`insert into resync.batch_record (batch_id, object, record_id)
+        select '${batchId}', ${literal(object.name)}, c."id" from ${q(STATE_SCHEMA)}.${q(object.table)} c
+        join resync.batch_record s on s.batch_id = '${batchId}' and s.object = ${literal(reference.parent)} and s.record_id = c.${q(reference.column)}
+        where c."source_district" = '${districtId}'${object.yearTied ? ` and c."school_year" = ${year}` : ''} on conflict do nothing`);
     }
   }
+  if (script.length > 0) await state.unsafe(script.join(';\n'));
 }
 
 async function createRecordSet(tx: Tx): Promise<void> {
