@@ -20,6 +20,16 @@ export async function peakRssMb(pid: number | undefined): Promise<number> {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** CPU time a live process has used so far (user + system), in seconds. */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (!pid) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start after the last ')'; utime and stime
+  // are the 14th and 15th fields, in clock ticks (100 per second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 100) / 100;
+}
+
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

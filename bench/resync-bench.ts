@@ -17,7 +17,7 @@ import { seedDistrict } from '../src/generator/seed-district';
 import type { Topology } from '../src/services/databases';
 import { fullResync, readLoad } from './api-calls';
 import { baselineCopy } from './baseline-copy';
-import { peakRssMb, percentile } from './processes';
+import { cpuSeconds, peakRssMb, percentile } from './processes';
 import { measureRecordLevel, type DifferentialRun, type SelectiveRun } from './record-level';
 import { districtTarget, log, startServices, startStack, truncateState, type Services, type Stack } from './stack';
 import { measureStateWide, type StateWideRun } from './state-wide';
@@ -32,6 +32,8 @@ interface Run {
   ratio: number;
   emptyResyncSeconds: number;
   workerPeakRssMb: number;
+  /** CPU the worker process used during the measured resync (its COPY streams pass through it). */
+  workerCpuSeconds: number;
   apiPeakRssMb: number;
   apiP50Ms: number;
   apiP99Ms: number;
@@ -93,7 +95,9 @@ async function measure(stack: Stack, students: number, options: MeasureOptions, 
     await emptyDistrictResync(stack, services);
     const emptyResyncSeconds = await emptyDistrictResync(stack, services);
     const load = readLoad(services.apiUrl, districtId, 4);
+    const cpuBefore = await cpuSeconds(services.workerPid);
     const resync = await fullResync(services.apiUrl, districtId);
+    const workerCpuSeconds = round((await cpuSeconds(services.workerPid)) - cpuBefore);
     const latencies = await load.stop();
     if (resync.status !== 'completed') throw new Error(`the resync ended ${resync.status}`);
     log(`resync: ${resync.processed} records in ${resync.seconds.toFixed(1)} s; ${latencies.length} reads`);
@@ -106,6 +110,7 @@ async function measure(stack: Stack, students: number, options: MeasureOptions, 
       ratio: round(resync.seconds / baselineSeconds),
       emptyResyncSeconds: round(emptyResyncSeconds),
       workerPeakRssMb: await peakRssMb(services.workerPid),
+      workerCpuSeconds,
       apiPeakRssMb: await peakRssMb(services.apiPid),
       apiP50Ms: round(percentile(latencies, 50), 1),
       apiP99Ms: round(percentile(latencies, 99), 1),
@@ -137,12 +142,12 @@ async function printProfile(sql: Sql, batchId: string): Promise<void> {
 
 function printTable(topology: Topology, runs: readonly Run[]): void {
   const lines = ['', `${topology} (${topology === 'separate' ? 'district and state on two PostgreSQL servers' : 'district schema in the state database'})`,
-    'records    resync s  baseline s  ratio  resync rec/s  baseline rec/s  worker RSS MB  API RSS MB  API p50 ms  API p99 ms'];
+    'records    resync s  baseline s  ratio  resync rec/s  baseline rec/s  worker RSS MB  worker CPU s  API RSS MB  API p50 ms  API p99 ms'];
   for (const r of runs) {
     lines.push([
       String(r.records).padEnd(10), String(r.resyncSeconds).padStart(8), String(r.baselineSeconds).padStart(11), String(r.ratio).padStart(6),
       String(Math.round(r.records / r.resyncSeconds)).padStart(13), String(Math.round(r.records / r.baselineSeconds)).padStart(15),
-      String(r.workerPeakRssMb).padStart(14), String(r.apiPeakRssMb).padStart(11), String(r.apiP50Ms).padStart(11), String(r.apiP99Ms).padStart(11),
+      String(r.workerPeakRssMb).padStart(14), String(r.workerCpuSeconds).padStart(13), String(r.apiPeakRssMb).padStart(11), String(r.apiP50Ms).padStart(11), String(r.apiP99Ms).padStart(11),
     ].join(' '));
   }
   lines.push(`empty district (no records): full resync in ${runs.map((r) => `${r.emptyResyncSeconds} s`).join(', ')} (orchestration overhead)`);

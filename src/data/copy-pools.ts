@@ -36,13 +36,40 @@ export class CopyPools {
   }
 }
 
+/** A connection of the pool, held for one job. */
+interface Held {
+  readonly client: pg.PoolClient;
+  /** Gives the connection back; a broken one is discarded, not reused. */
+  release(broken?: Error): void;
+}
+
+/** Takes a connection from the pool and listens for its errors while it is held. A checked-out
+ *  node-postgres client that loses its server (a restart: 57P01, ECONNRESET) emits 'error', which
+ *  with no listener would end the process; here the error fails the job that holds it (its query
+ *  rejects too) and the connection is discarded. */
+async function hold(pool: pg.Pool): Promise<Held> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (broken) => {
+      client.removeListener('error', onError);
+      client.release(broken ?? lost);
+    },
+  };
+}
+
 /**
  * Runs `work` in a transaction on one connection of the pool, committing when it resolves and
  * rolling back when it throws; a connection whose rollback failed is discarded, not reused.
  * @throws whatever `work` throws, after the rollback
  */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await hold(pool);
   let broken: Error | undefined;
   try {
     await client.query('begin');
@@ -55,13 +82,13 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     });
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 
 /** Runs `work` on one connection of the pool (a COPY reads on one connection from start to end). */
 export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await hold(pool);
   let broken: Error | undefined;
   try {
     return await work(client);
@@ -70,6 +97,6 @@ export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolCli
     throw error;
   } finally {
     // A failed COPY may leave the connection mid-protocol: do not hand it out again.
-    client.release(broken);
+    release(broken);
   }
 }
