@@ -2,8 +2,8 @@
 // contract cannot drift from the implementation.
 import { z } from 'zod';
 import {
-  AlertParams, AlertsQuery, BatchParams, bodyRequired, DistrictParams, EmptyQuery, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META,
-  ResyncBody, StateResyncBody, StateResyncParams, VerificationQuery, YearBody, YearQuery,
+  AlertParams, AlertsQuery, BatchParams, bodyRequired, DistrictParams, DistrictSettingsBody, EmptyQuery, ErrorsQuery, HistoryQuery, QUERY_INTEGER_META,
+  RecordSearchQuery, ResyncBody, SelectiveBody, StateResyncBody, StateResyncParams, VerificationQuery, YearBody, YearQuery,
 } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -104,6 +104,31 @@ export function openApiDocument(): Json {
         get: { ...secured, summary: 'Who the token is: role (the state, or a district), name and tool rights', responses: { 200: ok('The user', me), ...problems(401, 403) } },
       },
       '/api/districts': { get: { ...secured, summary: 'Districts the caller may see', responses: { 200: ok('Districts'), ...problems(401) } } },
+      '/api/districts/{district}': {
+        patch: {
+          ...writing, summary: 'Change the district\'s settings (Write rights): autoRetryDeferred — retry records that failed only because their parent was missing, in a follow-up Selective Sync, once a batch lands that parent',
+          parameters: district, requestBody: body(DistrictSettingsBody), responses: { 200: ok('The settings as they now are'), ...problems(400, 401, 403, 404, 413, 415) },
+        },
+      },
+      '/api/districts/{district}/selective-syncs': {
+        post: {
+          ...writing, summary: 'Selective Sync (Write rights): resync chosen records of any object, with the parent records they reference (includeParents) and every record below them (includeDependents); records of the set the district no longer has are removed from the state, ids neither side holds are reported as errors of reason unknown',
+          parameters: district, requestBody: body(SelectiveBody),
+          responses: { 202: ok('Accepted: batch id (kind selective), its place in the lane'), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+      },
+      '/api/districts/{district}/selective-syncs/plan': {
+        post: {
+          ...secured, summary: 'Preview of a Selective Sync: the record set per object, parent-first, and the chosen ids the district does not hold; starts nothing',
+          parameters: district, requestBody: body(SelectiveBody), responses: { 200: ok('Record set'), ...problems(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      '/api/districts/{district}/records': {
+        get: {
+          ...secured, summary: 'Find records of an object by what a person knows of them (state ID, local number, name, or id), at the district',
+          parameters: [...district, ...parameters('query', RecordSearchQuery)], responses: { 200: ok('Records found'), ...problems(400, 401, 403, 404, 422) },
+        },
+      },
       '/api/districts/{district}/objects': {
         get: {
           ...secured, summary: 'The Resync State Data table: each offered object with its last result',
@@ -113,7 +138,7 @@ export function openApiDocument(): Json {
       },
       '/api/districts/{district}/resyncs': {
         post: {
-          ...writing, summary: 'Start a full or partial resync (Write rights)', parameters: district, requestBody: body(ResyncBody),
+          ...writing, summary: 'Start a full or partial resync (Write rights); method copy (every record written) or differential (compared page by page, only what differs written: each object\'s result then carries inserted, updated, unchanged)', parameters: district, requestBody: body(ResyncBody),
           responses: { 202: ok('Accepted: batch id, workflow id and plan'), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
         },
       },
@@ -156,6 +181,12 @@ export function openApiDocument(): Json {
       },
       '/api/resyncs/{batch}': {
         get: { ...secured, summary: 'A batch: live while it runs, from history afterwards', parameters: batch, responses: { 200: ok('Batch'), ...problems(400, 401, 403, 404) } },
+      },
+      '/api/resyncs/{batch}/retry-failed': {
+        post: {
+          ...writing, summary: 'Retry the records of a batch that failed for a missing parent or a refusal, with the missing parents, as a Selective Sync (Write rights)',
+          parameters: batch, responses: { 202: ok('Accepted: the new batch id, retryOf'), ...problems(400, 401, 403, 404, 409, 422) },
+        },
       },
       '/api/resyncs/{batch}/cancel': {
         post: { ...writing, summary: 'Cancel a queued or running batch (Write rights)', parameters: batch, responses: { 202: ok('Cancellation requested'), ...problems(400, 401, 403, 404, 409) } },

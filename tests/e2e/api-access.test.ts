@@ -29,22 +29,26 @@ afterAll(async () => {
   await system?.stop();
 });
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'patch';
 interface Route { method: Method; path: string; body?: object }
+
+/** A query the route needs to answer 200 (required parameters). */
+const EXAMPLE_QUERIES: Record<string, string> = { '/api/districts/{district}/records': '?object=PersonIdentity&q=a' };
 
 function routes(): Route[] {
   const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
   return Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => ({
     method: method as Method,
-    path: path.replace('{district}', '1002').replace('{batch}', finishedBatchId).replace('{request}', stateWideRequestId).replace('{alert}', '1'),
-    ...(method === 'post' ? { body: { objects: ['District'] } } : {}),
+    path: path.replace('{district}', '1002').replace('{batch}', finishedBatchId).replace('{request}', stateWideRequestId).replace('{alert}', '1')
+      + (EXAMPLE_QUERIES[path] ?? ''),
+    ...(method === 'post' ? { body: { objects: ['District'] } } : method === 'patch' ? { body: { autoRetryDeferred: false } } : {}),
   })));
 }
 
 const PUBLIC = new Set(['/healthz', '/api/openapi.json']);
 
 function call(route: Route, token?: string) {
-  const pending = route.method === 'get' ? request(system.app).get(route.path) : request(system.app).post(route.path).send(route.body ?? {});
+  const pending = route.method === 'get' ? request(system.app).get(route.path) : request(system.app)[route.method](route.path).send(route.body ?? {});
   return token ? pending.set(bearer(token)) : pending;
 }
 
@@ -211,7 +215,7 @@ describe('bad input gets a specific error and changes nothing', () => {
   it('reads page parameters strictly: digits only, a 400 naming the parameter otherwise', async () => {
     type Operations = Record<string, Record<string, { parameters?: { name: string }[] }>>;
     const paged = Object.entries(openApiDocument().paths as Operations)
-      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.name === 'limit'))
+      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.name === 'offset'))
       .map(([path]) => path.replace('{district}', '1002').replace('{batch}', finishedBatchId));
     expect(paged).toEqual(['/api/districts/1002/history', `/api/resyncs/${finishedBatchId}/errors`, '/api/alerts']);
     const digits = 'must be a whole number written in digits (0-9)';
@@ -243,6 +247,9 @@ describe('bad input gets a specific error and changes nothing', () => {
     const operations = Object.entries(openApiDocument().paths as Record<string, Record<string, { requestBody?: { required: boolean } }>>)
       .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([method, op]) => ({ method, path, required: op.requestBody?.required })));
     expect(operations).toEqual([
+      { method: 'patch', path: '/api/districts/{district}', required: true },
+      { method: 'post', path: '/api/districts/{district}/selective-syncs', required: true },
+      { method: 'post', path: '/api/districts/{district}/selective-syncs/plan', required: true },
       { method: 'post', path: '/api/districts/{district}/resyncs', required: true },
       { method: 'post', path: '/api/districts/{district}/resyncs/plan', required: true },
       // Its only field has a default.
@@ -253,7 +260,7 @@ describe('bad input gets a specific error and changes nothing', () => {
     const before = await batchCount();
     let resynced = 0;
     for (const operation of operations) {
-      const response = await request(system.app).post(operation.path.replace('{district}', '1002')).set(bearer(TOKENS.state));
+      const response = await request(system.app)[operation.method as 'post' | 'patch'](operation.path.replace('{district}', '1002')).set(bearer(TOKENS.state));
       if (operation.required) {
         expect({ status: response.status, detail: response.body.detail }, operation.path)
           .toEqual({ status: 400, detail: 'the request needs a JSON body (Content-Type: application/json)' });
