@@ -1,6 +1,6 @@
 // Per-object results of a batch (DESIGN §2.8): status, processed, errors, sent, removed, kept, and
 // the post-run verification's verdict. The tool's table shows the latest result per object.
-import { statusColour, type ObjectOutcome, type Plan, type StatusColour } from '../domain';
+import { statusColour, type ObjectOutcome, type Plan, type ResyncMethod, type StatusColour } from '../domain';
 import type { Queryable } from './db';
 import type { StatementRunner } from './statement-runner';
 
@@ -131,6 +131,8 @@ export async function listBatchObjects(sql: Queryable, batchId: string): Promise
 export interface ObjectTableRow extends ObjectResult {
   readonly batchId: string;
   readonly lastResync: Date | null;
+  /** How that batch wrote: only a differential batch's inserted/updated/unchanged mean anything. */
+  readonly method: ResyncMethod;
 }
 
 /** The tool's table: per object, the result of the latest batch of the district and year that
@@ -142,11 +144,13 @@ export async function latestObjectResults(
   sql: Queryable, districtId: string, schoolYear: number, options: { includeStateBatches: boolean },
 ): Promise<Map<string, ObjectTableRow>> {
   const initiators = options.includeStateBatches ? ['district', 'state', 'schedule'] : ['district', 'schedule'];
-  const rows = await sql<(ObjectRow & { batch_id: string; last_resync: Date | null })[]>`
-    select distinct on (o.object) o.*, coalesce(o.started_at, b.started_at) as last_resync
+  const rows = await sql<(ObjectRow & { batch_id: string; last_resync: Date | null; batch_method: ResyncMethod })[]>`
+    select distinct on (o.object) o.*, coalesce(o.started_at, b.started_at) as last_resync, b.method as batch_method
     from resync.batch_object o join resync.batch b using (batch_id)
     where b.district_id = ${districtId} and b.school_year = ${schoolYear} and b.initiator = any(${initiators})
       and b.started_at is not null
     order by o.object, (o.status = 'cancelled'), b.started_at desc, b.batch_id desc`;
-  return new Map(rows.map((row) => [row.object, { ...toObjectResult(row), batchId: row.batch_id, lastResync: row.last_resync }]));
+  return new Map(rows.map((row) => [row.object, {
+    ...toObjectResult(row), batchId: row.batch_id, lastResync: row.last_resync, method: row.batch_method,
+  }]));
 }

@@ -178,7 +178,7 @@ describe('the Resync State Data page', () => {
     }
 
     const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1001\/resyncs$/);
-    expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current' });
+    expect(request).toEqual({ objects: expect.arrayContaining(['TestScore', 'Roster']), checkDependencies: true, year: 'current', method: 'copy' });
     expect((request as { objects: string[] }).objects).toHaveLength(2);
     expect(await page.evaluate('document.activeElement?.id')).toBe('send'); // focus back where it was
     await waitUntil(page, `document.querySelector('#objects tr[data-object="TestScore"]').dataset.colour === 'gray'`);
@@ -274,7 +274,7 @@ describe('the Resync State Data page', () => {
     expect(await page.locator('#confirm-summary').textContent())
       .toBe(`Send a full resync of all ${full.plan.levels.flat().length} objects (about ${formatted(fullRecords)} records) of district 1002 for 2026-27 to the state.`);
     const { batchId, request } = await confirmAndStart(page, /\/api\/districts\/1002\/resyncs$/);
-    expect(request).toEqual({ objects: 'all', checkDependencies: false, year: 'current' });
+    expect(request).toEqual({ objects: 'all', checkDependencies: false, year: 'current', method: 'copy' });
     await waitForFinishedOnPage(page, batchId);
     await expectTableMatchesApi(page, TOKENS.district1002, '1002');
 
@@ -328,7 +328,7 @@ describe('the Resync State Data page', () => {
       `Request a partial resync of 1 selected object (about ${schoolRecords} records) of district 1002 for 2026-27. `
       + 'The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.');
     expect(await page.evaluate(`[...document.querySelectorAll('#confirm > *')].map((element) => element.id || element.tagName.toLowerCase())`))
-      .toEqual(['confirm-title', 'confirm-summary', 'confirm-warning', 'confirm-status', 'confirm-order', 'confirm-plan', 'form']);
+      .toEqual(['confirm-title', 'confirm-summary', 'confirm-warning', 'confirm-method', 'confirm-status', 'confirm-order', 'confirm-plan', 'form']);
     expect(await page.locator('#confirm-order').textContent()).toBe('Parents first, in this order:');
     const { batchId } = await confirmAndStart(page, /\/api\/state\/districts\/1002\/resync-requests$/);
     await waitForFinishedOnPage(page, batchId);
@@ -666,7 +666,7 @@ describe('the page stays live and lets people act', () => {
     const total = Object.values(fixed.records).reduce((sum, n) => sum + n, 0);
     expect(await page.locator('#confirm-summary').textContent()).toBe(`Send a partial resync of 7 selected objects (about ${formatted(total)} records) of district ${NEVER_SYNCED} for 2026-27 to the state.`);
     const { batchId, request } = await confirmAndStart(page, new RegExp(`/api/districts/${NEVER_SYNCED}/resyncs$`));
-    expect(request).toEqual({ objects: ['TestScore', ...parents], checkDependencies: false, year: 'current' });
+    expect(request).toEqual({ objects: ['TestScore', ...parents], checkDependencies: false, year: 'current', method: 'copy' });
     await waitForFinishedOnPage(page, batchId);
     const rows = await shownRows(page);
     expect(rows.TestScore).toMatchObject({ colour: 'green', results: `${formatted(scores)} / 0` });

@@ -15,7 +15,7 @@ import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
 import { planWarning } from '../resyncs/plan-warning';
 import { planFromBody, startResync, startSelectiveSync } from '../resyncs/start';
-import { batchView } from '../resyncs/views';
+import { batchView, objectView } from '../resyncs/views';
 import {
   DistrictParams, DistrictSettingsBody, HistoryQuery, input, RecordSearchQuery, ResyncBody, SelectiveBody, VerificationQuery, YearBody, YearQuery,
 } from '../schemas';
@@ -27,6 +27,8 @@ function assertYearOffered(district: District, year: SchoolYearChoice): void {
     throw new HttpProblem(422, 'School Year Not Offered', `district ${district.districtId} is not configured to sync the ${year} school year`);
   }
 }
+
+const splitOf = ({ inserted, updated, unchanged, deleted }: ReturnType<typeof objectView>) => ({ inserted, updated, unchanged, deleted });
 
 export function districtsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -94,6 +96,10 @@ export function districtsRouter(deps: ApiDeps): Router {
           status: result?.status ?? null,
           colour: result?.colour ?? null,
           batchId: result?.batchId ?? null,
+          // How that batch wrote; a differential batch's split of processed (null otherwise), as
+          // GET /api/resyncs/:batch gives it, so the page can show it without reading each batch.
+          method: result?.method ?? null,
+          ...(result ? splitOf(objectView(result, result.method)) : { inserted: null, updated: null, unchanged: null, deleted: null }),
         };
       }),
       notOffered: all.filter((offer) => offer.notOfferedBecause).map((offer) => ({ object: offer.object.name, reason: offer.notOfferedBecause })),

@@ -20,9 +20,10 @@ function progressOf(batch: ActiveBatch): string | null {
  *  "a Selective Sync of 1 PersonIdentity record, with its parent records". */
 function kindOf(batch: ActiveBatch): string {
   if (batch.objectsHidden) return 'a resync';
-  if (batch.kind === 'full') return 'a full resync';
   if (batch.kind === 'selective') return `a Selective Sync of ${chosenRecordsText(batch)}`;
-  return `a partial resync of ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
+  const how = batch.method === 'differential' ? ' (differential: only what differs is written)' : '';
+  if (batch.kind === 'full') return `a full resync${how}`;
+  return `a partial resync of ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}${how}`;
 }
 
 function item(batch: ActiveBatch): HTMLLIElement {

@@ -3,10 +3,10 @@
 // src/api/resyncs/views.ts; only the fields the page uses are required to be read, but the types
 // list what the API sends so that later panels (cancel, warnings, verification) can use them.
 import type {
-  ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, SchoolYearChoice, StatusColour,
+  ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, ResyncMethod, SchoolYearChoice, StatusColour,
 } from '../../domain';
 
-export type { ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, SchoolYearChoice, StatusColour };
+export type { ExcludedObject, MissingParent, MissingParentsWarning, ObjectOutcome, Plan, ResyncMethod, SchoolYearChoice, StatusColour };
 
 export type Role = 'state' | 'district';
 /** Read: view the tool; Write: also send and cancel resyncs. */
@@ -25,10 +25,26 @@ export interface DistrictSummary {
   reportingEntity: boolean;
   scopedYear: number;
   years: { current: number; previous: number | null; next: number | null };
+  /** Records that failed only because their parent was missing are retried automatically once a
+   *  later batch lands that parent. */
+  autoRetryDeferred: boolean;
+}
+
+/** 200 of PATCH /api/districts/:d. */
+export interface DistrictSettings {
+  districtId: string;
+  autoRetryDeferred: boolean;
+}
+
+/** A differential batch's split of an object's processed records; null for a copy batch. */
+export interface DifferentialSplit {
+  inserted: number | null;
+  updated: number | null;
+  unchanged: number | null;
 }
 
 /** One row of GET /api/districts/:d/objects: the object's latest result (nulls: never resynced). */
-export interface ObjectRow {
+export interface ObjectRow extends DifferentialSplit {
   object: string;
   level: number | null;
   parents: string[];
@@ -39,6 +55,10 @@ export interface ObjectRow {
   status: ObjectOutcome | null;
   colour: StatusColour | null;
   batchId: string | null;
+  /** How that batch wrote (null: never resynced). */
+  method: ResyncMethod | null;
+  /** Records removed from the state (null: never resynced). */
+  deleted: number | null;
 }
 
 /** GET /api/districts/:d/objects?year= */
@@ -55,6 +75,8 @@ export interface ResyncBody {
   objects: 'all' | string[];
   checkDependencies: boolean;
   year: SchoolYearChoice;
+  /** copy writes every record; differential writes only what is missing or differs at the state. */
+  method: ResyncMethod;
 }
 
 /** POST /api/districts/:d/resyncs/plan: the plan, the records per planned object, and the
@@ -111,11 +133,20 @@ export interface SelectionSummary {
   includeDependents: boolean;
 }
 
+/** What a retry of failed records resyncs: the records that failed in these batches (onlyDeferred:
+ *  only those that waited for a parent the state now holds, the automatic retry). */
+export interface RetrySummary {
+  retryOf: string[];
+  onlyDeferred: boolean;
+}
+
 export interface VisibleBatch extends BatchOutline {
   objectsHidden?: undefined;
   kind: 'full' | 'partial' | 'selective';
-  /** A Selective Sync's choice; null for full and partial resyncs. */
-  selection?: SelectionSummary | null;
+  /** A Selective Sync's choice, or the batches whose failed records it retries; null for full and
+   *  partial resyncs. */
+  selection?: SelectionSummary | RetrySummary | null;
+  method?: ResyncMethod;
   requestedBy: string | null;
   checkDependencies: boolean;
   requestedObjects: string[] | null;
@@ -136,7 +167,7 @@ export interface VisibleBatch extends BatchOutline {
 export type BatchSummary = HiddenBatch | VisibleBatch;
 
 /** One object of a batch (GET /api/resyncs/:batch). */
-export interface BatchObject {
+export interface BatchObject extends DifferentialSplit {
   object: string;
   level: number;
   addedByCheckDependencies: boolean;
@@ -253,7 +284,7 @@ export interface AlertsPage {
 }
 
 /** The body of POST /api/state/resyncs: one request for many or all districts. */
-export interface StateWideBody extends ResyncBody {
+export interface StateWideBody extends Omit<ResyncBody, 'method'> {
   districts: 'all' | string[];
 }
 
@@ -372,6 +403,21 @@ export interface StartedSelectiveSync {
   status: 'starting' | 'queued';
   position: number;
   selection: SelectionSummary;
+  links: { self: string; temporalUi: string | null };
+}
+
+/** 202 of POST /api/resyncs/:batch/retry-failed: a selective batch of the failed records. */
+export interface StartedRetry {
+  batchId: string;
+  workflowId: string;
+  districtId: string;
+  schoolYear: number;
+  initiator: Initiator;
+  kind: 'selective';
+  /** The batch whose failed records it resyncs. */
+  retryOf: string;
+  status: 'starting' | 'queued';
+  position: number;
   links: { self: string; temporalUi: string | null };
 }
 

@@ -2,8 +2,8 @@
 // call carries the bearer token; failures arrive as application/problem+json and are thrown as
 // ApiError with the problem attached.
 import type {
-  Activity, AlertsPage, BatchDetail, CancelAnswer, DistrictSummary, ErrorsPage, FoundRecords, HistoryPage, Me, ObjectTable, PlanPreview,
-  Problem, RecordRef, ResyncBody, Role, SchoolYearChoice, SelectiveBody, SelectivePreview, StartedResync, StartedSelectiveSync,
+  Activity, AlertsPage, BatchDetail, CancelAnswer, DistrictSettings, DistrictSummary, ErrorsPage, FoundRecords, HistoryPage, Me, ObjectTable, PlanPreview,
+  Problem, RecordRef, ResyncBody, Role, SchoolYearChoice, SelectiveBody, SelectivePreview, StartedResync, StartedRetry, StartedSelectiveSync,
   StartedStateWide, StateWideBody, StateWideCancelAnswer, StateWideList, StateWideProgress,
 } from './api-types';
 
@@ -32,7 +32,7 @@ export class Api {
 
   /** Sends the request; resolves to the response when 2xx, else throws ApiError (or the fetch
    *  TypeError when the server cannot be reached). */
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json, application/problem+json', ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -56,12 +56,21 @@ export class Api {
     return (await (await this.request('POST', path, body)).json()) as T;
   }
 
+  private async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.request('PATCH', path, body)).json()) as T;
+  }
+
   me(): Promise<Me> {
     return this.get('/api/me');
   }
 
   async districts(): Promise<DistrictSummary[]> {
     return (await this.get<{ districts: DistrictSummary[] }>('/api/districts')).districts;
+  }
+
+  /** Turns the automatic retry of records that waited for a parent on or off (Write rights). */
+  setAutoRetryDeferred(districtId: string, autoRetryDeferred: boolean): Promise<DistrictSettings> {
+    return this.patch(district(districtId), { autoRetryDeferred });
   }
 
   objects(districtId: string, year: SchoolYearChoice): Promise<ObjectTable> {
@@ -89,6 +98,12 @@ export class Api {
     const response = await this.request('GET', `${district(districtId)}/activity`, undefined, etag ? { 'If-None-Match': etag } : {});
     if (response.status === 304) return null;
     return { activity: (await response.json()) as Activity, etag: response.headers.get('ETag') };
+  }
+
+  /** Resyncs the records that failed in an ended batch for a missing parent or a refusal (with the
+   *  missing parents) as a selective batch; 422 Nothing To Retry when it has none. */
+  retryFailed(batchId: string): Promise<StartedRetry> {
+    return this.post(`${batch(batchId)}/retry-failed`, undefined);
   }
 
   /** Cancels a queued (withdrawn) or running (cancelling) batch. */

@@ -43,9 +43,29 @@ export function selectionText(selection: { object: string; records: number; incl
   return `${plural(selection.records, `${selection.object} record`)}${parts.length > 0 ? `, with ${parts.join(' and ')}` : ''}`;
 }
 
-/** What a Selective Sync batch chose: its selection in words (without one, its object). */
-export const chosenRecordsText = (batch: { selection?: Parameters<typeof selectionText>[0] | null; requestedObjects: string[] | null }): string =>
-  batch.selection ? selectionText(batch.selection) : (batch.requestedObjects ?? []).join(', ');
+/** "the failed records of batch …"; the automatic retry: "the records of batch … that waited for a parent". */
+export function retryText(retry: { retryOf: readonly string[]; onlyDeferred: boolean }): string {
+  const batches = `${retry.retryOf.length === 1 ? 'batch' : 'batches'} ${retry.retryOf.join(', ')}`;
+  return retry.onlyDeferred ? `the records of ${batches} that waited for a parent` : `the failed records of ${batches}`;
+}
+
+type Chosen = Parameters<typeof selectionText>[0] | Parameters<typeof retryText>[0];
+
+/** What a Selective Sync batch chose: its selection in words, or the failed records it retries
+ *  (without either, its object). */
+export const chosenRecordsText = (batch: { selection?: Chosen | null; requestedObjects: string[] | null }): string => {
+  const chosen = batch.selection;
+  if (!chosen) return (batch.requestedObjects ?? []).join(', ');
+  return 'retryOf' in chosen ? retryText(chosen) : selectionText(chosen);
+};
+
+/** A differential batch's split of an object's processed records, for its hover: "inserted 0,
+ *  updated 1, unchanged 9, removed 0". Null for a copy batch (it compares nothing). */
+export function splitText(result: { inserted?: number | null; updated?: number | null; unchanged?: number | null; deleted?: number | null }): string | null {
+  const { inserted, updated, unchanged, deleted } = result;
+  if (inserted === null || inserted === undefined || updated === null || updated === undefined || unchanged === null || unchanged === undefined) return null;
+  return `inserted ${formatNumber(inserted)}, updated ${formatNumber(updated)}, unchanged ${formatNumber(unchanged)}, removed ${formatCount(deleted)}`;
+}
 
 /** Why a button that starts a batch is held: "A resync of district 1001 for 2026-27 is running
  *  (batch …). Send Resync is available again when it has finished." `action` names the button. */

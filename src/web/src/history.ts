@@ -49,11 +49,12 @@ function historyRow(batch: BatchSummary): HTMLTableRowElement {
     : batch.kind === 'selective'
       ? `Selective: ${chosenRecordsText(batch)}`
       : `Partial: ${(batch.requestedObjects ?? []).join(', ')}${batch.checkDependencies ? ' (with dependencies)' : ''}`;
+  const how = batch.method === 'differential' ? ', differential' : '';
   return h('tr', { 'data-batch': batch.batchId },
     h('td', {}, timeOf(batch.requestedAt)),
     h('td', {}, schoolYearLabel(batch.schoolYear)),
     h('td', {}, batch.requestedBy ? `${by} (${batch.requestedBy})` : by),
-    h('td', {}, kind),
+    h('td', {}, kind + how),
     h('td', {}, outcome),
     // A batch's totals are summed when it ends; while it runs, the banner above shows its progress.
     h('td', { class: 'num' }, ACTIVE_STATUSES.has(batch.status) ? '—' : `${formatCount(batch.processed)} / ${formatCount(batch.errors)}`),

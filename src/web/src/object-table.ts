@@ -1,12 +1,15 @@
 // The object table (the seed's tool): per object its Last Resync (when the object's own last
-// resync started), Results (Processed / Errors, with what was sent on hover) and Status colour;
-// checkboxes to pick objects. Rows are updated in place while a batch runs. A yellow or red row
-// offers its errors, opened in place below it (object-errors.ts).
+// resync started), Results (Processed / Errors, with what was sent on hover; for a differential
+// batch, hovering or focusing the processed figure shows what it inserted, updated, left unchanged
+// and removed) and Status colour; checkboxes to pick objects. Rows are updated in place while a
+// batch runs. A yellow or red row offers its errors, opened in place below it (object-errors.ts),
+// and, to a user with Write rights, Retry failed records (retry-failed.ts), whose refusal is
+// shown in the row.
 import type { BatchObject, ObjectOutcome, ObjectRow, ObjectTable, StatusColour } from './api-types';
 import { byId, fill, h, visuallyHidden } from './dom';
-import { formatCount, resultsTitle, schoolYearLabel, timeOf, timeText } from './format';
+import { formatCount, resultsTitle, schoolYearLabel, splitText, timeOf, timeText } from './format';
 import { fail } from './messages';
-import { emit, isCurrent, on, session, type LiveBatch, type View } from './store';
+import { emit, isCurrent, mayWrite, on, session, type LiveBatch, type View } from './store';
 
 const COLOUR_NAME: Record<StatusColour, string> = { green: 'Green', yellow: 'Yellow', red: 'Red', gray: 'Gray' };
 // Short forms of the legend, read by screen readers after the colour name.
@@ -21,8 +24,10 @@ const OUTCOME_NOTE: Partial<Record<ObjectOutcome, string>> = {
   pending: 'waiting', running: 'running', failed: 'failed', skipped: 'skipped', cancelled: 'cancelled',
 };
 
-/** What a row shows: from the object table, or from a running batch's object. */
-type RowResult = Pick<ObjectRow, 'object' | 'lastResync' | 'processed' | 'errors' | 'sent' | 'colour' | 'status' | 'batchId'>;
+/** What a row shows: from the object table, or from a running batch's object (`live`: its batch
+ *  has not ended, so there is nothing to retry yet). */
+type RowResult = Pick<ObjectRow, 'object' | 'lastResync' | 'processed' | 'errors' | 'sent' | 'colour' | 'status' | 'batchId'
+  | 'inserted' | 'updated' | 'unchanged' | 'deleted'> & { live?: boolean };
 
 /** The hover of a Last Resync time: what the time is. */
 export const lastResyncTitle = (object: string, iso: string, batchId: string | null): string =>
@@ -34,6 +39,9 @@ const offersErrors = (result: RowResult): boolean =>
 
 /** The table as last loaded (its rows are updated in place from then on). */
 let shown: ObjectTable | null = null;
+
+/** A note in a row about its batch (why Retry failed records was refused), while the row shows that batch. */
+const notes = new Map<string, { batchId: string; text: string }>();
 
 const table = () => byId('objects', HTMLTableElement);
 const body = (): HTMLTableSectionElement => {
@@ -57,9 +65,19 @@ function fillRow(row: HTMLTableRowElement, result: RowResult): void {
   } else {
     const explanationId = `sent-${object}`;
     const explanation = resultsTitle(result);
-    results?.replaceChildren(
-      h('span', { title: explanation, 'aria-describedby': explanationId }, `${formatCount(processed)} / ${formatCount(errors)}`),
-      h('span', { id: explanationId, class: 'visually-hidden' }, explanation));
+    const split = splitText(result);
+    const splitId = `split-${object}`;
+    // The split is a tooltip of the processed figure, shown on hover and on keyboard focus (CSS)
+    // and read as its description; its empty title keeps the "Sent" hover off that figure.
+    const figures = split === null
+      ? [`${formatCount(processed)} / ${formatCount(errors)}`]
+      : [h('span', { class: 'processed', tabindex: 0, title: '', 'aria-describedby': splitId }, formatCount(processed)), ` / ${formatCount(errors)}`];
+    if (results) {
+      fill(results,
+        h('span', { title: explanation, 'aria-describedby': explanationId }, ...figures),
+        h('span', { id: explanationId, class: 'visually-hidden' }, explanation),
+        split === null ? null : h('span', { id: splitId, role: 'tooltip', class: 'split-tip' }, split));
+    }
   }
   const cell = row.querySelector('.status');
   if (!cell) return;
@@ -69,6 +87,7 @@ function fillRow(row: HTMLTableRowElement, result: RowResult): void {
   }
   const note = status ? OUTCOME_NOTE[status] : undefined;
   const open = row.getAttribute('aria-expanded') === 'true';
+  const refused = batchId ? notes.get(object) : undefined;
   fill(cell,
     h('span', { class: `dot dot-${colour}`, 'aria-hidden': 'true' }),
     h('span', { class: 'colour-name' }, COLOUR_NAME[colour]),
@@ -79,7 +98,31 @@ function fillRow(row: HTMLTableRowElement, result: RowResult): void {
         type: 'button', class: 'link show-errors', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': `errors-of-${object}`,
         onclick: () => toggleErrors(row),
       }, open ? 'Hide errors' : 'Show errors', visuallyHidden(` of ${object}`))
-      : null);
+      : null,
+    offersErrors(result) && !result.live && mayWrite()
+      ? h('button', { type: 'button', class: 'link retry-failed', onclick: () => askRetry(result) }, 'Retry failed records', visuallyHidden(` of ${object}`))
+      : null,
+    refused && refused.batchId === batchId ? h('p', { class: 'row-note', id: `retry-note-${object}`, tabindex: -1 }, refused.text) : null);
+}
+
+function askRetry(result: RowResult): void {
+  if (!shown || !result.batchId) return;
+  emit('retry-failed', { object: result.object, batchId: result.batchId, lastResync: result.lastResync, districtId: shown.districtId, schoolYear: shown.schoolYear });
+}
+
+/**
+ * Shows (text) or clears (null) a note in an object's row about its batch — why Retry failed
+ * records was refused — and focuses it, so that a screen reader reads it. It stays while the row
+ * shows that batch.
+ */
+export function showRowNote(object: string, batchId: string, text: string | null): void {
+  if (text === null) notes.delete(object);
+  else notes.set(object, { batchId, text });
+  const row = rowOf(object);
+  const result = shown?.objects.find((o) => o.object === object);
+  if (!row || !result || result.batchId !== batchId) return;
+  fillRow(row, result);
+  if (text !== null) byId(`retry-note-${object}`).focus();
 }
 
 /** Opens (or closes) the errors of a row's object in place. */
@@ -186,6 +229,15 @@ export function mountObjectTable(): void {
     updateSelectAll();
   });
   body().addEventListener('change', updateSelectAll);
+  // A tooltip is dismissed with Escape without moving focus or the pointer (WCAG 1.4.13).
+  body().addEventListener('keydown', (event) => {
+    const figure = (event.target as Element).closest('.processed');
+    if (figure && event.key === 'Escape') figure.setAttribute('data-dismissed', 'true');
+  });
+  for (const type of ['focusout', 'mouseout']) {
+    body().addEventListener(type, (event) => (event.target as Element).closest('.processed')?.removeAttribute('data-dismissed'));
+  }
+  on('view', () => notes.clear());
   // A click anywhere on a yellow or red row (not on its checkbox) opens its errors too.
   body().addEventListener('click', (event) => {
     const target = event.target as Element;
@@ -218,4 +270,5 @@ export function mountObjectTable(): void {
 const rowResultOf = (object: BatchObject, batch: LiveBatch, previous: string | null): RowResult => ({
   object: object.object, lastResync: object.startedAt ?? previous, processed: object.processed, errors: object.errors, sent: object.sent,
   colour: object.colour, status: object.status, batchId: batch.batchId,
+  inserted: object.inserted, updated: object.updated, unchanged: object.unchanged, deleted: object.deleted, live: true,
 });

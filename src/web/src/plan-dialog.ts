@@ -1,9 +1,10 @@
 // The confirmation dialog (the seed's "verification pop-up"): what will be sent or requested, of
 // which district and school year, what follows from it; a warning when records will fail because
 // their parents are not at the state, with one click to add those parents (or to turn on Check
-// Dependencies) and plan again; then the plan level by level, parents first, with the parents
-// Check Dependencies added marked.
-import type { MissingParent, MissingParentsWarning, PlanPreview, ResyncBody, Role } from './api-types';
+// Dependencies) and plan again; how to write the records (copy every record, or differential: only
+// what differs); then the plan level by level, parents first, with the parents Check Dependencies
+// added marked.
+import type { MissingParent, MissingParentsWarning, PlanPreview, ResyncBody, ResyncMethod, Role } from './api-types';
 import { byId, fill, h } from './dom';
 import { formatCount, formatNumber, plural, schoolYearLabel, timeText } from './format';
 
@@ -16,9 +17,17 @@ export function confirmSummary(role: Role, districtId: string, body: ResyncBody,
     ? `a full resync of all ${plural(planned.length, 'object')}`
     : `a partial resync of ${plural(body.objects.length, 'selected object')}${added > 0 ? ` and ${plural(added, 'parent object')} added by Check Dependencies` : ''}`;
   const of = `(about ${plural(records, 'record')}) of district ${districtId} for ${schoolYearLabel(preview.schoolYear)}`;
+  const differential = body.method === 'differential' ? ' Only records missing at the state or different there are written.' : '';
   return role === 'state'
-    ? `Request ${what} ${of}. The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.`
-    : `Send ${what} ${of} to the state.`;
+    ? `Request ${what} ${of}.${differential} The district cannot stop a state request; if a batch of that district and year is queued or running, this one waits behind it.`
+    : `Send ${what} ${of} to the state.${differential}`;
+}
+
+const isMethod = (value: string): value is ResyncMethod => value === 'copy' || value === 'differential';
+const methodChoices = (): HTMLInputElement[] => [...byId('confirm-method').querySelectorAll<HTMLInputElement>('input[type="radio"]')];
+
+function showMethod(method: ResyncMethod): void {
+  for (const choice of methodChoices()) choice.checked = choice.value === method;
 }
 
 /** "PersonIdentity: never resynced; 0 of 215 records at the state. Needed by TestScore." */
@@ -120,26 +129,58 @@ export function confirmPlan(
     renderPlan(role, districtId, shown);
     renderWarning(shown, (next, note) => void fix(next, note));
   };
+  // Answers to replans arrive in any order: only the latest asked for is shown.
+  let asked = 0;
   const fix = async (next: ResyncBody, note: string) => {
+    const mine = ++asked;
     ok.disabled = true;
     status.textContent = 'Planning again…';
     try {
       const again = await replan(next);
+      if (mine !== asked) return;
       Object.assign(shown, { body: next, preview: again, fixed: note });
       render();
       status.textContent = again.warning ? note : '';
       byId(again.warning ? 'confirm-warning-title' : 'confirm-fixed').focus();
     } catch (error) {
-      status.textContent = `Could not plan again: ${error instanceof Error ? error.message : String(error)}`;
+      if (mine === asked) status.textContent = `Could not plan again: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
-      ok.disabled = false;
+      if (mine === asked) ok.disabled = false;
     }
   };
+  // Another method plans again with it (the plan preview carries the method); focus stays on the
+  // choice, and a fix the warning offered stays noted.
+  const switchMethod = async (method: ResyncMethod) => {
+    const mine = ++asked;
+    const next: ResyncBody = { ...shown.body, method };
+    ok.disabled = true;
+    status.textContent = 'Planning again…';
+    try {
+      const again = await replan(next);
+      if (mine !== asked) return;
+      Object.assign(shown, { body: next, preview: again });
+      render();
+      status.textContent = '';
+    } catch (error) {
+      if (mine !== asked) return;
+      showMethod(shown.body.method);
+      status.textContent = `Could not plan again: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      if (mine === asked) ok.disabled = false;
+    }
+  };
+  const listening = new AbortController();
+  byId('confirm-method').addEventListener('change', (event) => {
+    const choice = event.target;
+    if (choice instanceof HTMLInputElement && isMethod(choice.value) && choice.value !== shown.body.method) void switchMethod(choice.value);
+  }, { signal: listening.signal });
+  showMethod(body.method);
   render();
   const dialog = byId('confirm', HTMLDialogElement);
   dialog.returnValue = '';
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
+      listening.abort();
       returnFocus.focus();
       resolve(dialog.returnValue === 'ok' ? shown.body : null);
     }, { once: true });

@@ -46,7 +46,8 @@ async function sendResync(): Promise<void> {
   }
   const { api, role } = session();
   // Every object selected is the seed's full resync: the server plans it in natural order.
-  const asked: ResyncBody = { objects: all ? 'all' : picked, checkDependencies: checkDependencies().checked, year: view.year };
+  // Copy unless the user picks Differential in the dialog (which plans again with it).
+  const asked: ResyncBody = { objects: all ? 'all' : picked, checkDependencies: checkDependencies().checked, year: view.year, method: 'copy' };
   sending = true;
   try {
     const preview = await api.plan(view.district, asked);

@@ -72,6 +72,8 @@ export interface PageEvents {
   'cancel-batch': BatchSummary;
   /** The user asked to open (or close) one object's errors, in place below its row. */
   'object-errors': { object: string; batchId: string; open: boolean };
+  /** The user asked to retry the failed records of the batch an object's row shows. */
+  'retry-failed': { object: string; batchId: string; lastResync: string | null; districtId: string; schoolYear: number };
   /** The user asked for a batch's error details (every object). */
   'show-errors': string;
   /** A call was refused with 401: the token is no good any more. */
