@@ -1,4 +1,4 @@
-// The record set of a selective batch (migration 0008): which records of which objects it
+// The record set of a selective batch (migration 0009): which records of which objects it
 // resyncs, by id. Built at the district, read page by page by the copy; never carried in a
 // workflow's history.
 import type { Queryable } from './db';
