@@ -18,6 +18,9 @@ import { bearer, waitForBatch } from './helpers';
 /** The routes that send or cancel a resync: Write only. Written out here, not read from the code. */
 const WRITE_ROUTES = new Set([
   'post /api/districts/{district}/resyncs',
+  'post /api/districts/{district}/selective-syncs',
+  'patch /api/districts/{district}',
+  'post /api/resyncs/{batch}/retry-failed',
   'post /api/districts/{district}/verify-and-resync',
   'post /api/state/districts/{district}/resync-requests',
   'post /api/resyncs/{batch}/cancel',
@@ -82,7 +85,10 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Route { readonly method: 'get' | 'post'; readonly template: string; readonly path: string; readonly right: unknown }
+interface Route { readonly method: 'get' | 'post' | 'patch'; readonly template: string; readonly path: string; readonly right: unknown }
+
+/** A query the route needs to answer 200 (required parameters). */
+const EXAMPLE_QUERIES: Record<string, string> = { '/api/districts/{district}/records': '?object=PersonIdentity&q=a' };
 
 function routes(): Route[] {
   const paths = openApiDocument().paths as Record<string, Record<string, { 'x-tool-right'?: unknown }>>;
@@ -90,7 +96,7 @@ function routes(): Route[] {
     Object.entries(operations).map(([method, operation]) => ({
       method: method as Route['method'], template, right: operation['x-tool-right'],
       path: template.replace('{district}', '1002').replace('{batch}', finishedBatchId).replace('{alert}', String(alertId))
-        .replace('{request}', stateWideRequestId),
+        .replace('{request}', stateWideRequestId) + (EXAMPLE_QUERIES[template] ?? ''),
     })));
 }
 
@@ -112,8 +118,11 @@ function expectation(user: User, route: Route): { status: number; detail?: strin
   if (route.template.startsWith('/api/state/') && user.role === 'district') return { status: 403, detail: 'only state users may do this' };
   if (WRITE_ROUTES.has(key)) {
     if (!user.write) return { status: 403, detail: `this user (${user.name}) has Read rights on the Resync State Data tool; sending or cancelling a resync needs Write` };
-    // The batch addressed has finished: a cancellation is refused for that, not for rights.
-    return { status: key === 'post /api/resyncs/{batch}/cancel' || key === 'post /api/state/resyncs/{request}/cancel' ? 409 : 202 };
+    // The batch addressed has finished: a cancellation is refused for that, not for rights; it
+    // copied District only, without a failure: nothing to retry.
+    if (key === 'post /api/resyncs/{batch}/cancel' || key === 'post /api/state/resyncs/{request}/cancel') return { status: 409 };
+    if (key === 'post /api/resyncs/{batch}/retry-failed') return { status: 422 };
+    return { status: key === 'patch /api/districts/{district}' ? 200 : 202 };
   }
   return { status: 200 };
 }
@@ -143,8 +152,10 @@ describe('tool rights', () => {
       for (const route of routes()) {
         const before = await batches();
         const body = route.template === '/api/state/resyncs' ? { districts: ['1002'], objects: ['District'] }
-          : /\/(resyncs|resyncs\/plan|resync-requests)$/.test(route.template) ? { objects: ['District'] } : {};
-        const call = route.method === 'get' ? request(app).get(route.path) : request(app).post(route.path).send(body);
+          : /\/(resyncs|resyncs\/plan|resync-requests)$/.test(route.template) ? { objects: ['District'] }
+            : /\/selective-syncs(\/plan)?$/.test(route.template) ? { object: 'District', ids: [1] }
+              : route.method === 'patch' ? { autoRetryDeferred: false } : {};
+        const call = route.method === 'get' ? request(app).get(route.path) : request(app)[route.method](route.path).send(body);
         const answer = await call.set(bearer(user.token));
         const want = expectation(user, route);
         const what = `${user.label}: ${route.method.toUpperCase()} ${route.template}`;
