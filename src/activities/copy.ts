@@ -3,6 +3,7 @@
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
 import { finishObject, objectResult, type ObjectResult } from '../data/batch-objects';
+import { refreshStatisticsIfStale } from '../data/planner-statistics';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
 import { CATALOG, type BatchObjectRef, type ResyncMethod } from '../domain';
 import type { ActivityDeps } from './deps';
@@ -67,12 +68,12 @@ const DEFAULT_PARALLEL_SMALL_OBJECTS = 4;
 /** Objects other objects reference by foreign key. */
 const REFERENCED = new Set(SCHEMA_CATALOG.objects.flatMap((object) => parentReferences(object).map((reference) => reference.parent)));
 
-/** Records an object as completed. A parent's fresh statistics matter: without them the planner
- *  checks each child's foreign key by scanning the district's parent rows (seen: 1 s instead of
- *  30 ms per 5 000 records), so parents are analyzed before their children are copied. */
+/** Records an object as completed, then refreshes the planner's statistics of a parent's state
+ *  table where they went stale, before its children are copied (planner-statistics.ts). */
 async function completeObject(deps: Pick<ActivityDeps, 'state'>, batchId: string, object: string): Promise<ObjectResult> {
-  if (REFERENCED.has(object)) await deps.state.unsafe(`analyze "${STATE_SCHEMA}"."${CATALOG.get(object).table}"`);
-  return finishObject(deps.state, batchId, object, 'completed', null);
+  const result = await finishObject(deps.state, batchId, object, 'completed', null);
+  if (REFERENCED.has(object)) await refreshStatisticsIfStale(deps.state, STATE_SCHEMA, CATALOG.get(object).table, result.sent);
+  return result;
 }
 
 export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'districtSources'>) {
