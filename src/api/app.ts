@@ -19,6 +19,9 @@ import { WEB_BUNDLE_DIR } from '../web/paths';
 /** The tool page's built bundle (dist/web; `npm run build:web`, or `npm start`, builds it). */
 export const WEB_ROOT = WEB_BUNDLE_DIR;
 
+/** Routes whose bodies carry a Selective Sync's ids (with or without preview). */
+const SELECTIVE_SYNC_ROUTES = /^\/districts\/[^/]+\/selective-syncs(?:\/plan)?$/;
+
 export function buildApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -34,6 +37,9 @@ export function buildApp(deps: ApiDeps): Express {
   // Who is asking comes first: without a valid token nothing else about the request is answered.
   api.use(authenticate({ tokens: deps.tokens, jwt: deps.jwt }));
   api.use(perCallerRateLimit(deps.limits));
+  // A Selective Sync names up to MAX_SELECTED_RECORDS ids (10 000 of up to 16 digits: ~170 kB);
+  // every other body is small. The first parser to read a body wins.
+  api.use(SELECTIVE_SYNC_ROUTES, express.json({ limit: '200kb', strict: true }));
   api.use(express.json({ limit: '16kb', strict: true }));
   api.use((req, _res, next) => {
     // A body that is not JSON is refused rather than ignored.

@@ -208,7 +208,7 @@ export function openApiDocument(): Json {
           ...writing, summary: 'State-wide resync (state only): one request for many or all districts, each in its own lane, bounded by the global throttle',
           requestBody: body(StateResyncBody), responses: { 202: ok('Accepted: request id, districts, districts left out with the reason'), ...problems(400, 401, 403, 413, 415, 422, 429) },
         },
-        get: { ...secured, summary: 'The latest state-wide resyncs (state only), and maxActiveDistricts: how many districts copy at once (the global throttle; null: no bound)', responses: { 200: ok('Requests'), ...problems(401, 403, 429) } },
+        get: { ...secured, summary: 'The latest state-wide resyncs (state only; each with Temporal\'s status and, once ended, its outcome: green, yellow, red, failed or cancelled), and maxActiveDistricts: how many districts copy at once (the global throttle; null: no bound)', responses: { 200: ok('Requests'), ...problems(401, 403, 429) } },
       },
       '/api/state/resyncs/{request}': {
         get: {

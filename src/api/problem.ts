@@ -40,8 +40,11 @@ function problemOf(error: unknown): HttpProblem | undefined {
     return new HttpProblem(409, 'Resync Already Running', error.message, error.running ? { runningBatchId: error.running.batchId } : {});
   }
   // Errors from express.json(): malformed or oversized bodies.
-  const bodyError = error as { type?: string; status?: number };
-  if (bodyError.type === 'entity.too.large') return new HttpProblem(413, 'Payload Too Large', 'the request body exceeds 16 kB');
+  const bodyError = error as { type?: string; status?: number; limit?: number };
+  if (bodyError.type === 'entity.too.large') {
+    // The limit is the route's (a Selective Sync's ids get more room than other bodies).
+    return new HttpProblem(413, 'Payload Too Large', `the request body exceeds ${Math.round((bodyError.limit ?? 16_384) / 1024)} kB`);
+  }
   if (bodyError.type === 'entity.parse.failed') return new HttpProblem(400, 'Invalid Request', 'the request body is not valid JSON');
   if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
     return new HttpProblem(415, 'Unsupported Media Type', 'send the body as UTF-8 JSON');

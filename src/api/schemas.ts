@@ -56,7 +56,7 @@ export type ResyncBody = z.infer<typeof ResyncBody>;
 /** Selective Sync: chosen records of one object, with their parents and, on request, dependents. */
 export const SelectiveBody = z.object({
   object: ObjectName,
-  ids: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_SELECTED_RECORDS),
+  ids: z.array(z.number().int().positive()).min(1).max(MAX_SELECTED_RECORDS),
   includeParents: z.boolean().default(true),
   includeDependents: z.boolean().default(false),
   year: YearChoice.default('current'),

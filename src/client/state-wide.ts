@@ -1,7 +1,7 @@
 // Client-side operations on state-wide resyncs: start one, read its progress, cancel it, list them.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { COPY_PERMITS_WORKFLOW_ID, copyPermitsQuery } from '../workflows/copy-permits';
-import { resyncAttributes } from '../workflows/search-attributes';
+import { RESYNC_OUTCOME, resyncAttributes, type ResyncOutcome } from '../workflows/search-attributes';
 import {
   cancelStateWideSignal, stateWideProgressQuery, stateWideResync, stateWideWorkflowId, type StateWideProgress, type StateWideResyncInput,
 } from '../workflows/state-wide-resync';
@@ -47,7 +47,12 @@ export async function cancelStateWideResync(client: Client, requestId: string, b
 export interface StateWideRunSummary {
   readonly requestId: string;
   readonly workflowId: string;
+  /** Temporal's status of the run: RUNNING, COMPLETED, CANCELLED, FAILED, TERMINATED, … */
   readonly status: string;
+  /** How the request ended, once it has (its ResyncOutcome): green, yellow or red across the
+   *  districts, failed, or cancelled — a request cancelled by the state still ends its run
+   *  COMPLETED once every batch stopped, so `status` alone would read "finished". */
+  readonly outcome: ResyncOutcome | null;
   readonly startTime: Date;
   readonly closeTime: Date | null;
 }
@@ -58,7 +63,7 @@ export async function listStateWideResyncs(client: Client, limit: number): Promi
   for await (const run of client.workflow.list({ query: 'WorkflowType = "stateWideResync"', pageSize: limit })) {
     runs.push({
       requestId: run.workflowId.replace(/^state-resync\//, ''), workflowId: run.workflowId, status: run.status.name,
-      startTime: run.startTime, closeTime: run.closeTime ?? null,
+      outcome: (run.typedSearchAttributes.get(RESYNC_OUTCOME) as ResyncOutcome | undefined) ?? null, startTime: run.startTime, closeTime: run.closeTime ?? null,
     });
     if (runs.length >= limit) break;
   }

@@ -136,8 +136,10 @@ export interface ObjectTableRow extends ObjectResult {
 }
 
 /** The tool's table: per object, the result of the latest batch of the district and year that
- *  included it — unless that attempt was cancelled: a cancelled attempt does not replace the
- *  object's last real result (it shows only while there is none). "Last Resync" is when the
+ *  included it — unless that attempt was cancelled, or was a Selective Sync (a retry of failed
+ *  records is one): neither replaces the object's last whole result (it shows only while there is
+ *  none). A selective batch's few records say nothing of the object's state: shown, its 10 / 0
+ *  green would hide the 222 errors of the last full resync and mislead the warning about parents. "Last Resync" is when the
  *  object itself started (the seed: "the last resync was started for the object"). District users
  *  do not see state-initiated batches' objects (DESIGN §2.6). */
 export async function latestObjectResults(
@@ -149,7 +151,7 @@ export async function latestObjectResults(
     from resync.batch_object o join resync.batch b using (batch_id)
     where b.district_id = ${districtId} and b.school_year = ${schoolYear} and b.initiator = any(${initiators})
       and b.started_at is not null
-    order by o.object, (o.status = 'cancelled'), b.started_at desc, b.batch_id desc`;
+    order by o.object, (o.status = 'cancelled'), (b.kind = 'selective'), b.started_at desc, b.batch_id desc`;
   return new Map(rows.map((row) => [row.object, {
     ...toObjectResult(row), batchId: row.batch_id, lastResync: row.last_resync, method: row.batch_method,
   }]));

@@ -161,7 +161,7 @@ describe('the state-wide resync panel', () => {
     expect(done.records.processed).toBeGreaterThan(0);
 
     // The latest requests list it (Temporal's list may take a moment to show it closed).
-    await waitUntil(page, `document.querySelector('#state-wide-list tr[data-request="${requestId}"]')?.children[2].textContent === 'finished'`);
+    await waitUntil(page, `/^finished \\((green|yellow|red)\\)$/.test(document.querySelector('#state-wide-list tr[data-request="${requestId}"]')?.children[2].textContent ?? '')`);
     expect(await page.locator(`#state-wide-list tr[data-request="${requestId}"]`).getAttribute('aria-current')).toBe('true');
 
     // A district's link opens its view: the state's batch is in its history.
@@ -205,6 +205,8 @@ describe('the state-wide resync panel', () => {
     await waitUntil(page, `document.getElementById('state-wide-progress').dataset.phase === 'finished'`);
     expect(await page.locator('#state-wide-by').textContent()).toBe('Requested by state. Cancelled by state: batches not yet ended were cancelled, queued ones withdrawn.');
     expect(await page.locator('#state-wide-cancel').isVisible()).toBe(false);
+    // The latest requests list it as cancelled, not finished.
+    await waitUntil(page, `document.querySelector('#state-wide-list tr[data-request="${requestId}"]')?.children[2].textContent === 'cancelled'`);
     // The queued districts never ran; the page shows each district as the API reports it.
     expect(done.counts.cancelled).toBeGreaterThanOrEqual(DISTRICTS.length - LIMIT);
     expect(done.counts.running + done.counts.queued + done.counts.pending).toBe(0);

@@ -54,9 +54,11 @@ describe('Selective Sync of one person with dependents', () => {
   let removedAttendance: number | undefined;
   let insertedEnrollment: number;
   let batch: BatchBody;
+  let full: BatchBody;
 
   beforeAll(async () => {
-    expect((await run('/api/districts/1001/resyncs', { objects: 'all' })).status).toBe('completed');
+    full = await run('/api/districts/1001/resyncs', { objects: 'all' });
+    expect(full.status).toBe('completed');
     // A person whose enrollment this year has attendance, and another person.
     const rows = await districtSql().unsafe(`select e.person_identity_id as id from "${schema}".enrollment e
       join "${schema}".attendance_exact_count a on a.enrollment_id = e.id where e.school_year = 2026
@@ -119,6 +121,19 @@ describe('Selective Sync of one person with dependents', () => {
     expect(batch.errors).toBe(1);
   });
 
+  it('leaves the tool table on the last full resync: a few selected records do not replace an object\'s whole result', async () => {
+    const table = await request(system.app).get('/api/districts/1001/objects').set(bearer(TOKENS.district1001));
+    expect(table.status).toBe(200);
+    const rows = new Map((table.body.objects as { object: string; batchId: string; processed: number }[]).map((row) => [row.object, row]));
+    const wholeResults = new Map((full.objects ?? []).map((object) => [object.object, object]));
+    const selected = (batch.objects ?? []).map((object) => object.object);
+    expect(selected).toContain('AttendanceExactCount');
+    for (const object of selected) {
+      expect(rows.get(object)?.batchId, object).toBe(full.batchId);
+      expect(rows.get(object)?.processed, object).toBe(wholeResults.get(object)?.processed);
+    }
+  });
+
   it('the preview counts the same record set without storing anything', async () => {
     const expected = await closureOfPerson(person);
     const response = await post('/api/districts/1001/selective-syncs/plan', {
@@ -128,6 +143,25 @@ describe('Selective Sync of one person with dependents', () => {
     expect(previewCounts(response.body)).toEqual(Object.fromEntries(Object.entries(expected).map(([object, records]) => [object, records.length])));
     expect(response.body.total).toBe(Object.values(expected).reduce((sum, records) => sum + records.length, 0));
     expect(response.body.notAtDistrict).toEqual([987654321]);
+  });
+});
+
+describe('Selective Sync of many ids', () => {
+  it('previews the 10 000 ids a request may name, and refuses 10 001 saying how many it may', async () => {
+    const many = Array.from({ length: 10_000 }, (_, index) => 9_000_000_000_000 + index);
+    const preview = await post('/api/districts/1001/selective-syncs/plan', { object: 'PersonIdentity', ids: many, includeParents: false, includeDependents: false });
+    expect(preview.status, JSON.stringify(preview.body).slice(0, 300)).toBe(200);
+    expect(preview.body.notAtDistrict).toHaveLength(10_000);
+    const tooMany = await post('/api/districts/1001/selective-syncs', { object: 'PersonIdentity', ids: [...many, 1] });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.type).toBe('application/problem+json');
+    expect(tooMany.body.detail).toMatch(/10000/);
+  });
+
+  it('says which limit a body that is too large exceeds', async () => {
+    const huge = await post('/api/districts/1001/selective-syncs', { object: 'PersonIdentity', ids: Array.from({ length: 30_000 }, (_, index) => 9_000_000_000_000 + index) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.detail).toBe('the request body exceeds 200 kB');
   });
 });
 

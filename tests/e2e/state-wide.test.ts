@@ -166,6 +166,12 @@ describe('a state-wide resync', () => {
       for (const row of rows.filter((r) => r.status === 'cancelled')) expect(row.failure).toMatch(/^cancelled by state at /);
       const again = await request(system.app).post(`/api/state/resyncs/${requestId}/cancel`).set(bearer(TOKENS.state));
       expect(again.status).toBe(409);
+      // The list says cancelled, not finished (the run itself ends normally once its batches stopped).
+      const listed = async () => ((await request(system.app).get('/api/state/resyncs').set(bearer(TOKENS.state))).body.requests as { requestId: string; status: string; outcome: string | null }[])
+        .find((entry) => entry.requestId === requestId);
+      let entry = await listed();
+      for (let tries = 0; tries < 50 && entry?.outcome !== 'cancelled'; tries++, entry = await listed()) await sleep(100);
+      expect(entry).toMatchObject({ status: 'COMPLETED', outcome: 'cancelled' });
     } finally {
       await restore();
     }

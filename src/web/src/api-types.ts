@@ -338,6 +338,8 @@ export interface StateWideSummary {
   requestId: string;
   workflowId: string;
   status: string;
+  /** How it ended: green, yellow, red, failed or cancelled (null while it runs). */
+  outcome: 'green' | 'yellow' | 'red' | 'failed' | 'cancelled' | null;
   startTime: string;
   closeTime: string | null;
 }

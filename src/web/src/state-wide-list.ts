@@ -16,6 +16,14 @@ const STATUS_WORDS: Record<string, string> = {
   CONTINUED_AS_NEW: 'continued',
 };
 
+/** A request the state cancelled ends its run normally once its batches stopped: its outcome says
+ *  cancelled (or failed), and a finished one's colour is worth showing. */
+function statusWords(request: StateWideSummary): string {
+  if (request.outcome === 'cancelled' || request.outcome === 'failed') return request.outcome;
+  const word = STATUS_WORDS[request.status] ?? request.status.toLowerCase();
+  return request.outcome ? `${word} (${request.outcome})` : word;
+}
+
 const body = (): HTMLTableSectionElement => {
   const section = byId('state-wide-list', HTMLTableElement).tBodies[0];
   if (!section) throw new Error('#state-wide-list has no <tbody>');
@@ -34,7 +42,7 @@ function row(request: StateWideSummary): HTMLTableRowElement {
   return h('tr', { 'data-request': request.requestId, 'data-status': request.status, 'aria-current': shown === request.requestId ? 'true' : null },
     h('td', {}, timeOf(request.startTime)),
     h('td', { class: 'code' }, request.requestId),
-    h('td', {}, STATUS_WORDS[request.status] ?? request.status.toLowerCase()),
+    h('td', {}, statusWords(request)),
     h('td', {}, request.closeTime ? timeOf(request.closeTime) : '—'),
     h('td', {}, h('button', {
       type: 'button', class: 'link', onclick: () => emit('state-wide-follow', request.requestId),
