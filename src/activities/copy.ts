@@ -58,6 +58,16 @@ export interface ObjectsCopied {
   readonly failed: readonly { readonly object: string; readonly reason: string }[];
 }
 
+export interface CopyLevelsInput extends Omit<CopyObjectsInput, 'objects' | 'recordSet'> {
+  /** Every level of the batch, parents first; each a level's small objects with their record counts. */
+  readonly levels: readonly CopyObjectsInput['objects'][];
+}
+
+export interface LevelsCopied extends ObjectsCopied {
+  /** Objects of the levels after the first one where an object failed: not tried. */
+  readonly notStarted: readonly string[];
+}
+
 const methodOf = (input: CopyMethod): CopyMethod => ({
   ...(input.method ? { method: input.method } : {}), ...(input.removeExtras ? { removeExtras: true } : {}),
 });
@@ -88,6 +98,57 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     });
   };
 
+  /** A level's objects, `parallel` at a time, each whole (or its record set's records); failures
+   *  per object, cancellation thrown (see copyObjects). */
+  const copyLevel = async (
+    input: Omit<CopyObjectsInput, 'objects'>, objects: CopyObjectsInput['objects'], heartbeat: () => void,
+  ): Promise<ObjectsCopied> => {
+    const context = Context.current();
+    const completed: ObjectResult[] = [];
+    const failed: { object: string; reason: string }[] = [];
+    let next = 0;
+    let cancelled: unknown;
+    const copyOne = async (object: string, records: number): Promise<void> => {
+      const done = await objectResult(deps.state, input.batchId, object);
+      if (done?.status === 'completed') return void completed.push(done);
+      if (input.recordSet) {
+        await syncRecordSet(deps, {
+          batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records,
+          ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+        }, {
+          heartbeat,
+          checkpoint: () => {
+            if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+          },
+        });
+        completed.push(await completeObject(deps, input.batchId, object));
+        return;
+      }
+      await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
+      await syncRangeHere({
+        batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
+        ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
+      });
+      completed.push(await completeObject(deps, input.batchId, object));
+      heartbeat();
+    };
+    const runner = async (): Promise<void> => {
+      while (next < objects.length && cancelled === undefined) {
+        const entry = objects[next++];
+        if (!entry) continue;
+        try {
+          await copyOne(entry.object, entry.records);
+        } catch (error) {
+          if (context.cancellationSignal.aborted) cancelled ??= error;
+          else failed.push({ object: entry.object, reason: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(input.parallel ?? DEFAULT_PARALLEL_SMALL_OBJECTS, objects.length) }, runner));
+    if (cancelled !== undefined) throw cancelled;
+    return { completed, failed };
+  };
+
   return {
     /** Plans the object's key ranges. Most objects fit one range: those are copied and recorded
      *  right here, saving the round trips of separate activities (`result` is then set). Safe to
@@ -111,49 +172,29 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
      */
     async copyObjects(input: CopyObjectsInput): Promise<ObjectsCopied> {
       const context = Context.current();
+      return copyLevel(input, input.objects, () => context.heartbeat({ of: input.objects.length }));
+    },
+
+    /**
+     * Copies every level of a batch whose objects are all small in one activity, level after
+     * level (parents first, a level's objects side by side): a small district's resync then costs
+     * one round trip through Temporal for its copy, not one per level. It stops after the first
+     * level where an object failed; the batch copies what is left level by level, as it would
+     * have from the start (retries, skipped dependents).
+     */
+    async copyLevels(input: CopyLevelsInput): Promise<LevelsCopied> {
+      const context = Context.current();
       const completed: ObjectResult[] = [];
-      const failed: { object: string; reason: string }[] = [];
-      let next = 0;
-      let cancelled: unknown;
-      const copyOne = async (object: string, records: number): Promise<void> => {
-        const done = await objectResult(deps.state, input.batchId, object);
-        if (done?.status === 'completed') return void completed.push(done);
-        if (input.recordSet) {
-          await syncRecordSet(deps, {
-            batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records,
-            ...(input.pageSize ? { pageSize: input.pageSize } : {}),
-          }, {
-            heartbeat: () => context.heartbeat({ completed: completed.length, of: input.objects.length }),
-            checkpoint: () => {
-              if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-            },
-          });
-          completed.push(await completeObject(deps, input.batchId, object));
-          return;
+      let level = 0;
+      for (; level < input.levels.length; level++) {
+        const objects = input.levels[level] ?? [];
+        const copied = await copyLevel(input, objects, () => context.heartbeat({ level: level + 1, of: input.levels.length }));
+        completed.push(...copied.completed);
+        if (copied.failed.length > 0) {
+          return { completed, failed: copied.failed, notStarted: input.levels.slice(level + 1).flat().map((entry) => entry.object) };
         }
-        await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
-        await syncRangeHere({
-          batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
-          ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
-        });
-        completed.push(await completeObject(deps, input.batchId, object));
-        context.heartbeat({ completed: completed.length, of: input.objects.length });
-      };
-      const runner = async (): Promise<void> => {
-        while (next < input.objects.length && cancelled === undefined) {
-          const entry = input.objects[next++];
-          if (!entry) continue;
-          try {
-            await copyOne(entry.object, entry.records);
-          } catch (error) {
-            if (context.cancellationSignal.aborted) cancelled ??= error;
-            else failed.push({ object: entry.object, reason: error instanceof Error ? error.message : String(error) });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(input.parallel ?? DEFAULT_PARALLEL_SMALL_OBJECTS, input.objects.length) }, runner));
-      if (cancelled !== undefined) throw cancelled;
-      return { completed, failed };
+      }
+      return { completed, failed: [], notStarted: [] };
     },
 
     async syncRange(input: SyncRangeInput): Promise<RangeResult> {

@@ -189,13 +189,18 @@ async function syncLevels(
 ): Promise<void> {
   const options = input.options ?? {};
   const method = { method: copy.method, removeExtras: copy.removeExtras };
+  const largeFrom = options.largeObjectRecords ?? LARGE_OBJECT_RECORDS;
   state.phase = 'syncing';
+  if (!copy.recordSet && plan.levels.length > 1 && plan.levels.flat().every((object) => (records[object] ?? 0) < largeFrom)
+    && patched('levels-in-one-activity')) {
+    await copyAllLevels(input, plan, state, records, method);
+  }
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
     // Large objects run one after another, largest first, beside the small ones: concurrent
     // copies of large children contend on their shared parents' rows (foreign-key locks), while
     // small objects gain from overlapping their round trips.
-    const large = runnable.filter((object) => (records[object] ?? 0) >= (options.largeObjectRecords ?? LARGE_OBJECT_RECORDS))
+    const large = runnable.filter((object) => (records[object] ?? 0) >= largeFrom)
       .sort((a, b) => (records[b] ?? 0) - (records[a] ?? 0));
     const small = runnable.filter((object) => !large.includes(object));
     const copyLarge = async (object: string) => {
@@ -234,6 +239,48 @@ async function syncLevels(
     const skipped = dependentsToSkip(plan, state, parentsOf);
     if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: input.batchId, skipped });
   }
+}
+
+/**
+ * A batch whose objects are all small copies every level in one activity (parents first inside
+ * it): one round trip through Temporal instead of one per level, the most of a small district's
+ * resync. What it did not complete — an object that failed, the levels after it, or everything
+ * when the attempt as a whole failed — stays pending for the level-by-level copy that follows,
+ * which retries and skips dependents as always.
+ */
+async function copyAllLevels(
+  input: BatchInput, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>,
+  method: { method: ResyncMethod; removeExtras: boolean },
+): Promise<void> {
+  const options = input.options ?? {};
+  const objects = plan.levels.flat();
+  for (const object of objects) state.update(object, { status: 'running' });
+  setCurrentDetails(state.describe());
+  const copier = proxyActivities<Activities>(copyingSmallObjects(`copy ${objects.length} objects, ${plan.levels.length} levels`));
+  let failed = false;
+  try {
+    const copied = await copier.copyLevels({
+      batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear,
+      levels: plan.levels.map((level) => level.map((object) => ({ object, records: records[object] ?? 0 }))), ...method,
+      ...(options.maxParallelObjects ? { parallel: options.maxParallelObjects } : {}),
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    });
+    for (const result of copied.completed) {
+      state.update(result.object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
+    }
+    failed = copied.failed.length > 0;
+  } catch (error) {
+    if (isCancellation(error)) {
+      for (const object of objects) if (state.objects.get(object)?.status === 'running') state.update(object, { status: 'cancelled' });
+      throw error;
+    }
+    log.warn('copying every level at once failed; copying level by level', { batchId: input.batchId, error: rootMessage(error) });
+    failed = true;
+  }
+  for (const object of objects) if (state.objects.get(object)?.status === 'running') state.update(object, { status: 'pending' });
+  setCurrentDetails(state.describe());
+  // What failed is tried again level by level after the usual first backoff.
+  if (failed) await sleep(backoffAfter(1));
 }
 
 /**
