@@ -56,6 +56,10 @@ export async function measureStateWide(
 
   const services = await startServices(stack);
   try {
+    // A fresh worker's first workflow tasks load the workflow bundle and compile the copy path:
+    // warm it up on two districts (as the single-district figures do), then start from empty.
+    await stateWideResync(services.apiUrl, districts.slice(0, 2).map((district) => district.districtId));
+    await truncateState(stack.sql);
     const run = await stateWideResync(services.apiUrl, districts.map((district) => district.districtId));
     if (run.statuses.completed !== count) throw new Error(`state-wide: ${JSON.stringify(run.statuses)}`);
     log(`state-wide: ${run.processed} records in ${run.seconds.toFixed(1)} s`);
