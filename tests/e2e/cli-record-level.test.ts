@@ -65,11 +65,20 @@ describe('npx resync select', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'selective', status: 'completed', errors: 1 });
   });
 
-  it('ids that are not record ids are a usage error naming the option; nothing starts', async () => {
+  it.each([
+    ['12,abc', 'id 2 of 2, "abc", is not a record id'],
+    ['1,,2', 'id 2 of 3 is empty'],
+    ['12,', 'id 2 of 2 is empty'],
+    ['1.5', 'id 1 of 1, "1.5", is not a record id'],
+    ['1e3,7', 'id 1 of 2, "1e3", is not a record id'],
+    ['0x10', 'id 1 of 1, "0x10", is not a record id'],
+    ['5,0', 'id 2 of 2, "0", is not a record id'],
+    [' ', 'no record id given'],
+  ])('--ids "%s" is a usage error naming the option and the bad id; nothing starts', async (ids, why) => {
     const before = await batchCount();
-    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '12,abc'], env);
-    expect(result.code).toBe(EXIT.USAGE);
-    expect(result.stderr.trim()).toBe('resync select: --ids 12,abc: record ids are positive whole numbers separated by commas, e.g. 12,40; see npx resync select --help');
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', ids], env);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: EXIT.USAGE, stdout: '' });
+    expect(result.stderr).toBe(`resync select: --ids ${ids}: ${why}; record ids are positive whole numbers separated by commas, e.g. 12,40; see npx resync select --help\n`);
     expect(await batchCount()).toBe(before);
   });
 });

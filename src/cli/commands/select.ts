@@ -13,12 +13,19 @@ interface Preview { levels: { object: string; records: number }[][]; total: numb
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
+const IDS_HELP = 'record ids are positive whole numbers separated by commas, e.g. 12,40';
+
+/** "12, 40" → [12, 40]. Refuses, naming it, an empty element ("1,,2", "12,") or one that is not a whole number ("1.5", "1e3", "0x10"). */
 function parseIds(value: string): number[] {
-  const ids = value.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
-  if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
-    throw new InvalidArgumentError('record ids are positive whole numbers separated by commas, e.g. 12,40');
-  }
-  return ids;
+  if (value.trim() === '') throw new InvalidArgumentError(`no record id given; ${IDS_HELP}`);
+  const parts = value.split(',').map((part) => part.trim());
+  return parts.map((part, index) => {
+    const which = `id ${index + 1} of ${parts.length}`;
+    if (part === '') throw new InvalidArgumentError(`${which} is empty; ${IDS_HELP}`);
+    const id = Number(part);
+    if (!/^\d+$/.test(part) || !Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError(`${which}, "${part}", is not a record id; ${IDS_HELP}`);
+    return id;
+  });
 }
 
 export function registerSelect(program: Command): void {
