@@ -1,6 +1,7 @@
-// The record-level CLI against a listening API on a real test system: `select` previews and sends
-// a Selective Sync (exit 0 green, 3 when an id is unknown), `start --method differential` writes
-// only what differs and prints the split, bad ids are a usage error (2) that starts nothing.
+// The record-level CLI against a listening API on a real test system: `select` previews (record
+// counts per object, parents first) and sends a Selective Sync (exit 0 green, 3 when an id is
+// unknown), `start --method differential` writes only what differs and prints the split, bad ids
+// are a usage error (2) that starts nothing.
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes';
@@ -47,6 +48,18 @@ describe('npx resync select', () => {
     expect(counts.Enrollment).toBe(person.enrollments);
     expect(preview.notAtDistrict).toEqual([]);
     expect(await batchCount()).toBe(before);
+  });
+
+  it('--preview without --json counts records per object, level by level, parents first', async () => {
+    const [school] = await system.district.sql.unsafe(`select min(id)::int as id from "${schema}".school`);
+    const result = await runCli(['select', '--district', '1001', '--object', 'School', '--ids', String(school!.id), '--preview'], env);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: EXIT.OK, stderr: '' });
+    expect(result.stdout).toBe('2 records in all; per object, parents first:\n  level 1: District — 1 record\n  level 2: School — 1 record\n');
+
+    const unknown = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '987654321,987654322', '--no-parents', '--preview'], env);
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: EXIT.OK, stderr: '' });
+    expect(unknown.stdout).toBe('0 records in all; per object, parents first:\n  level 1: PersonIdentity — 0 records\n'
+      + '  PersonIdentity ids not at the district: 987654321, 987654322 (the state\'s copy is removed if it holds one; otherwise reported)\n');
   });
 
   it('--wait sends one person with dependents, follows it and exits 0; the person is at the state', async () => {

@@ -9,9 +9,22 @@ import { followBatch } from '../follow-batch';
 import { asOption, districtOption, jsonOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; selection: { object: string; records: number } }
-interface Preview { levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
+interface Preview { object: string; levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+const records = (count: number): string => `${count.toLocaleString('en-US')} record${count === 1 ? '' : 's'}`;
+
+/** The record set as counts per object, level by level (parents first), then the chosen ids the district lacks. */
+function formatPreview(preview: Preview): string[] {
+  return [
+    `${records(preview.total)} in all; per object, parents first:`,
+    ...preview.levels.map((level, index) => `  level ${index + 1}: ${level.map((entry) => `${entry.object} — ${records(entry.records)}`).join(', ')}`),
+    ...(preview.notAtDistrict.length > 0
+      ? [`  ${preview.object} ids not at the district: ${preview.notAtDistrict.join(', ')} (the state's copy is removed if it holds one; otherwise reported)`]
+      : []),
+  ];
+}
 
 const IDS_HELP = 'record ids are positive whole numbers separated by commas, e.g. 12,40';
 
@@ -41,7 +54,7 @@ export function registerSelect(program: Command): void {
     .option('--dependents', 'add every record below the chosen ones')
     .option('--no-parents', 'leave out the parent records they reference')
     .addOption(yearOption())
-    .option('--preview', 'show the record set per object, start nothing')
+    .option('--preview', 'show how many records of each object the set holds, parents first; start nothing')
     .option('--wait', 'follow the batch to its end: progress on stderr, then the per-object table')
     .addOption(jsonOption())
     .addOption(asOption())
@@ -59,11 +72,7 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
       if (options.preview) {
         const preview = await api.post<Preview>(`/api/districts/${district}/selective-syncs/plan`, body);
         if (options.json) out(JSON.stringify(preview));
-        else {
-          out(`${preview.total} record(s):`);
-          preview.levels.forEach((level, index) => out(`  ${index + 1}. ${level.map((entry) => `${entry.object} ${entry.records}`).join(', ')}`));
-          if (preview.notAtDistrict.length > 0) out(`  not at the district: ${preview.notAtDistrict.join(', ')} (removed from the state if it holds them)`);
-        }
+        else formatPreview(preview).forEach((line) => out(line));
         process.exitCode = EXIT.OK;
         return;
       }
