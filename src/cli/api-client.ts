@@ -21,6 +21,36 @@ function demoToken(dataDir: string, role: string): string | undefined {
   }
 }
 
+/** The districts the API lists for a token, or undefined when it cannot tell (no answer, refused). */
+async function listedDistricts(baseUrl: string, token: string): Promise<string[] | undefined> {
+  try {
+    const response = await fetch(`${baseUrl}/api/districts`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) return undefined;
+    return ((await response.json()) as { districts: { districtId: string }[] }).districts.map((district) => district.districtId);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why there is no token for `role`. A demo npm start writes one per district it registered, so a
+ * district without one is often a district that is not registered at all: the state's demo token,
+ * when there is one, asks the API which districts are, and the message says so rather than
+ * sending the operator after a token no one can mint.
+ */
+async function missingTokenError(baseUrl: string, dataDir: string, role: string): Promise<UsageError> {
+  const districtId = /^district:(.+)$/.exec(role)?.[1]?.toLowerCase();
+  const stateToken = districtId === undefined ? undefined : demoToken(dataDir, 'state');
+  const registered = stateToken === undefined ? undefined : await listedDistricts(baseUrl, stateToken);
+  if (districtId !== undefined && registered !== undefined && !registered.includes(districtId)) {
+    const which = registered.length > 0 ? `the registered districts are ${registered.join(', ')}` : 'no district is registered';
+    return new UsageError(`district "${districtId}" is not registered (${which}): seed it with npx resync seed --district ${districtId} --students 500`);
+  }
+  const mint = districtId === undefined ? '(--district <id> or --state)' : `(--district ${districtId})`;
+  return new UsageError(`no API token for ${role}: set RESYNC_TOKEN to a token of your identity provider or, next to npm start, `
+    + `to one minted by npx resync token ${mint}; a demo npm start also writes a token per role to ${path.join(dataDir, 'api-tokens.json')} (--as picks one)`);
+}
+
 /** A client for API_URL with the caller's token. @throws UsageError when there is no token. */
 export async function apiClient(options: { as?: string | undefined } = {}): Promise<ApiClient> {
   // Loaded here, not at the top: the environment schema is only needed once a command runs.
@@ -29,10 +59,7 @@ export async function apiClient(options: { as?: string | undefined } = {}): Prom
   const baseUrl = (env.API_URL ?? localApiUrl(env)).replace(/\/$/, '');
   const role = options.as ?? 'state';
   const token = process.env.RESYNC_TOKEN ?? demoToken(env.RESYNC_DATA_DIR, role);
-  if (!token) {
-    throw new UsageError(`no API token for ${role}: set RESYNC_TOKEN to a token of your identity provider or, next to npm start, `
-      + `to one minted by npx resync token (--district <id> or --state); a demo npm start also writes a token per role to ${path.join(env.RESYNC_DATA_DIR, 'api-tokens.json')} (--as picks one)`);
-  }
+  if (!token) throw await missingTokenError(baseUrl, env.RESYNC_DATA_DIR, role);
   const call = async <T>(method: string, target: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {

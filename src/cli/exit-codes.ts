@@ -6,7 +6,7 @@ export const EXIT = {
   OK: 0,
   /** Anything else that went wrong: the API or a database did not answer, the API refused. */
   ERROR: 1,
-  /** The command line is wrong, or names a district, object or school year that is not there. */
+  /** The command line is wrong, or names a district, object, school year, batch or rollover that is not there. */
   USAGE: 2,
   /** The batch completed, but some records did not reach the state (yellow or red objects). */
   COMPLETED_WITH_ERRORS: 3,
@@ -26,7 +26,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODE_ROWS: readonly (readonly [ExitCode, string])[] = [
   [EXIT.OK, 'completed green (no errors), in sync, or done'],
   [EXIT.ERROR, 'other error (API, database or Temporal unreachable; request refused by the API)'],
-  [EXIT.USAGE, 'usage error: unknown command or option, bad value; unknown district, object or school year; no data for the year'],
+  [EXIT.USAGE, 'usage error: unknown command or option, bad value; unknown district, object or school year; no data for the year; no such batch or rollover'],
   [EXIT.COMPLETED_WITH_ERRORS, 'the batch completed with errors (yellow or red objects)'],
   [EXIT.FAILED, 'the batch failed (an object failed; its dependents were skipped)'],
   [EXIT.CANCELLED, 'the batch was cancelled'],

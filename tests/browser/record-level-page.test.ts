@@ -4,7 +4,7 @@
 // split of processed shown on hover and on keyboard focus (and nothing extra for a copy batch),
 // Retry failed records on a red row (a selective batch that lands the records, checked at the
 // state) and its refusal shown in the row, the district's automatic-retry setting, and what a
-// Read-only user sees of them.
+// Read-only user sees of them (and that such a user has no Send Resync).
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
@@ -236,7 +236,7 @@ describe('Retry failed records', () => {
     expect(after).toBe(before);
   }, TEST_TIMEOUT);
 
-  it('a partial resync of Behavior alone fails its records (persons missing); a Read-only user sees no Retry; the writer\'s retry lands them at the state', async () => {
+  it('a partial resync of Behavior alone fails its records (persons missing); a Read-only user sees no Retry and no Send Resync; the writer\'s retry lands them at the state', async () => {
     const schema = await schemaOf('1002');
     const page = await openAs(TOKENS.district1002);
     await openDialog(page, ['Behavior']);
@@ -266,6 +266,24 @@ describe('Retry failed records', () => {
     expect(await reader.locator('#auto-retry-blocked').isVisible()).toBe(true);
     expect(await reader.locator('#auto-retry-blocked').textContent()).toBe('Changing this needs Write rights.');
     expect(await setting.getAttribute('aria-describedby')).toBe('auto-retry-help auto-retry-blocked');
+    // Read-only: no Send Resync; the checkboxes that only serve it are disabled, pointing to the note that says why.
+    expect(await reader.locator('#send').isHidden()).toBe(true);
+    expect(await reader.getByRole('button', { name: 'Send Resync' }).count()).toBe(0);
+    expect(await reader.locator('#send-read-only').isVisible()).toBe(true);
+    expect(await reader.locator('#send-read-only').textContent())
+      .toBe('With Read rights you can follow the objects\' resyncs and their results; sending one needs Write.');
+    const objectBoxes = reader.locator('#objects input[type="checkbox"]');
+    expect(await objectBoxes.count()).toBeGreaterThan(1);
+    expect(await reader.locator('#objects input[type="checkbox"]:enabled').count()).toBe(0);
+    for (const box of [reader.getByLabel('Select Behavior', { exact: true }), reader.locator('#select-all'), reader.getByLabel('Check Dependencies', { exact: true })]) {
+      expect(await box.isDisabled()).toBe(true);
+      expect(await box.getAttribute('aria-describedby')).toBe('send-read-only');
+    }
+    expect(await reader.locator('#objects-intro').textContent()).not.toContain('Select all objects');
+    // The writer's page: Send Resync, no note.
+    expect(await page.getByRole('button', { name: 'Send Resync' }).isVisible()).toBe(true);
+    expect(await page.locator('#send-read-only').isHidden()).toBe(true);
+    expect(await page.getByLabel('Check Dependencies', { exact: true }).getAttribute('aria-describedby')).toBeNull();
 
     await reader.screenshot({ path: path.join(RESULTS_DIR, 'record-level-read-only.png'), fullPage: true });
 

@@ -251,7 +251,7 @@ describe('the state-wide resync panel', () => {
     expect(posts).toEqual([]);
   }, TEST_TIMEOUT);
 
-  it('shows a Read-only state user the progress and the list, without the request form or Cancel', async () => {
+  it('shows a Read-only state user the progress and the list, without the request form, Cancel or Request Resync', async () => {
     const release = await holdStateTable(system.db.sql, 'School');
     let requestId = '';
     let page!: Page;
@@ -266,6 +266,12 @@ describe('the state-wide resync panel', () => {
       expect(await page.locator('#state-wide-cancel').isVisible()).toBe(false);
       expect(await page.locator('#state-wide-section button:visible', { hasText: /Request|Cancel/ }).count()).toBe(0);
       await page.locator(`#state-wide-list tr[data-request="${requestId}"]`).waitFor();
+      // Nor Request Resync for the district shown: the note says why; its checkboxes are disabled.
+      expect(await page.locator('#send').isHidden()).toBe(true);
+      expect(await page.locator('#send-read-only').textContent())
+        .toBe('With Read rights you can follow the objects\' resyncs and their results; requesting one needs Write.');
+      expect(await page.locator('#send-read-only').isVisible()).toBe(true);
+      expect(await page.locator('#objects input[type="checkbox"]:enabled, #check-dependencies:enabled').count()).toBe(0);
     } finally {
       await release();
     }

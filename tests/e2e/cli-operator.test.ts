@@ -243,7 +243,21 @@ describe('npx resync rollover', () => {
     expect(((await handle.result()) as RolloverState).phase).toBe('finished');
 
     const none = await runCli(['rollover', 'status', '--district', '1006', '--ending-year', '2025-26'], temporal);
-    expect(none.code).toBe(EXIT.ERROR);
-    expect(none.stderr).toMatch(/^resync rollover status: .*rollover\/1006\/2025/);
+    expect({ code: none.code, stdout: none.stdout }).toEqual({ code: EXIT.USAGE, stdout: '' });
+    expect(none.stderr).toBe('resync rollover status: no year rollover was started for district 1006 ending 2025-26: '
+      + 'start one with npx resync rollover start --district 1006 --ending-year 2025-26\n');
+  });
+
+  it('status and signal of a rollover never started say so and how to start one: exit 2', async () => {
+    const temporal = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: system.worker.namespace, TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
+    const year = ['--district', '1001', '--ending-year', '2026-27'];
+    const status = await runCli(['rollover', 'status', ...year], temporal);
+    expect({ code: status.code, stdout: status.stdout }).toEqual({ code: EXIT.USAGE, stdout: '' });
+    expect(status.stderr).toBe('resync rollover status: no year rollover was started for district 1001 ending 2026-27: '
+      + 'start one with npx resync rollover start --district 1001 --ending-year 2026-27\n');
+    const signal = await runCli(['rollover', 'signal', ...year, 'retry'], temporal);
+    expect({ code: signal.code, stdout: signal.stdout }).toEqual({ code: EXIT.USAGE, stdout: '' });
+    expect(signal.stderr).toBe('resync rollover signal: no year rollover was started for district 1001 ending 2026-27: '
+      + 'start one with npx resync rollover start --district 1001 --ending-year 2026-27\n');
   });
 });

@@ -1,6 +1,7 @@
-// The record-level CLI against a listening API on a real test system: `select` previews and sends
-// a Selective Sync (exit 0 green, 3 when an id is unknown), `start --method differential` writes
-// only what differs and prints the split, bad ids are a usage error (2) that starts nothing.
+// The record-level CLI against a listening API on a real test system: `select` previews (record
+// counts per object, parents first) and sends a Selective Sync (exit 0 green, 3 when an id is
+// unknown), `start --method differential` writes only what differs and prints the split, bad ids
+// are a usage error (2) that starts nothing.
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes';
@@ -49,6 +50,18 @@ describe('npx resync select', () => {
     expect(await batchCount()).toBe(before);
   });
 
+  it('--preview without --json counts records per object, level by level, parents first', async () => {
+    const [school] = await system.district.sql.unsafe(`select min(id)::int as id from "${schema}".school`);
+    const result = await runCli(['select', '--district', '1001', '--object', 'School', '--ids', String(school!.id), '--preview'], env);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: EXIT.OK, stderr: '' });
+    expect(result.stdout).toBe('2 records in all; per object, parents first:\n  level 1: District — 1 record\n  level 2: School — 1 record\n');
+
+    const unknown = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '987654321,987654322', '--no-parents', '--preview'], env);
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: EXIT.OK, stderr: '' });
+    expect(unknown.stdout).toBe('0 records in all; per object, parents first:\n  level 1: PersonIdentity — 0 records\n'
+      + '  PersonIdentity ids not at the district: 987654321, 987654322 (the state\'s copy is removed if it holds one; otherwise reported)\n');
+  });
+
   it('--wait sends one person with dependents, follows it and exits 0; the person is at the state', async () => {
     const person = await onePerson();
     await system.district.sql.unsafe(`update "${schema}".person_identity set last_name = 'ByTheCli' where id = $1`, [person.id] as never[]);
@@ -65,11 +78,20 @@ describe('npx resync select', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'selective', status: 'completed', errors: 1 });
   });
 
-  it('ids that are not record ids are a usage error naming the option; nothing starts', async () => {
+  it.each([
+    ['12,abc', 'id 2 of 2, "abc", is not a record id'],
+    ['1,,2', 'id 2 of 3 is empty'],
+    ['12,', 'id 2 of 2 is empty'],
+    ['1.5', 'id 1 of 1, "1.5", is not a record id'],
+    ['1e3,7', 'id 1 of 2, "1e3", is not a record id'],
+    ['0x10', 'id 1 of 1, "0x10", is not a record id'],
+    ['5,0', 'id 2 of 2, "0", is not a record id'],
+    [' ', 'no record id given'],
+  ])('--ids "%s" is a usage error naming the option and the bad id; nothing starts', async (ids, why) => {
     const before = await batchCount();
-    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', '12,abc'], env);
-    expect(result.code).toBe(EXIT.USAGE);
-    expect(result.stderr.trim()).toBe('resync select: --ids 12,abc: record ids are positive whole numbers separated by commas, e.g. 12,40; see npx resync select --help');
+    const result = await runCli(['select', '--district', '1001', '--object', 'PersonIdentity', '--ids', ids], env);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: EXIT.USAGE, stdout: '' });
+    expect(result.stderr).toBe(`resync select: --ids ${ids}: ${why}; record ids are positive whole numbers separated by commas, e.g. 12,40; see npx resync select --help\n`);
     expect(await batchCount()).toBe(before);
   });
 });

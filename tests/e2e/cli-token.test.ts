@@ -1,8 +1,9 @@
 // `npx resync token` next to a running API: the API (started from the environment, as npm start
 // runs it, with no token configured) trusts the demo issuer under the data directory; a token
 // minted after the API started — even the first one, which creates the signing key — is accepted
-// at once. Bad input gets exit 2 and one line; the messages about tokens say how to get one.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+// at once. Bad input gets exit 2 and one line; the messages about tokens say how to get one, and a
+// district with no demo token because it is not registered is named as such.
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +102,38 @@ describe('messages about tokens tell how to get one', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`resync history: no API token for state: set RESYNC_TOKEN to a token of your identity provider or, next to npm start, `
       + `to one minted by npx resync token (--district <id> or --state); a demo npm start also writes a token per role to ${path.join(dataDir, 'api-tokens.json')} (--as picks one)\n`);
+  });
+});
+
+describe('a district without a demo token: not registered, or registered after npm start', () => {
+  // A demo npm start's api-tokens.json: the state's token and none for district 1500 (seeded later).
+  let tokensDir: string;
+  let tokensEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    tokensDir = await mkdtemp(path.join(tmpdir(), 'resync-tokens-'));
+    const state = await runCli(['token', '--state', '--name', 'Ann Lee'], cliEnv);
+    await writeFile(path.join(tokensDir, 'api-tokens.json'), `${JSON.stringify({ state: state.stdout.trim() })}\n`, { mode: 0o600 });
+    tokensEnv = { ...cliEnv, RESYNC_DATA_DIR: tokensDir };
+  });
+
+  afterAll(async () => {
+    if (tokensDir) await rm(tokensDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['select', ['select', '--district', '9999', '--object', 'School', '--ids', '1']],
+    ['start', ['start', '--district', '9999', '--objects', 'School']],
+  ])('%s of a district that is not registered says so and names the registered ones: exit 2', async (name, args) => {
+    const result = await runCli(args, tokensEnv);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(`resync ${name}: district "9999" is not registered (the registered districts are 1500): seed it with npx resync seed --district 9999 --students 500\n`);
+  });
+
+  it('start of a registered district without a token says there is no token and how to mint one: exit 2', async () => {
+    const result = await runCli(['start', '--district', '1500', '--objects', 'School'], tokensEnv);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(`resync start: no API token for district:1500: set RESYNC_TOKEN to a token of your identity provider or, next to npm start, `
+      + `to one minted by npx resync token (--district 1500); a demo npm start also writes a token per role to ${path.join(tokensDir, 'api-tokens.json')} (--as picks one)\n`);
   });
 });

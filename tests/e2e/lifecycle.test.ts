@@ -38,10 +38,17 @@ async function batchRow(batchId: string) {
 }
 
 describe('schedules', () => {
-  it('applies the example file idempotently, lists, pauses and triggers a scheduled full resync', async () => {
+  it('lists none at first (saying how to create them), applies the example file idempotently, lists, pauses and triggers a scheduled full resync', async () => {
     await system.seed({ districtId: '1001', students: 40, excludedShare: 0 });
     const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: system.worker.namespace, TEMPORAL_TASK_QUEUE: system.worker.taskQueue };
     try {
+      const none = await runCli(['schedules', 'list'], env);
+      expect(none).toEqual({
+        code: 0, stderr: '',
+        stdout: `no schedules in Temporal namespace ${system.worker.namespace}: npx resync schedules apply creates those of temporal/schedules.json\n`,
+      });
+      expect(await runCli(['schedules', 'list', '--json'], env)).toEqual({ code: 0, stderr: '', stdout: '{"schedules":[]}\n' });
+
       const first = await runCli(['schedules', 'apply', '--json'], env);
       expect(first.stderr).toBe('');
       expect(JSON.parse(first.stdout).schedules).toEqual([

@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes';
 import { jsonOption, schoolYearLabelParser } from '../options';
 import { withStateDatabase } from '../state-database';
 import { withTemporal } from '../temporal-connection';
+import { UsageError } from '../usage-error';
 
 const SIGNALS = ['enrollments-rolled-forward', 'retry', 'override'] as const;
 
@@ -14,10 +15,20 @@ const endingYearOption = () => new Option('--ending-year <year>', 'the scoped sc
   .argParser(schoolYearLabelParser).makeOptionMandatory();
 const districtOption = () => new Option('--district <id>', 'the district, e.g. 1001 (required)').makeOptionMandatory();
 
-/** Runs `use` on the district's rollover workflow for the ending year. */
+/**
+ * Runs `use` on the district's rollover workflow for the ending year.
+ * @throws UsageError (exit 2, as for a batch that is not there) when no such rollover was started
+ */
 async function withRollover<T>(districtId: string, endingYear: number, use: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
-  const { rolloverWorkflowId } = await import('../../client/lifecycle');
-  return withTemporal((client) => use(client.workflow.getHandle(rolloverWorkflowId(districtId.toLowerCase(), endingYear))));
+  const [{ rolloverWorkflowId }, { WorkflowNotFoundError }] = await Promise.all([import('../../client/lifecycle'), import('@temporalio/client')]);
+  const district = districtId.toLowerCase();
+  try {
+    return await withTemporal((client) => use(client.workflow.getHandle(rolloverWorkflowId(district, endingYear))));
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    const year = schoolYearLabel(endingYear);
+    throw new UsageError(`no year rollover was started for district ${district} ending ${year}: start one with npx resync rollover start --district ${district} --ending-year ${year}`);
+  }
 }
 
 export function registerRollover(program: Command): void {

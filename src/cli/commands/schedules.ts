@@ -60,9 +60,10 @@ Examples:
     .description('List the schedules: paused or active, next and recent runs')
     .addOption(jsonOption())
     .action(async (options) => {
-      await withTemporal(async (client) => {
+      await withTemporal(async (client, env) => {
         const rows = await listSchedules(client);
         if (options.json) return out(JSON.stringify({ schedules: rows }));
+        if (rows.length === 0) return out(`no schedules in Temporal namespace ${env.TEMPORAL_NAMESPACE}: npx resync schedules apply creates those of temporal/schedules.json`);
         for (const row of rows) out(`${row.id.padEnd(44)} ${row.paused ? 'paused ' : 'active '} next ${row.nextRuns[0] ?? '-'}`);
       });
     });

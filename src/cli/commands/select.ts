@@ -9,16 +9,36 @@ import { followBatch } from '../follow-batch';
 import { asOption, districtOption, jsonOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; selection: { object: string; records: number } }
-interface Preview { levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
+interface Preview { object: string; levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
+const records = (count: number): string => `${count.toLocaleString('en-US')} record${count === 1 ? '' : 's'}`;
+
+/** The record set as counts per object, level by level (parents first), then the chosen ids the district lacks. */
+function formatPreview(preview: Preview): string[] {
+  return [
+    `${records(preview.total)} in all; per object, parents first:`,
+    ...preview.levels.map((level, index) => `  level ${index + 1}: ${level.map((entry) => `${entry.object} — ${records(entry.records)}`).join(', ')}`),
+    ...(preview.notAtDistrict.length > 0
+      ? [`  ${preview.object} ids not at the district: ${preview.notAtDistrict.join(', ')} (the state's copy is removed if it holds one; otherwise reported)`]
+      : []),
+  ];
+}
+
+const IDS_HELP = 'record ids are positive whole numbers separated by commas, e.g. 12,40';
+
+/** "12, 40" → [12, 40]. Refuses, naming it, an empty element ("1,,2", "12,") or one that is not a whole number ("1.5", "1e3", "0x10"). */
 function parseIds(value: string): number[] {
-  const ids = value.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
-  if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
-    throw new InvalidArgumentError('record ids are positive whole numbers separated by commas, e.g. 12,40');
-  }
-  return ids;
+  if (value.trim() === '') throw new InvalidArgumentError(`no record id given; ${IDS_HELP}`);
+  const parts = value.split(',').map((part) => part.trim());
+  return parts.map((part, index) => {
+    const which = `id ${index + 1} of ${parts.length}`;
+    if (part === '') throw new InvalidArgumentError(`${which} is empty; ${IDS_HELP}`);
+    const id = Number(part);
+    if (!/^\d+$/.test(part) || !Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError(`${which}, "${part}", is not a record id; ${IDS_HELP}`);
+    return id;
+  });
 }
 
 export function registerSelect(program: Command): void {
@@ -34,7 +54,7 @@ export function registerSelect(program: Command): void {
     .option('--dependents', 'add every record below the chosen ones')
     .option('--no-parents', 'leave out the parent records they reference')
     .addOption(yearOption())
-    .option('--preview', 'show the record set per object, start nothing')
+    .option('--preview', 'show how many records of each object the set holds, parents first; start nothing')
     .option('--wait', 'follow the batch to its end: progress on stderr, then the per-object table')
     .addOption(jsonOption())
     .addOption(asOption())
@@ -52,11 +72,7 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
       if (options.preview) {
         const preview = await api.post<Preview>(`/api/districts/${district}/selective-syncs/plan`, body);
         if (options.json) out(JSON.stringify(preview));
-        else {
-          out(`${preview.total} record(s):`);
-          preview.levels.forEach((level, index) => out(`  ${index + 1}. ${level.map((entry) => `${entry.object} ${entry.records}`).join(', ')}`));
-          if (preview.notAtDistrict.length > 0) out(`  not at the district: ${preview.notAtDistrict.join(', ')} (removed from the state if it holds them)`);
-        }
+        else formatPreview(preview).forEach((line) => out(line));
         process.exitCode = EXIT.OK;
         return;
       }

@@ -4,7 +4,8 @@
 // and removed) and Status colour; checkboxes to pick objects. Rows are updated in place while a
 // batch runs. A yellow or red row offers its errors, opened in place below it (object-errors.ts),
 // and, to a user with Write rights, Retry failed records (retry-failed.ts), whose refusal is
-// shown in the row.
+// shown in the row. The checkboxes only serve Send Resync: disabled for a Read-only user, pointing
+// to the note that says why (send.ts).
 import type { BatchObject, ObjectOutcome, ObjectRow, ObjectTable, StatusColour } from './api-types';
 import { byId, fill, h, visuallyHidden } from './dom';
 import { formatCount, resultsTitle, schoolYearLabel, splitText, timeOf, timeText } from './format';
@@ -152,14 +153,21 @@ function updateSelectAll(): void {
   selectAll().indeterminate = checked > 0 && checked < boxes.length;
 }
 
+/** Picking objects is for sending a resync: a Read-only user's checkboxes are disabled, described by the reason. */
+const pickAttributes = (writer: boolean) => ({ disabled: !writer, 'aria-describedby': writer ? null : 'send-read-only' });
+
 function render(data: ObjectTable): void {
   // Which view the rows are of (a view just left may still be on screen for a moment).
   table().dataset.view = `${data.districtId}:${data.year}`;
+  const writer = mayWrite();
+  selectAll().disabled = !writer;
+  if (writer) selectAll().removeAttribute('aria-describedby');
+  else selectAll().setAttribute('aria-describedby', 'send-read-only');
   body().replaceChildren(...data.objects.map((object) => {
     const id = `pick-${object.object}`;
     const row = h('tr', { 'data-object': object.object },
       h('td', { class: 'pick' },
-        h('input', { type: 'checkbox', id, class: 'pick-one', value: object.object }),
+        h('input', { type: 'checkbox', id, class: 'pick-one', value: object.object, ...pickAttributes(writer) }),
         h('label', { for: id, class: 'visually-hidden' }, `Select ${object.object}`)),
       h('th', { scope: 'row' }, object.object),
       h('td', { class: 'last' }),
@@ -171,7 +179,7 @@ function render(data: ObjectTable): void {
   const notOffered = data.notOffered;
   fill(byId('objects-intro'),
     `${data.objects.length} objects can be resynced for ${schoolYearLabel(data.schoolYear)} (${data.year} year). `,
-    'Select all objects for a full resync, or some of them for a partial one. ',
+    writer ? 'Select all objects for a full resync, or some of them for a partial one. ' : null,
     notOffered.length > 0
       ? h('details', {}, h('summary', {}, `${notOffered.length} objects are not offered here`),
         h('ul', {}, notOffered.map((entry) => h('li', {}, `${entry.object}: ${entry.reason}`))))

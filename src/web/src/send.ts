@@ -1,7 +1,9 @@
 // Send Resync (Request Resync for the state): the picked objects and Check Dependencies become a
 // request; the plan is previewed in the confirmation dialog (with its warning, and the fixes it
 // offers); on OK the batch starts and the live view follows it. The button is held, with the
-// reason beside it, while a batch of the district and year is queued or running.
+// reason beside it, while a batch of the district and year is queued or running. A user with
+// Read rights does not see it: Check Dependencies and the object checkboxes, which only serve
+// sending, are disabled, and a note says that sending needs Write (as for Selective Sync).
 import { ApiError } from './api';
 import type { ResyncBody, Role } from './api-types';
 import { byId } from './dom';
@@ -9,20 +11,32 @@ import { blockedReason } from './format';
 import { clearSelection, selection } from './object-table';
 import { fail, say, showError } from './messages';
 import { confirmPlan } from './plan-dialog';
-import { emit, isCurrent, laneHolder, on, session, state } from './store';
+import { emit, isCurrent, laneHolder, mayWrite, on, session, state } from './store';
 
 const button = () => byId('send', HTMLButtonElement);
 const reasonLine = () => byId('send-blocked');
+const readOnlyNote = () => byId('send-read-only');
 const checkDependencies = () => byId('check-dependencies', HTMLInputElement);
 
 export const sendLabel = (role: Role | undefined): string => (role === 'state' ? 'Request Resync' : 'Send Resync');
 
+/** Why a Read-only user has no Send Resync (Request Resync for the state). */
+export const readOnlyText = (role: Role | undefined): string =>
+  `With Read rights you can follow the objects' resyncs and their results; ${role === 'state' ? 'requesting' : 'sending'} one needs Write.`;
+
 function render(): void {
   const holder = laneHolder();
   const role = state.session?.role;
+  const writer = mayWrite();
+  button().hidden = !writer;
+  checkDependencies().disabled = !writer;
+  if (writer) checkDependencies().removeAttribute('aria-describedby');
+  else checkDependencies().setAttribute('aria-describedby', 'send-read-only');
+  readOnlyNote().textContent = state.session && !writer ? readOnlyText(role) : '';
+  readOnlyNote().hidden = !state.session || writer;
   // aria-disabled, not disabled: the button keeps focus (it has it right after OK) and a screen
   // reader reads the reason it points to.
-  if (holder && role) {
+  if (holder && role && writer) {
     button().setAttribute('aria-disabled', 'true');
     reasonLine().textContent = blockedReason(holder, sendLabel(role));
     reasonLine().hidden = false;
@@ -37,7 +51,7 @@ let sending = false;
 
 async function sendResync(): Promise<void> {
   const view = state.view;
-  if (sending || !view || laneHolder()) return;
+  if (sending || !view || laneHolder() || !mayWrite()) return;
   showError('');
   const { picked, all } = selection();
   if (picked.length === 0) {
