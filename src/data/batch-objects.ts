@@ -133,26 +133,63 @@ export interface ObjectTableRow extends ObjectResult {
   readonly lastResync: Date | null;
   /** How that batch wrote: only a differential batch's inserted/updated/unchanged mean anything. */
   readonly method: ResyncMethod;
+  /** Records that failed in that batch and that later Selective Syncs resynced without an error
+   *  (already taken off `errors`). */
+  readonly resolvedSince: number;
 }
 
 /** The tool's table: per object, the result of the latest batch of the district and year that
  *  included it — unless that attempt was cancelled, or was a Selective Sync (a retry of failed
  *  records is one): neither replaces the object's last whole result (it shows only while there is
- *  none). A selective batch's few records say nothing of the object's state: shown, its 10 / 0
- *  green would hide the 222 errors of the last full resync and mislead the warning about parents. "Last Resync" is when the
- *  object itself started (the seed: "the last resync was started for the object"). District users
- *  do not see state-initiated batches' objects (DESIGN §2.6). */
+ *  none), since a few records say nothing of the whole object (a one-person Selective Sync's
+ *  10 / 0 green would hide the 222 errors of the last full resync and mislead the warning about
+ *  parents). What later Selective Syncs fixed does count: a record that failed in that result and
+ *  that a later completed selective batch resynced without an error is no longer an error there
+ *  (`resolvedSince`), so a retry that lands every failed record turns the row green. "Last
+ *  Resync" is when the object itself started (the seed: "the last resync was started for the
+ *  object"). District users do not see state-initiated batches' objects (DESIGN §2.6). */
 export async function latestObjectResults(
   sql: Queryable, districtId: string, schoolYear: number, options: { includeStateBatches: boolean },
 ): Promise<Map<string, ObjectTableRow>> {
   const initiators = options.includeStateBatches ? ['district', 'state', 'schedule'] : ['district', 'schedule'];
-  const rows = await sql<(ObjectRow & { batch_id: string; last_resync: Date | null; batch_method: ResyncMethod })[]>`
-    select distinct on (o.object) o.*, coalesce(o.started_at, b.started_at) as last_resync, b.method as batch_method
+  const rows = await sql<(ObjectRow & { batch_id: string; batch_kind: string; last_resync: Date | null; batch_method: ResyncMethod })[]>`
+    select distinct on (o.object) o.*, coalesce(o.started_at, b.started_at) as last_resync, b.method as batch_method, b.kind as batch_kind
     from resync.batch_object o join resync.batch b using (batch_id)
     where b.district_id = ${districtId} and b.school_year = ${schoolYear} and b.initiator = any(${initiators})
       and b.started_at is not null
     order by o.object, (o.status = 'cancelled'), (b.kind = 'selective'), b.started_at desc, b.batch_id desc`;
-  return new Map(rows.map((row) => [row.object, {
-    ...toObjectResult(row), batchId: row.batch_id, lastResync: row.last_resync, method: row.batch_method,
-  }]));
+  const withErrors = rows.filter((row) => row.batch_kind !== 'selective' && row.errors > 0);
+  const resolved = await resolvedSince(sql, withErrors.map((row) => ({ batchId: row.batch_id, object: row.object })), initiators);
+  return new Map(rows.map((row) => {
+    const fixed = resolved.get(row.object) ?? 0;
+    const counts = fixed === 0 ? row : { ...row, errors: row.errors - fixed, sent: Math.min(row.processed, row.sent + fixed) };
+    return [row.object, {
+      ...toObjectResult(counts), batchId: row.batch_id, lastResync: row.last_resync, method: row.batch_method, resolvedSince: fixed,
+    }];
+  }));
+}
+
+/**
+ * Per object: how many of the records that failed in the given batch a later completed selective
+ * batch of the same district and year (by one of `initiators`) resynced without an error. One
+ * statement; it looks only at the district's selective batches started after each given batch.
+ */
+async function resolvedSince(
+  sql: Queryable, failed: readonly { batchId: string; object: string }[], initiators: readonly string[],
+): Promise<Map<string, number>> {
+  if (failed.length === 0) return new Map();
+  const rows = await sql<{ object: string; resolved: number }[]>`
+    select e.object, count(*)::int as resolved
+    from unnest(${failed.map((f) => f.batchId)}::text[], ${failed.map((f) => f.object)}::text[]) as w(batch_id, object)
+    join resync.batch wb on wb.batch_id = w.batch_id
+    join resync.sync_error e on e.batch_id = w.batch_id and e.object = w.object
+    where exists (
+      select 1 from resync.batch later
+      join resync.batch_record r on r.batch_id = later.batch_id and r.object = e.object and r.record_id = e.record_id
+      where later.district_id = wb.district_id and later.school_year = wb.school_year and later.kind = 'selective'
+        and later.status = 'completed' and later.initiator = any(${initiators as string[]}) and later.started_at > wb.started_at
+        and not exists (select 1 from resync.sync_error again
+          where again.batch_id = later.batch_id and again.object = e.object and again.record_id = e.record_id))
+    group by e.object`;
+  return new Map(rows.map((row) => [row.object, Number(row.resolved)]));
 }

@@ -308,9 +308,12 @@ describe('Retry failed records', () => {
     expect(await historyRow.locator('td:nth-child(3)').textContent()).toBe('District (Ann Lee)');
     expect(await historyRow.locator('td:nth-child(4)').textContent()).toBe(`Selective: the failed records of batch ${failedBatch}`);
     await waitForFinishedOnPage(page, answer.batchId);
-    await waitUntil(page, `document.querySelector('#objects tr[data-object="Behavior"]').dataset.batch === '${answer.batchId}'`);
-    expect(await row.getAttribute('data-colour')).toBe('green');
+    // The row keeps the partial resync's whole result, less the records the retry landed: green.
+    await waitUntil(page, `document.querySelector('#objects tr[data-object="Behavior"]').dataset.colour === 'green'`);
+    expect(await row.getAttribute('data-batch')).toBe(failedBatch);
     expect(await row.locator('.results > span').first().textContent()).toBe(`${behaviors} / 0`);
+    expect(await row.locator('.results > span').first().getAttribute('title'))
+      .toBe(`Sent: ${behaviors.toLocaleString('en-US')} of ${behaviors.toLocaleString('en-US')} processed (${behaviors.toLocaleString('en-US')} of them after failing, by a later Selective Sync)`);
     expect(await row.locator('button.retry-failed').count()).toBe(0);
     expect(await historyRow.locator('td:nth-child(5)').textContent()).toBe('completed');
 

@@ -85,6 +85,17 @@ describe('retrying a batch\'s failed records by hand', () => {
     expect(objectOf(retry, 'Enrollment')).toBeUndefined();
   });
 
+  it('the tool table keeps the failed batch\'s whole result, less the records the retry landed: green', async () => {
+    const schema = await schemaOf('1002');
+    const behaviors = await districtIds(`select id from "${schema}".behavior`);
+    const table = await request(system.app).get('/api/districts/1002/objects').set(bearer(TOKENS.district1002));
+    expect(table.status).toBe(200);
+    const row = (table.body.objects as { object: string }[]).find((entry) => entry.object === 'Behavior');
+    expect(row).toMatchObject({
+      batchId: failedBatch.batchId, processed: behaviors.length, errors: 0, sent: behaviors.length, resolvedSince: behaviors.length, colour: 'green',
+    });
+  });
+
   it('a batch without such failures has nothing to retry (422), and starts nothing', async () => {
     const before = await system.db.sql`select count(*)::int as n from resync.batch`;
     const response = await request(system.app).post(`/api/resyncs/${retry.batchId}/retry-failed`).set(bearer(TOKENS.district1002));

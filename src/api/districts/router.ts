@@ -96,6 +96,8 @@ export function districtsRouter(deps: ApiDeps): Router {
           status: result?.status ?? null,
           colour: result?.colour ?? null,
           batchId: result?.batchId ?? null,
+          // Records that failed in that batch and later Selective Syncs landed (taken off errors).
+          resolvedSince: result?.resolvedSince ?? null,
           // How that batch wrote; a differential batch's split of processed (null otherwise), as
           // GET /api/resyncs/:batch gives it, so the page can show it without reading each batch.
           method: result?.method ?? null,

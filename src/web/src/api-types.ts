@@ -55,6 +55,9 @@ export interface ObjectRow extends DifferentialSplit {
   status: ObjectOutcome | null;
   colour: StatusColour | null;
   batchId: string | null;
+  /** Records that failed in that batch and later Selective Syncs landed: taken off errors, counted
+   *  as sent (null: never resynced). */
+  resolvedSince: number | null;
   /** How that batch wrote (null: never resynced). */
   method: ResyncMethod | null;
   /** Records removed from the state (null: never resynced). */

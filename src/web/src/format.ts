@@ -27,9 +27,11 @@ export function timeOf(iso: string | null | undefined, title?: string): HTMLTime
   return iso ? h('time', { datetime: iso, title }, timeText(iso)) : 'Never';
 }
 
-/** What the Results numbers mean, for the hover: "Sent: 15,722 of 15,944 processed". */
-export function resultsTitle(result: { processed: number | null; sent: number | null }): string {
-  return `Sent: ${formatCount(result.sent)} of ${formatCount(result.processed)} processed`;
+/** What the Results numbers mean, for the hover: "Sent: 15,722 of 15,944 processed", and how
+ *  many failed records later Selective Syncs landed (they count as sent, not as errors). */
+export function resultsTitle(result: { processed: number | null; sent: number | null; resolvedSince?: number | null }): string {
+  const sent = `Sent: ${formatCount(result.sent)} of ${formatCount(result.processed)} processed`;
+  return result.resolvedSince ? `${sent} (${formatCount(result.resolvedSince)} of them after failing, by a later Selective Sync)` : sent;
 }
 
 /** What a Selective Sync chose, in words: "1 PersonIdentity record, with its parent records and
