@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { LaneSubmitter } from '../activities/deps';
 import { deleteRefusedRequest, insertBatchRequest } from '../data/batch-requests';
+import { getBatch } from '../data/batches';
 import type { Sql } from '../data/db';
 import { BatchIdCollisionError, formatBatchId, ResyncAlreadyRunningError } from '../domain';
 import { acquirePermitSignal, COPY_PERMITS_WORKFLOW_ID, copyPermits } from '../workflows/copy-permits';
@@ -25,6 +26,11 @@ export { ResyncAlreadyRunningError };
 export function newBatchId(now = new Date()): string {
   return formatBatchId(now, randomBytes(6).toString('hex'));
 }
+
+/** A batch recorded as ended may hold its lane a moment longer (see finishingOnly). */
+const FINISHING_POLL_MS = 100;
+const FINISHING_WAIT_MS = 10_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The domain error a lane's refusal stands for: busy (a district request), or a batch id taken. */
 function refusal(error: unknown): Error | undefined {
@@ -98,6 +104,7 @@ export class Resyncs implements LaneSubmitter {
   private async submitToLane(request: ResyncRequest): Promise<SubmitResult> {
     // An idle lane may be closing exactly as we arrive; the server then refuses the update and
     // the next attempt starts a new lane run.
+    let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.client.workflow.executeUpdateWithStart(submitUpdate, {
@@ -113,10 +120,24 @@ export class Resyncs implements LaneSubmitter {
         });
       } catch (error) {
         const refused = refusal(error);
+        if (refused instanceof ResyncAlreadyRunningError && await this.finishingOnly(refused, waitedMs)) {
+          await sleep(FINISHING_POLL_MS);
+          waitedMs += FINISHING_POLL_MS;
+          continue;
+        }
         if (refused) throw refused;
         if (attempt >= 3 || error instanceof WorkflowUpdateFailedError) throw error;
       }
     }
+  }
+
+  /** Whether the lane refused only because the batch it runs is finishing: recorded as ended (so
+   *  its district already sees it completed) while its run still tells its waiters and hands in
+   *  its permit. The lane is free a moment later; the request waits for it, within a bound. */
+  private async finishingOnly(refused: ResyncAlreadyRunningError, waitedMs: number): Promise<boolean> {
+    if (!refused.running || waitedMs >= FINISHING_WAIT_MS) return false;
+    const running = await getBatch(this.state, refused.running.batchId);
+    return running !== undefined && ['completed', 'failed', 'cancelled'].includes(running.status);
   }
 
   /** How many workers have polled the task queue recently. */

@@ -110,6 +110,52 @@ describe('resyncs through the API', () => {
     }
   });
 
+  it('a district request made as soon as its last batch shows finished is accepted, not refused as running', async () => {
+    // The batch is recorded finished (the district sees it so) a moment before its run ends and
+    // frees the lane: it still hands in its permit and, with autoRetryDeferred, looks for records
+    // to retry. A request in that moment waits for the lane instead of a 409 naming a finished batch.
+    const patched = await request(system.app).patch('/api/districts/1002').set(bearer(TOKENS.district1002)).send({ autoRetryDeferred: true });
+    expect(patched.status).toBe(200);
+    const ended = async (batchId: string) => {
+      for (;;) {
+        const [row] = await system.db.sql<{ status: string }[]>`select status from resync.batch where batch_id = ${batchId}`;
+        if (row && !['queued', 'running'].includes(row.status)) return row.status;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    try {
+      // Hold the run once it is recorded finished: what it does then (its outcome for waiters and
+      // alerts, the look for records to retry) reads the error log, which a clean copy of District
+      // never writes.
+      const hold = await system.db.sql.reserve();
+      let released = false;
+      try {
+        await hold`begin`;
+        await hold`lock table resync.sync_error in access exclusive mode`;
+        const first = await startResync(TOKENS.district1002, '1002', { objects: ['District'] });
+        expect(first.status).toBe(202);
+        expect(await ended(first.body.batchId as string)).toBe('completed');
+        // The run is held: the lane still runs the batch the district sees completed.
+        expect((await system.resyncs.lane('1002', 2026))?.running?.batchId).toBe(first.body.batchId);
+        const nextId = newBatchId();
+        const next = system.resyncs.submit({
+          batchId: nextId, districtId: '1002', yearChoice: 'current', schoolYear: 2026, objects: ['District'], checkDependencies: false,
+          initiator: 'district', requestedBy: 'Jane Doe',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await hold`commit`;
+        released = true;
+        expect((await next).batchId).toBe(nextId);
+        expect(await ended(nextId)).toBe('completed');
+      } finally {
+        if (!released) await hold`rollback`;
+        hold.release();
+      }
+    } finally {
+      await request(system.app).patch('/api/districts/1002').set(bearer(TOKENS.district1002)).send({ autoRetryDeferred: false });
+    }
+  });
+
   it('runs one batch per district at a time: a district request is refused, a state request queues and raises an alert; cancellation rules hold', async () => {
     await system.seed({ districtId: '1002', students: 150, excludedShare: 0, seed: 2 });
     // Slow the state down so that the first batch is still running while we act.
