@@ -68,6 +68,8 @@ export const RecordSearchQuery = z.object({
   object: ObjectName,
   q: z.string().trim().min(1).max(100),
   limit: queryInteger(1, 100, 20),
+  /** Records of a year-tied object are those of this school year (a Selective Sync's). */
+  year: YearChoice.default('current'),
 }).strict();
 
 /** A state-wide request: one resync request for many or all districts. */

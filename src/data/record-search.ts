@@ -43,10 +43,12 @@ async function findPersons(source: Queryable, state: Queryable, district: Distri
  * @param source the district's database; @param state the state's (state IDs live there)
  */
 export async function searchRecords(
-  source: Queryable, state: Queryable, district: District, objectName: string, text: string, limit: number,
+  source: Queryable, state: Queryable, district: District, objectName: string, text: string, limit: number, schoolYear: number,
 ): Promise<FoundRecord[]> {
   const object: CatalogObject = CATALOG.get(objectName);
   const table = `${q(district.sourceSchema)}.${q(object.table)}`;
+  // A year-tied object's records of that school year only: a Selective Sync resyncs one year's.
+  const ofYear = object.yearTied ? ` and "school_year" = ${Number(schoolYear)}` : '';
   if (object.name === 'PersonIdentity') {
     return [...(await findPersons(source, state, district, text, limit))].map(([id, label]) => ({ id, label }));
   }
@@ -59,9 +61,9 @@ export async function searchRecords(
   if (byPerson) {
     const persons = await findPersons(source, state, district, text, limit);
     const rows = await source.unsafe(`select id, ${q(byPerson.column)} as person from ${table}
-      where ${q(byPerson.column)} = any($1::bigint[]) or id::text = $2 order by id limit $3`, [[...persons.keys()], text, limit] as never[]);
+      where (${q(byPerson.column)} = any($1::bigint[]) or id::text = $2)${ofYear} order by id limit $3`, [[...persons.keys()], text, limit] as never[]);
     return rows.map((row) => ({ id: Number(row.id), label: `${persons.get(Number(row.person)) ?? `person ${String(row.person)}`} — ${object.name} ${String(row.id)}` }));
   }
-  const rows = await source.unsafe(`select id from ${table} where id::text = $1 limit 1`, [text] as never[]);
+  const rows = await source.unsafe(`select id from ${table} where id::text = $1${ofYear} limit 1`, [text] as never[]);
   return rows.map((row) => ({ id: Number(row.id), label: `${object.name} ${String(row.id)}` }));
 }

@@ -102,6 +102,21 @@ async function createRecordSet(tx: Tx): Promise<void> {
   await tx.unsafe('create temporary table record_set (object text not null, id bigint not null, primary key (object, id)) on commit drop');
 }
 
+/**
+ * Chosen ids of a year-tied object that the district holds for another school year than
+ * `schoolYear`. A Selective Sync resyncs one school year's records: those ids are refused when it
+ * is requested and left out of its record set (a batch of 2026-27 must not send 2025-26 records).
+ * @returns the ids, ascending; [] for an object not tied to a year
+ */
+export async function chosenOfOtherYears(
+  source: Queryable, schema: string, object: CatalogObject, ids: readonly number[], schoolYear: number,
+): Promise<number[]> {
+  if (!object.yearTied || ids.length === 0) return [];
+  const rows = await source.unsafe(`select d."id" from ${q(schema)}.${q(object.table)} d
+    where d."id" = any($1::bigint[]) and d."school_year" <> $2 order by d."id"`, [[...ids], schoolYear] as never[]);
+  return rows.map((row) => Number(row.id));
+}
+
 /** Seeds a chosen selection: the chosen ids the district holds. */
 async function seedChosen(tx: Tx, schema: string, object: CatalogObject, ids: readonly number[]): Promise<void> {
   await tx.unsafe(`insert into record_set select $1, d."id" from ${q(schema)}.${q(object.table)} d where d."id" = any($2::bigint[])`,
@@ -166,6 +181,8 @@ export interface RecordSetPreview {
   readonly counts: Readonly<Record<string, number>>;
   /** Chosen ids the district does not hold: removed from the state if it holds them, else unknown. */
   readonly notAtDistrict: readonly number[];
+  /** Chosen ids the district holds for another school year: left out (see chosenOfOtherYears). */
+  readonly otherYears: readonly number[];
 }
 
 /** What a chosen selection would resync, storing nothing (the page's preview, the plan route). */
@@ -178,11 +195,14 @@ export async function previewRecordSet(
     await createRecordSet(tx);
     await seedChosen(tx, district.sourceSchema, chosen, selection.ids);
     const found = new Set((await tx.unsafe('select id from record_set').values()).map((row) => Number(row[0])));
+    const otherYears = await chosenOfOtherYears(tx, district.sourceSchema, chosen, selection.ids, schoolYear);
+    if (otherYears.length > 0) await tx.unsafe('delete from record_set where id = any($1::bigint[])', [otherYears] as never[]);
     await expand(tx, district.sourceSchema, objects, selection, schoolYear);
     const rows = await tx.unsafe('select object, count(*)::int as records from record_set group by object');
     return {
       counts: Object.fromEntries(rows.map((row) => [row.object as string, Number(row.records)])),
       notAtDistrict: selection.ids.filter((id) => !found.has(id)),
+      otherYears,
     };
   }) as Promise<RecordSetPreview>;
 }
@@ -202,7 +222,12 @@ export async function buildRecordSet(deps: { state: Sql; districtSources: Distri
   // Seeds go to the state first: one the district no longer holds stays in the set, for the copy
   // to remove from the state (or report, when the state holds none either).
   if (isRetry(request)) await seedFailed(deps.state, input.batchId, input.districtId, request);
-  else await addRecordIds(deps.state, input.batchId, chosenObject(objects, district, request, input.yearChoice).name, request.ids);
+  else {
+    // Refused when requested; a record moved to another year since is left out all the same.
+    const chosen = chosenObject(objects, district, request, input.yearChoice);
+    const otherYears = new Set(await chosenOfOtherYears(deps.districtSources.for(district), schema, chosen, request.ids, input.schoolYear));
+    await addRecordIds(deps.state, input.batchId, chosen.name, request.ids.filter((id) => !otherYears.has(id)));
+  }
   const expansion: Expansion = isRetry(request)
     ? { includeParents: !request.onlyDeferred, includeDependents: false }
     : request;

@@ -146,6 +146,42 @@ describe('Selective Sync of one person with dependents', () => {
   });
 });
 
+describe('Selective Sync of one school year', () => {
+  it('leaves out, refuses and does not find records of another school year than the batch\'s', async () => {
+    // A record of the year before, as a district's history holds them.
+    const current = Number((await districtSql().unsafe(`select min(id) as id from "${schema}".enrollment where school_year = 2026`))[0]?.id);
+    const [{ id }] = await districtSql().unsafe(`insert into "${schema}".enrollment
+      select (select max(id) + 1 from "${schema}".enrollment), person_identity_id, 2025, grade, start_date, end_date, service_type, state_excluded, now()
+      from "${schema}".enrollment where id = $1 returning id`, [current] as never[]) as unknown as [{ id: string }];
+    const previous = Number(id);
+    const choice = { object: 'Enrollment', ids: [previous, current], includeParents: false, includeDependents: false };
+
+    const preview = await post('/api/districts/1001/selective-syncs/plan', choice);
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body).toMatchObject({ schoolYear: 2026, total: 1, notAtDistrict: [], otherYears: [previous] });
+
+    const batches = async () => Number((await system.db.sql`select count(*)::int as n from resync.batch where district_id = '1001'`)[0]?.n);
+    const before = await batches();
+    const refused = await post('/api/districts/1001/selective-syncs', choice);
+    expect(refused.status).toBe(422);
+    expect(refused.type).toBe('application/problem+json');
+    expect(refused.body.detail).toBe(`Enrollment ${previous} is a record of another school year than 2026-27 (the current one of district 1001): `
+      + 'a Selective Sync resyncs one school year\'s records');
+    expect(await batches()).toBe(before);
+
+    const search = (text: string) => request(system.app).get('/api/districts/1001/records').query({ object: 'Enrollment', q: text }).set(bearer(TOKENS.district1001));
+    const foundIds = async (text: string) => ((await search(text)).body.records as { id: number }[]).map((record) => record.id);
+    expect(await foundIds(String(previous))).not.toContain(previous);
+    expect(await foundIds(String(current))).toContain(current);
+    // By the person: their enrollment of this year only.
+    const person = Number((await districtSql().unsafe(`select person_identity_id as id from "${schema}".enrollment where id = $1`, [current] as never[]))[0]?.id);
+    const [{ local }] = await districtSql().unsafe(`select local_id as local from "${schema}".person_identity where id = $1`, [person] as never[]) as unknown as [{ local: string }];
+    const byPerson = await foundIds(local);
+    expect(byPerson).toContain(current);
+    expect(byPerson).not.toContain(previous);
+  });
+});
+
 describe('Selective Sync of many ids', () => {
   it('previews the 10 000 ids a request may name, and refuses 10 001 saying how many it may', async () => {
     const many = Array.from({ length: 10_000 }, (_, index) => 9_000_000_000_000 + index);

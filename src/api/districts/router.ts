@@ -153,6 +153,8 @@ export function districtsRouter(deps: ApiDeps): Router {
       levels: plan.levels.map((level) => level.map((object) => ({ object, records: preview.counts[object] ?? 0 }))),
       total: Object.values(preview.counts).reduce((sum, n) => sum + n, 0),
       notAtDistrict: preview.notAtDistrict,
+      // Chosen records of another school year: left out here, refused when sent.
+      otherYears: preview.otherYears,
     });
   });
 
@@ -161,7 +163,8 @@ export function districtsRouter(deps: ApiDeps): Router {
     const district = await getDistrict(deps.state, params.district);
     const object = districtCatalog(district.profile).find(query.object);
     if (!object) throw new HttpProblem(422, 'Unknown Object', `unknown object "${query.object}"`);
-    const found = await searchRecords(deps.districtSources.for(district), deps.state, district, object.name, query.q, query.limit);
+    assertYearOffered(district, query.year);
+    const found = await searchRecords(deps.districtSources.for(district), deps.state, district, object.name, query.q, query.limit, schoolYearFor(district, query.year));
     res.json({ districtId: district.districtId, object: object.name, records: found });
   });
 

@@ -2,10 +2,12 @@
 // changes nothing), then submit the batch to its lane.
 import { newBatchId, ResyncAlreadyRunningError } from '../../client/resyncs';
 import { getBatch, type BatchRecord } from '../../data/batches';
+import { chosenOfOtherYears } from '../../data/record-sets';
 import { countRetryableErrors } from '../../data/sync-errors';
 import { getDistrict, schoolYearFor, type District } from '../../data/district-registry';
 import {
-  BatchIdCollisionError, checkSelection, districtCatalog, InvalidPlanRequestError, planResync, yearIsOffered, type Initiator, type Plan,
+  BatchIdCollisionError, CATALOG, checkSelection, districtCatalog, InvalidPlanRequestError, planResync, schoolYearLabel, yearIsOffered, type Initiator,
+  type Plan,
 } from '../../domain';
 import { batchWorkflowId, type ResyncRequest } from '../../workflows/types';
 import type { Principal } from '../auth';
@@ -117,6 +119,14 @@ export async function startSelectiveSync(deps: ApiDeps, principal: Principal, di
   if (!yearIsOffered(district.profile, body.year)) throw new InvalidPlanRequestError(`the district is not configured to sync the ${body.year} school year`);
   const selection = checkSelection(body, district.profile, body.year);
   const schoolYear = schoolYearFor(district, body.year);
+  const otherYears = await chosenOfOtherYears(
+    deps.districtSources.for(district), district.sourceSchema, CATALOG.get(selection.object), selection.ids, schoolYear,
+  );
+  if (otherYears.length > 0) {
+    const listed = otherYears.length > 10 ? `${otherYears.slice(0, 10).join(', ')} and ${otherYears.length - 10} more` : otherYears.join(', ');
+    throw new InvalidPlanRequestError(`${selection.object} ${listed} ${otherYears.length === 1 ? 'is a record' : 'are records'} of another school year `
+      + `than ${schoolYearLabel(schoolYear)} (the ${body.year} one of district ${districtId}): a Selective Sync resyncs one school year's records`);
+  }
   const initiator = initiatorOf(principal);
   const { batchId, submitted } = await submitWithFreshId(deps, {
     districtId, yearChoice: body.year, schoolYear, objects: [selection.object], checkDependencies: false, selection,

@@ -133,8 +133,8 @@ export class Api {
   }
 
   /** Records of `object` at the district that `text` names (a state ID, local number, name, id). */
-  findRecords(districtId: string, object: string, text: string, limit: number): Promise<FoundRecords> {
-    return this.get(`${district(districtId)}/records`, { object, q: text, limit });
+  findRecords(districtId: string, object: string, text: string, limit: number, year: string): Promise<FoundRecords> {
+    return this.get(`${district(districtId)}/records`, { object, q: text, limit, year });
   }
 
   /** The record set a Selective Sync would resync, per object; nothing starts. */

@@ -102,7 +102,7 @@ async function search(): Promise<void> {
     return;
   }
   try {
-    const answer = await session().api.findRecords(view.district, objectSelect().value, text, FOUND_LIMIT);
+    const answer = await session().api.findRecords(view.district, objectSelect().value, text, FOUND_LIMIT, view.year);
     if (!isCurrent(view) || answer.object !== objectSelect().value) return;
     found = answer.records;
     foundList().dataset.searched = 'true';
