@@ -136,6 +136,8 @@ export interface ObjectTableRow extends ObjectResult {
   /** Records that failed in that batch and that later Selective Syncs resynced without an error
    *  (already taken off `errors`). */
   readonly resolvedSince: number;
+  /** The result is a Selective Sync's (the object never had a whole result): some records only. */
+  readonly selective: boolean;
 }
 
 /** The tool's table: per object, the result of the latest batch of the district and year that
@@ -144,7 +146,7 @@ export interface ObjectTableRow extends ObjectResult {
  *  none), since a few records say nothing of the whole object (a one-person Selective Sync's
  *  10 / 0 green would hide the 222 errors of the last full resync and mislead the warning about
  *  parents). What later Selective Syncs fixed does count: a record that failed in that result and
- *  that a later completed selective batch resynced without an error is no longer an error there
+ *  that the latest completed selective batch to take it resynced without an error is no longer an error there
  *  (`resolvedSince`), so a retry that lands every failed record turns the row green. "Last
  *  Resync" is when the object itself started (the seed: "the last resync was started for the
  *  object"). District users do not see state-initiated batches' objects (DESIGN §2.6). */
@@ -165,14 +167,18 @@ export async function latestObjectResults(
     const counts = fixed === 0 ? row : { ...row, errors: row.errors - fixed, sent: Math.min(row.processed, row.sent + fixed) };
     return [row.object, {
       ...toObjectResult(counts), batchId: row.batch_id, lastResync: row.last_resync, method: row.batch_method, resolvedSince: fixed,
+      selective: row.batch_kind === 'selective',
     }];
   }));
 }
 
 /**
- * Per object: how many of the records that failed in the given batch a later completed selective
- * batch of the same district and year (by one of `initiators`) resynced without an error. One
- * statement; it looks only at the district's selective batches started after each given batch.
+ * Per object: how many of the records that failed in the given batch were resynced without an
+ * error by the latest completed selective batch of the same district and year (by one of
+ * `initiators`) that took them in its record set after it. The latest decides: a record a
+ * Selective Sync landed and a later one refused again (or removed as no longer allowed) is an
+ * error again. One statement; it looks only at the district's selective batches started after
+ * each given batch.
  */
 async function resolvedSince(
   sql: Queryable, failed: readonly { batchId: string; object: string }[], initiators: readonly string[],
@@ -183,13 +189,14 @@ async function resolvedSince(
     from unnest(${failed.map((f) => f.batchId)}::text[], ${failed.map((f) => f.object)}::text[]) as w(batch_id, object)
     join resync.batch wb on wb.batch_id = w.batch_id
     join resync.sync_error e on e.batch_id = w.batch_id and e.object = w.object
-    where exists (
-      select 1 from resync.batch later
+    cross join lateral (
+      select later.batch_id from resync.batch later
       join resync.batch_record r on r.batch_id = later.batch_id and r.object = e.object and r.record_id = e.record_id
       where later.district_id = wb.district_id and later.school_year = wb.school_year and later.kind = 'selective'
         and later.status = 'completed' and later.initiator = any(${initiators as string[]}) and later.started_at > wb.started_at
-        and not exists (select 1 from resync.sync_error again
-          where again.batch_id = later.batch_id and again.object = e.object and again.record_id = e.record_id))
+      order by later.started_at desc, later.batch_id desc limit 1) latest
+    where not exists (select 1 from resync.sync_error again
+      where again.batch_id = latest.batch_id and again.object = e.object and again.record_id = e.record_id)
     group by e.object`;
   return new Map(rows.map((row) => [row.object, Number(row.resolved)]));
 }

@@ -28,7 +28,11 @@ export async function parentCoverage(
   objects: readonly string[], options: { includeStateBatches: boolean },
 ): Promise<Map<string, ParentCoverage>> {
   if (objects.length === 0) return new Map();
-  const latest = await latestObjectResults(state, district.districtId, schoolYear, options);
+  // A Selective Sync's result holds some records only: what it logged says nothing of how many of
+  // the object's records may not be sent; those are counted at the district as for an object never
+  // resynced.
+  const latest = new Map([...await latestObjectResults(state, district.districtId, schoolYear, options)]
+    .filter(([, result]) => !result.selective));
   const lastOf = objects.flatMap((object) => {
     const result = latest.get(object);
     return result ? [{ object, batchId: result.batchId }] : [];

@@ -96,6 +96,39 @@ describe('retrying a batch\'s failed records by hand', () => {
     });
   });
 
+  it('the latest Selective Sync of a record decides: one that the state refuses again is an error of the row again', async () => {
+    const schema = await schemaOf('1002');
+    const behaviors = await districtIds(`select id from "${schema}".behavior`);
+    const refusedId = behaviors[0]!;
+    await system.db.sql.unsafe(`create function refuse_behavior() returns trigger language plpgsql as $$
+      begin if new.id = ${refusedId} then raise exception 'state database refused the record (test)' using errcode = 'check_violation'; end if; return new; end $$`);
+    await system.db.sql.unsafe('create trigger refuse_behavior before insert on state.behavior for each row execute function refuse_behavior()');
+    try {
+      const response = await request(system.app).post('/api/districts/1002/selective-syncs').set(bearer(TOKENS.district1002))
+        .send({ object: 'Behavior', ids: [refusedId], includeParents: false, includeDependents: false });
+      expect(response.status, JSON.stringify(response.body)).toBe(202);
+      const again = await waitForBatch(system, TOKENS.district1002, response.body.batchId as string);
+      expect(objectOf(again, 'Behavior')).toMatchObject({ processed: 1, errors: 1 });
+    } finally {
+      await system.db.sql.unsafe('drop trigger refuse_behavior on state.behavior');
+      await system.db.sql.unsafe('drop function refuse_behavior()');
+    }
+    const table = await request(system.app).get('/api/districts/1002/objects').set(bearer(TOKENS.district1002));
+    const row = (table.body.objects as { object: string }[]).find((entry) => entry.object === 'Behavior');
+    expect(row).toMatchObject({ batchId: failedBatch.batchId, errors: 1, resolvedSince: behaviors.length - 1 });
+  });
+
+  it('the warning before a partial resync does not take the persons the retry landed for a whole resync of them', async () => {
+    const schema = await schemaOf('1002');
+    const persons = await districtIds(`select id from "${schema}".person_identity`);
+    const landed = await stateIds('person_identity', '1002');
+    expect(landed.length).toBeLessThan(persons.length);
+    const plan = await request(system.app).post('/api/districts/1002/resyncs/plan').set(bearer(TOKENS.district1002)).send({ objects: ['TestScore'] });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(200);
+    const person = (plan.body.warning?.parents as { object: string }[] | undefined)?.find((parent) => parent.object === 'PersonIdentity');
+    expect(person).toMatchObject({ districtRecords: persons.length, stateRecords: landed.length, lastResync: null });
+  });
+
   it('a batch without such failures has nothing to retry (422), and starts nothing', async () => {
     const before = await system.db.sql`select count(*)::int as n from resync.batch`;
     const response = await request(system.app).post(`/api/resyncs/${retry.batchId}/retry-failed`).set(bearer(TOKENS.district1002));
