@@ -1,6 +1,7 @@
 // `start --wait` and `status --watch`: poll the batch until it ends, showing progress on stderr.
 import type { ApiClient } from './api-client';
-import { isFinished, type BatchView } from './batch-view';
+import { formatBatch, isFinished, type BatchView } from './batch-view';
+import { EXIT, exitCodeForBatch } from './exit-codes';
 import { processedOf, progressSnapshot, type ProgressSample } from './progress/estimate';
 import { progressReporter } from './progress/reporter';
 
@@ -46,4 +47,25 @@ export async function followBatch(api: ApiClient, batchId: string, options: { pr
   } finally {
     process.removeListener('SIGINT', interrupted);
   }
+}
+
+/**
+ * What `start` and `select` do once the API accepted a batch: without `wait`, print its one-line
+ * `summary` (or the API's answer with `json`) and exit 0; with `wait`, say the summary on stderr,
+ * follow the batch to its end and print it (table or JSON), exiting with the batch's outcome code.
+ */
+export async function reportStarted(
+  api: ApiClient, started: { batchId: string }, summary: string, options: { wait?: boolean; json?: boolean },
+): Promise<void> {
+  const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  if (!options.wait) {
+    out(options.json ? JSON.stringify(started) : summary);
+    process.exitCode = EXIT.OK;
+    return;
+  }
+  if (!options.json) process.stderr.write(`${summary}\n`);
+  const final = await followBatch(api, started.batchId, { progress: !options.json });
+  if (options.json) out(JSON.stringify(final));
+  else formatBatch(final).forEach((line) => out(line));
+  process.exitCode = exitCodeForBatch(final);
 }

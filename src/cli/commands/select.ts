@@ -2,10 +2,9 @@
 // --dependents everything below them) through the API; with --wait, follow the batch to its end.
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { apiClient } from '../api-client';
-import { formatBatch } from '../batch-view';
 import { yearChoiceFor } from '../district-year';
-import { EXIT, exitCodeForBatch, exitCodeHelp } from '../exit-codes';
-import { followBatch } from '../follow-batch';
+import { EXIT, exitCodeHelp } from '../exit-codes';
+import { reportStarted } from '../follow-batch';
 import { asOption, districtOption, jsonOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; selection: { object: string; records: number } }
@@ -79,15 +78,6 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
       const started = await api.post<Started>(`/api/districts/${district}/selective-syncs`, body);
       const summary = `batch ${started.batchId} ${started.status}${started.position > 0 ? ` (${started.position} ahead)` : ''}: `
         + `${started.selection.records} ${started.selection.object} record(s) chosen`;
-      if (!options.wait) {
-        out(options.json ? JSON.stringify(started) : summary);
-        process.exitCode = EXIT.OK;
-        return;
-      }
-      if (!options.json) process.stderr.write(`${summary}\n`);
-      const final = await followBatch(api, started.batchId, { progress: !options.json });
-      if (options.json) out(JSON.stringify(final));
-      else formatBatch(final).forEach((line) => out(line));
-      process.exitCode = exitCodeForBatch(final);
+      await reportStarted(api, started, summary, options);
     });
 }

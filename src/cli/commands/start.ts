@@ -2,15 +2,13 @@
 // with its outcome.
 import type { Command } from '@commander-js/extra-typings';
 import { apiClient } from '../api-client';
-import { formatBatch } from '../batch-view';
 import { yearChoiceFor } from '../district-year';
-import { EXIT, exitCodeForBatch, exitCodeHelp } from '../exit-codes';
-import { followBatch } from '../follow-batch';
+import { EXIT, exitCodeHelp } from '../exit-codes';
+import { reportStarted } from '../follow-batch';
 import { allOption, asOption, districtOption, jsonOption, methodOption, objectSelection, objectsOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; plan: { levels: string[][] } }
 
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
 export function registerStart(program: Command): void {
   program.command('start')
@@ -48,15 +46,6 @@ ${exitCodeHelp([EXIT.OK, EXIT.ERROR, EXIT.USAGE, EXIT.FAILED, EXIT.CANCELLED, EX
       const started = await api.post<Started>(target, body);
       const summary = `batch ${started.batchId} ${started.status}${started.position > 0 ? ` (${started.position} ahead)` : ''}: `
         + `${started.plan.levels.flat().length} object(s) in ${started.plan.levels.length} level(s)`;
-      if (!options.wait) {
-        out(options.json ? JSON.stringify(started) : summary);
-        process.exitCode = EXIT.OK;
-        return;
-      }
-      if (!options.json) process.stderr.write(`${summary}\n`);
-      const final = await followBatch(api, started.batchId, { progress: !options.json });
-      if (options.json) out(JSON.stringify(final));
-      else formatBatch(final).forEach((line) => out(line));
-      process.exitCode = exitCodeForBatch(final);
+      await reportStarted(api, started, summary, options);
     });
 }
