@@ -89,7 +89,12 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       return deps.lanes.closedWorkflows(input.workflowIds);
     },
 
+    /** Cancels a batch through its lane, unless the history already records its end: a batch
+     *  that has ended is left alone (no cancel request recorded on it, its post-finish work not
+     *  disturbed) — 'not in this lane', as the lane answers for a batch that has ended. */
     async cancelBatch(input: CancelBatchInput): Promise<CancelOutcome> {
+      const batch = await getBatch(deps.state, input.batchId);
+      if (batch && isFinished(batch.status)) return 'not in this lane';
       return deps.lanes.cancel(input, input.by);
     },
 

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import {
   BATCH_ID_PARAM_PATTERN, DISTRICT_ID_PATTERN, DISTRICT_ID_RULE, MAX_SELECTED_RECORDS, RESYNC_METHODS, SCHOOL_YEAR_CHOICES,
+  TOO_MANY_SELECTED_RECORDS,
 } from '../domain';
 import { HttpProblem } from './problem';
 
@@ -56,7 +57,7 @@ export type ResyncBody = z.infer<typeof ResyncBody>;
 /** Selective Sync: chosen records of one object, with their parents and, on request, dependents. */
 export const SelectiveBody = z.object({
   object: ObjectName,
-  ids: z.array(z.number().int().positive()).min(1).max(MAX_SELECTED_RECORDS),
+  ids: z.array(z.number().int().positive()).min(1).max(MAX_SELECTED_RECORDS, { error: TOO_MANY_SELECTED_RECORDS }),
   includeParents: z.boolean().default(true),
   includeDependents: z.boolean().default(false),
   year: YearChoice.default('current'),

@@ -62,10 +62,11 @@ function toBatch(row: BatchRow): BatchRecord {
   };
 }
 
-/** Records who asked to cancel a batch (the first request counts). */
+/** Records who asked to cancel a batch (the first request counts); a batch that has already
+ *  ended keeps no cancel request (it was not cancelled). */
 export async function recordCancelRequested(sql: Queryable, batchId: string, by: string): Promise<void> {
   await sql`update resync.batch set cancel_requested_by = coalesce(cancel_requested_by, ${by}),
-    cancel_requested_at = coalesce(cancel_requested_at, now()) where batch_id = ${batchId}`;
+    cancel_requested_at = coalesce(cancel_requested_at, now()) where batch_id = ${batchId} and status in ('queued', 'running')`;
 }
 
 /**

@@ -11,6 +11,10 @@ import type { DistrictProfile, SchoolYearChoice } from './profile';
 /** At most this many records may be named in one request; their dependents are not counted. */
 export const MAX_SELECTED_RECORDS = 10_000;
 
+/** What a request (or the tool page's chosen list) naming more than MAX_SELECTED_RECORDS ids is told. */
+export const TOO_MANY_SELECTED_RECORDS = `at most ${String(MAX_SELECTED_RECORDS).replace(/\B(?=(\d{3})+$)/g, ' ')} ids per Selective Sync `
+  + '(choose a record with includeDependents to take everything below it)';
+
 export interface RecordSelection {
   /** The catalog object the ids belong to (any case). */
   readonly object: string;
@@ -61,7 +65,7 @@ export function checkSelection(selection: RecordSelection, profile: DistrictProf
   if (bad.length > 0) throw new InvalidPlanRequestError(`record ids are positive whole numbers, not ${bad.slice(0, 5).join(', ')}`);
   const ids = [...new Set(selection.ids)].sort((a, b) => a - b);
   if (ids.length > MAX_SELECTED_RECORDS) {
-    throw new InvalidPlanRequestError(`at most ${MAX_SELECTED_RECORDS} records per request (use includeDependents to take everything below a record)`);
+    throw new InvalidPlanRequestError(TOO_MANY_SELECTED_RECORDS);
   }
   return { ...selection, object: object.name, ids };
 }

@@ -411,6 +411,10 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
   });
 }
 
+/** Batches started before this patch ran their follow-up in the batch's own scope: a cancel that
+ *  arrived after the batch recorded its outcome cancelled it. They replay on that path. */
+export const DEFERRED_RETRY_NOT_CANCELLABLE = 'deferred-retry-not-cancellable';
+
 /** Once a batch has landed parents, the records that failed earlier only because those parents
  *  were missing are resynced by a follow-up Selective Sync, where the district asked for it
  *  (`autoRetryDeferred`). A selective batch never triggers one: retries do not chain. The batch
@@ -494,7 +498,12 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const outcome = await finish(input, state, permit, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
-  if (failed.length === 0 && !selective && patched('deferred-retry')) await retryDeferred(input, state);
+  if (failed.length === 0 && !selective && patched('deferred-retry')) {
+    // The batch has recorded its outcome: a cancel arriving now (its lane or the Temporal UI,
+    // racing the end) has nothing left to stop and must not withdraw the follow-up.
+    if (patched(DEFERRED_RETRY_NOT_CANCELLABLE)) await CancellationScope.nonCancellable(() => retryDeferred(input, state));
+    else await retryDeferred(input, state);
+  }
   setCurrentDetails(`${outcome.status}: ${outcome.processed} processed, ${outcome.errors} error(s), ${outcome.deleted} removed. ${state.describe()}`);
   if (failed.length > 0) {
     throw ApplicationFailure.nonRetryable(

@@ -3,9 +3,10 @@
 // (one batch at a time per district and year still holds; the district cannot refuse it, and is
 // alerted), the global throttle bounds how many copy at once, and this run follows them all by
 // their signals, reporting districts done / running / queued and the records across them.
-// Cancelling it cancels every batch that has not finished (queued ones are withdrawn).
+// Cancelling it cancels every batch that has not finished (queued ones are withdrawn); its outcome
+// is 'cancelled' only if that stopped at least one district.
 import {
-  CancellationScope, condition, defineQuery, defineSignal, isCancellation, proxyActivities, setCurrentDetails, setHandler,
+  CancellationScope, condition, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -56,6 +57,8 @@ export interface StateWideProgress {
   readonly requestId: string;
   readonly phase: 'submitting' | 'running' | 'cancelling' | 'finished';
   readonly requestedBy: string;
+  /** Who asked to cancel the run (null: nobody) — said even when the cancel found every district's
+   *  batch already ended; the run's outcome is 'cancelled' only if a district was cancelled. */
   readonly cancelledBy: string | null;
   /** Districts by where they are: not yet handed to their lane, waiting there (or for a copy slot),
    *  copying, and ended (completed, failed, cancelled). */
@@ -78,6 +81,10 @@ const activities = proxyActivities<Activities>(BOOKKEEPING);
 
 /** Districts handed to their lanes at once: each hand-over is a short update. */
 const SUBMIT_PARALLEL = 8;
+
+/** Runs that ended before this patch report 'cancelled' whenever a cancel was asked, even one that
+ *  found every batch ended; their queries replay on that path. */
+export const OUTCOME_BY_CANCELLED_DISTRICTS = 'state-wide-outcome-by-cancelled-districts';
 
 export function stateWideWorkflowId(requestId: string): string {
   return `state-resync/${requestId}`;
@@ -176,7 +183,12 @@ export async function stateWideResync(input: StateWideResyncInput): Promise<Stat
   describe();
   const result = progress();
   const outcomes = submitted().map((run) => waiter.outcome(run.batchId as string)).filter((o): o is BatchOutcome => o !== undefined);
-  const outcome: ResyncOutcome = cancelledBy ? 'cancelled'
+  // A cancel that found every batch already ended stopped nothing: the run ends as its districts
+  // did (cancelledBy still names who asked). Runs that ended before this patch said cancelled.
+  const stopped = patched(OUTCOME_BY_CANCELLED_DISTRICTS)
+    ? result.districts.some((district) => district.status === 'cancelled')
+    : true;
+  const outcome: ResyncOutcome = cancelledBy && stopped ? 'cancelled'
     : outcomes.some((o) => o.status === 'failed') ? 'failed'
       : worstColour(outcomes.map((o) => (o.redObjects.length > 0 ? 'red' : o.errors > 0 ? 'yellow' : 'green')));
   upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: outcome }]);

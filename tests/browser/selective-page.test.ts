@@ -177,6 +177,38 @@ describe('the Selective Sync panel', () => {
     await page.locator('#selective-section').screenshot({ path: path.join(RESULTS_DIR, 'selective-preview.png') });
   }, TEST_TIMEOUT);
 
+  it('refuses at Add, adding none, ids beyond the 10 000 a Selective Sync may name — pasted or found', async () => {
+    const tooMany = 'at most 10 000 ids per Selective Sync (choose a record with includeDependents to take everything below it)';
+    const page = await openAs(TOKENS.district1001);
+    const asked: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/selective-syncs') && asked.push(r.url())));
+    const chosen = () => page.locator('#selective-picked li[data-record]').count();
+    const box = page.getByLabel('Or paste record ids', { exact: true });
+    // Pasted at once (typing 140 kB through fill() is needlessly slow).
+    await page.evaluate(`document.getElementById('selective-ids').value = ${JSON.stringify(Array.from({ length: 9_999 }, (_, index) => 9_000_000_000_000 + index).join('\n'))}`);
+    await page.getByRole('button', { name: 'Add these ids' }).click();
+    expect(await chosen()).toBe(9_999);
+    expect(await page.locator('#error').textContent()).toBe('');
+    // Two more would make 10 001: none is added, the ids stay in the box to trim.
+    await box.fill('987654321 987654322');
+    await page.getByRole('button', { name: 'Add these ids' }).click();
+    expect(await page.locator('#error').textContent()).toBe(tooMany);
+    expect(await chosen()).toBe(9_999);
+    expect(await box.inputValue()).toBe('987654321 987654322');
+    // One already chosen and one more: exactly 10 000.
+    await box.fill('9000000000000 987654321');
+    await page.getByRole('button', { name: 'Add these ids' }).click();
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await chosen()).toBe(10_000);
+    // A record found by search cannot be added beyond it either.
+    await search(page, person.local_id);
+    await page.getByRole('button', { name: `Add ${label()}` }).click();
+    expect(await page.locator('#error').textContent()).toBe(tooMany);
+    expect(await chosen()).toBe(10_000);
+    expect(await page.locator(`#selective-picked li[data-record="${person.id}"]`).count()).toBe(0);
+    expect(asked).toEqual([]);
+  }, TEST_TIMEOUT);
+
   it('sends a Selective Sync after confirming it: 202, the batch of kind selective in the history, followed like any other', async () => {
     const page = await openAs(TOKENS.district1001);
     await search(page, person.local_id);

@@ -191,7 +191,9 @@ describe('Selective Sync of many ids', () => {
     const tooMany = await post('/api/districts/1001/selective-syncs', { object: 'PersonIdentity', ids: [...many, 1] });
     expect(tooMany.status).toBe(400);
     expect(tooMany.type).toBe('application/problem+json');
-    expect(tooMany.body.detail).toMatch(/10000/);
+    const sentence = 'at most 10 000 ids per Selective Sync (choose a record with includeDependents to take everything below it)';
+    expect(tooMany.body.detail).toBe(`ids: ${sentence}`);
+    expect(tooMany.body.errors).toEqual([{ path: 'ids', message: sentence }]);
   });
 
   it('says which limit a body that is too large exceeds', async () => {

@@ -178,6 +178,118 @@ describe('a state-wide resync', () => {
   });
 });
 
+/**
+ * Holds every batch between its end in the history and its signal to whoever waits for it:
+ * recording the outcome reads the batch's error log last, and a clean copy (these districts') writes
+ * none, so while the test holds that table the batches read completed and their waiters have not
+ * heard of it. Take it before the batches start; release it once.
+ */
+async function holdBatchEnds(): Promise<() => Promise<void>> {
+  const hold = await system.db.sql.reserve();
+  await hold`begin`;
+  await hold`lock table resync.sync_error in access exclusive mode`;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await hold`rollback`;
+    hold.release();
+  };
+}
+
+/** The events of a workflow's history for activities of a type: scheduled, completed, cancel requested. */
+async function activityEvents(workflowId: string, activityType: string): Promise<{ scheduled: number; completed: number; cancelRequested: number }> {
+  const { events } = await system.worker.client.workflow.getHandle(workflowId).fetchHistory();
+  const ids = new Set((events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+    .map((event) => String(event.eventId)));
+  const of = (id: unknown) => ids.has(String(id));
+  return {
+    scheduled: ids.size,
+    completed: (events ?? []).filter((event) => of(event.activityTaskCompletedEventAttributes?.scheduledEventId)).length,
+    cancelRequested: (events ?? []).filter((event) => of(event.activityTaskCancelRequestedEventAttributes?.scheduledEventId)).length,
+  };
+}
+
+async function batchRows(batchIds: readonly string[]) {
+  return system.db.sql<{ batch_id: string; status: string; cancel_requested_by: string | null; workflow_id: string; school_year: number; district_id: string }[]>`
+    select batch_id, status, cancel_requested_by, workflow_id, school_year, district_id from resync.batch where batch_id = any(${batchIds as string[]}) order by district_id`;
+}
+
+async function untilRecorded(batchIds: readonly string[], status: string): Promise<void> {
+  for (const deadline = Date.now() + 120_000; ;) {
+    const rows = await batchRows(batchIds);
+    if (rows.length === batchIds.length && rows.every((row) => row.status === status)) return;
+    if (Date.now() > deadline) throw new Error(`batches not ${status}: ${JSON.stringify(rows.map((row) => row.status))}`);
+    await sleep(200);
+  }
+}
+
+describe('a cancel arriving after the batches recorded their end', () => {
+  it('cancels nothing: the state-wide run ends as its districts did, saying who asked, and no batch records a cancel request', async () => {
+    const release = await holdBatchEnds();
+    try {
+      const started = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: ['3001', '3002'], objects: 'all' });
+      expect(started.status).toBe(202);
+      const requestId = started.body.requestId as string;
+      let progress = await progressOf(requestId);
+      for (; progress.phase === 'submitting'; progress = await progressOf(requestId)) await sleep(100);
+      const batchIds = progress.districts.map((district) => district.batchId as string);
+      expect(batchIds).toHaveLength(2);
+      await untilRecorded(batchIds, 'completed');
+      // Completed in the history; the run has not heard it yet.
+      expect((await progressOf(requestId)).counts).toMatchObject({ running: 2, completed: 0, cancelled: 0 });
+      const cancel = await request(system.app).post(`/api/state/resyncs/${requestId}/cancel`).set(bearer(TOKENS.state));
+      expect(cancel.status).toBe(202);
+      const workflowId = `state-resync/${requestId}`;
+      for (const deadline = Date.now() + 60_000; (await activityEvents(workflowId, 'cancelBatch')).completed < 2;) {
+        if (Date.now() > deadline) throw new Error('the run never asked to cancel its batches');
+        await sleep(100);
+      }
+      await release();
+      const done = await untilFinished(requestId);
+      expect(done.cancelledBy).toBe('state');
+      expect(done.counts).toMatchObject({ total: 2, completed: 2, failed: 0, cancelled: 0, running: 0, queued: 0, pending: 0 });
+      expect(done.districts.map((district) => [district.districtId, district.status, district.failure]))
+        .toEqual([['3001', 'completed', null], ['3002', 'completed', null]]);
+      expect((await batchRows(batchIds)).map((row) => [row.district_id, row.status, row.cancel_requested_by]))
+        .toEqual([['3001', 'completed', null], ['3002', 'completed', null]]);
+      // Neither batch's follow-up was disturbed: each asked for it once, and it completed.
+      for (const row of await batchRows(batchIds)) {
+        expect(await activityEvents(row.workflow_id, 'submitDeferredRetry'), row.district_id).toEqual({ scheduled: 1, completed: 1, cancelRequested: 0 });
+      }
+      const listed = async () => ((await request(system.app).get('/api/state/resyncs').set(bearer(TOKENS.state))).body.requests as { requestId: string; status: string; outcome: string | null }[])
+        .find((entry) => entry.requestId === requestId);
+      let entry = await listed();
+      for (let tries = 0; tries < 50 && (entry?.status !== 'COMPLETED' || entry.outcome === null); tries++, entry = await listed()) await sleep(100);
+      expect(entry).toMatchObject({ status: 'COMPLETED', outcome: 'green' });
+    } finally {
+      await release();
+    }
+  });
+
+  it('a batch cancelled through its lane after recording its end keeps its outcome, records no cancel request, and submits its follow-up', async () => {
+    const release = await holdBatchEnds();
+    try {
+      // The race the cancel paths' checks cannot close: the lane still runs the batch whose end is recorded.
+      const own = await request(system.app).post('/api/districts/3003/resyncs').set(bearer(TOKENS.state)).send({ objects: ['School'], checkDependencies: true });
+      expect(own.status).toBe(202);
+      const batchId = own.body.batchId as string;
+      await untilRecorded([batchId], 'completed');
+      const [row] = await batchRows([batchId]);
+      if (!row) throw new Error('no batch row');
+      expect(await system.resyncs.cancel({ batchId, districtId: '3003', schoolYear: row.school_year }, 'state')).toBe('cancelling');
+      await release();
+      const handle = system.worker.client.workflow.getHandle(row.workflow_id);
+      await handle.result();
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+      expect(await activityEvents(row.workflow_id, 'submitDeferredRetry')).toEqual({ scheduled: 1, completed: 1, cancelRequested: 0 });
+      expect((await batchRows([batchId])).map((r) => [r.status, r.cancel_requested_by])).toEqual([['completed', null]]);
+    } finally {
+      await release();
+    }
+  });
+});
+
 describe('npx resync state-resync', () => {
   it('requests a state-wide resync, follows it with a line per change, prints each district and exits 0', async () => {
     const { runCli } = await import('../setup/cli');

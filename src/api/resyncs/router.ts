@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { listBatchObjects } from '../../data/batch-objects';
 import { getBatch } from '../../data/batches';
+import { isFinished } from '../../domain';
 import { verificationsOf } from '../../data/verifications';
 import { principalOf, requireWrite, type Principal } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -56,7 +57,7 @@ export function resyncsRouter(deps: ApiDeps): Router {
     }
     const ended = (status: string) => new HttpProblem(409, 'Resync Not Running',
       `batch ${batch.batchId} has already ${status === 'completed' ? 'completed' : status === 'queued' || status === 'running' ? 'ended' : `ended (${status})`}`);
-    if (!['queued', 'running'].includes(batch.status)) throw ended(batch.status);
+    if (isFinished(batch.status)) throw ended(batch.status);
     // The lane decides, atomically: withdrawn if still queued, cancelled if running, or already over.
     const outcome = await deps.resyncs.cancel(batch, principal.name);
     if (outcome === 'not in this lane') throw ended((await getBatch(deps.state, batch.batchId))?.status ?? batch.status);

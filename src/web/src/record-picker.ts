@@ -3,6 +3,7 @@
 // or number for schools, the person for records that belong to one, else the id) or pasted as ids,
 // gathered in a list of chosen records. Emits `records-picked` whenever that list changes.
 import { CATALOG } from '../../domain/catalog';
+import { MAX_SELECTED_RECORDS, TOO_MANY_SELECTED_RECORDS } from '../../domain/selection';
 import type { FoundRecord, ObjectTable } from './api-types';
 import { byId, fill, h, visuallyHidden } from './dom';
 import { plural } from './format';
@@ -76,6 +77,11 @@ function renderFound(): void {
       ? h('button', { type: 'button', class: 'link', disabled: true }, 'Added', visuallyHidden(` ${record.label}`))
       : h('button', {
         type: 'button', class: 'link', onclick: () => {
+          if (picked.size >= MAX_SELECTED_RECORDS) {
+            showError(TOO_MANY_SELECTED_RECORDS);
+            return;
+          }
+          showError('');
           picked.set(record.id, record);
           changed();
         },
@@ -115,7 +121,8 @@ async function search(): Promise<void> {
   }
 }
 
-/** Adds the pasted ids; refuses (adding none) when any is not a record id. */
+/** Adds the pasted ids; refuses (adding none) when any is not a record id, or when the chosen
+ *  records would then be more than a Selective Sync may name. */
 function addPastedIds(): void {
   showError('');
   const words = idsBox().value.split(/[\s,;]+/).filter(Boolean);
@@ -127,6 +134,14 @@ function addPastedIds(): void {
   const bad = words.filter((word) => !/^[0-9]{1,16}$/.test(word) || !Number.isSafeInteger(Number(word)) || Number(word) <= 0);
   if (bad.length > 0) {
     showError(`Not record ids: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}. A record id is a whole number above 0, e.g. 2131.`);
+    idsBox().focus();
+    return;
+  }
+  // A Selective Sync names at most MAX_SELECTED_RECORDS ids: refused here, adding none, rather
+  // than only when previewed or sent.
+  const fresh = new Set(words.map(Number).filter((id) => !picked.has(id)));
+  if (picked.size + fresh.size > MAX_SELECTED_RECORDS) {
+    showError(TOO_MANY_SELECTED_RECORDS);
     idsBox().focus();
     return;
   }
