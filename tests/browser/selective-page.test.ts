@@ -98,6 +98,8 @@ async function openAs(token: string): Promise<Page> {
 
 /** Searches as a person would: types into the search box and presses Enter. */
 async function search(page: Page, text: string): Promise<{ id: number; label: string }[]> {
+  // The search belongs to the district shown: before its view is up (slow under load), Enter finds nothing to search.
+  await waitUntil(page, `(document.getElementById('objects').dataset.view ?? '').startsWith('1001:')`);
   await page.getByLabel('Find records', { exact: true }).fill(text);
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().includes('/api/districts/1001/records?')),
