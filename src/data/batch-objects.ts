@@ -1,6 +1,7 @@
 // Per-object results of a batch (DESIGN §2.8): status, processed, errors, sent, removed, kept, and
 // the post-run verification's verdict. The tool's table shows the latest result per object.
-import { statusColour, type ObjectOutcome, type Plan, type ResyncMethod, type StatusColour } from '../domain';
+import { CATALOG, statusColour, type ObjectOutcome, type Plan, type ResyncMethod, type StatusColour } from '../domain';
+import { STATE_SCHEMA } from './schema/columns';
 import type { Queryable } from './db';
 import type { StatementRunner } from './statement-runner';
 
@@ -183,20 +184,28 @@ export async function latestObjectResults(
 async function resolvedSince(
   sql: Queryable, failed: readonly { batchId: string; object: string }[], initiators: readonly string[],
 ): Promise<Map<string, number>> {
-  if (failed.length === 0) return new Map();
-  const rows = await sql<{ object: string; resolved: number }[]>`
-    select e.object, count(*)::int as resolved
-    from unnest(${failed.map((f) => f.batchId)}::text[], ${failed.map((f) => f.object)}::text[]) as w(batch_id, object)
-    join resync.batch wb on wb.batch_id = w.batch_id
-    join resync.sync_error e on e.batch_id = w.batch_id and e.object = w.object
-    cross join lateral (
-      select later.batch_id from resync.batch later
-      join resync.batch_record r on r.batch_id = later.batch_id and r.object = e.object and r.record_id = e.record_id
-      where later.district_id = wb.district_id and later.school_year = wb.school_year and later.kind = 'selective'
-        and later.status = 'completed' and later.initiator = any(${initiators as string[]}) and later.started_at > wb.started_at
-      order by later.started_at desc, later.batch_id desc limit 1) latest
-    where not exists (select 1 from resync.sync_error again
-      where again.batch_id = latest.batch_id and again.object = e.object and again.record_id = e.record_id)
-    group by e.object`;
-  return new Map(rows.map((row) => [row.object, Number(row.resolved)]));
+  const resolved = new Map<string, number>();
+  // One statement per object with errors: the record must also be at the state now — a later
+  // Selective Sync may have removed it as under a record no longer allowed without taking it in
+  // its record set.
+  for (const { batchId, object } of failed) {
+    const table = `"${STATE_SCHEMA}"."${CATALOG.get(object).table}"`;
+    const [row] = await sql.unsafe<{ resolved: number }[]>(`
+      select count(*)::int as resolved
+      from resync.batch wb
+      join resync.sync_error e on e.batch_id = wb.batch_id and e.object = $2
+      cross join lateral (
+        select later.batch_id from resync.batch later
+        join resync.batch_record r on r.batch_id = later.batch_id and r.object = e.object and r.record_id = e.record_id
+        where later.district_id = wb.district_id and later.school_year = wb.school_year and later.kind = 'selective'
+          and later.status = 'completed' and later.initiator = any($3::text[]) and later.started_at > wb.started_at
+        order by later.started_at desc, later.batch_id desc limit 1) latest
+      where wb.batch_id = $1
+        and not exists (select 1 from resync.sync_error again
+          where again.batch_id = latest.batch_id and again.object = e.object and again.record_id = e.record_id)
+        and exists (select 1 from ${table} c where c."source_district" = wb.district_id and c."id" = e.record_id)`,
+    [batchId, object, [...initiators]] as never[]);
+    if (row && Number(row.resolved) > 0) resolved.set(object, Number(row.resolved));
+  }
+  return resolved;
 }

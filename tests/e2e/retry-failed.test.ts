@@ -118,6 +118,23 @@ describe('retrying a batch\'s failed records by hand', () => {
     expect(row).toMatchObject({ batchId: failedBatch.batchId, errors: 1, resolvedSince: behaviors.length - 1 });
   });
 
+  it('a failed record counts as fixed only while it is at the state: one a later Selective Sync removed is an error again', async () => {
+    const schema = await schemaOf('1002');
+    const behaviors = await districtIds(`select id from "${schema}".behavior`);
+    const removed = behaviors[1]!;
+    await system.district.sql.unsafe(`delete from "${schema}".behavior where id = $1`, [removed] as never[]);
+    const response = await request(system.app).post('/api/districts/1002/selective-syncs').set(bearer(TOKENS.district1002))
+      .send({ object: 'Behavior', ids: [removed], includeParents: false, includeDependents: false });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    const gone = await waitForBatch(system, TOKENS.district1002, response.body.batchId as string);
+    expect(objectOf(gone, 'Behavior')).toMatchObject({ errors: 0, deleted: 1 });
+    expect(await stateIds('behavior', '1002')).not.toContain(removed);
+    const table = await request(system.app).get('/api/districts/1002/objects').set(bearer(TOKENS.district1002));
+    const row = (table.body.objects as { object: string }[]).find((entry) => entry.object === 'Behavior');
+    // The earlier test left one record refused; this one is gone from the state.
+    expect(row).toMatchObject({ batchId: failedBatch.batchId, errors: 2, resolvedSince: behaviors.length - 2 });
+  });
+
   it('the warning before a partial resync does not take the persons the retry landed for a whole resync of them', async () => {
     const schema = await schemaOf('1002');
     const persons = await districtIds(`select id from "${schema}".person_identity`);
