@@ -5,7 +5,7 @@
 // holds that the district no longer has are removed (a full resync). Each page counts what it
 // inserted, updated and left unchanged.
 import type { District } from '../../data/district-registry';
-import { isRecordError } from './isolate';
+import { isolatingRefusals } from './isolate';
 import { mergeStaged, outcomeOf, settlePage, type CommittedPage, type PageRequest } from './page';
 import { inPageTransaction } from './stage';
 import type { SyncDeps } from './sync-range';
@@ -48,10 +48,5 @@ async function attempt(deps: SyncDeps, district: District, page: PageRequest, re
 /** Compares and commits one differential page; a page the state refuses a record of is written
  *  again part by part, isolating the refused records. */
 export async function commitDifferentialPage(deps: SyncDeps, district: District, page: PageRequest, removeExtras: boolean): Promise<CommittedPage> {
-  try {
-    return await attempt(deps, district, page, removeExtras, false);
-  } catch (error) {
-    if (!isRecordError(error)) throw error;
-    return attempt(deps, district, page, removeExtras, true);
-  }
+  return isolatingRefusals((isolate) => attempt(deps, district, page, removeExtras, isolate));
 }

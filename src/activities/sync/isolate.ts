@@ -35,6 +35,17 @@ interface PostgresError {
   column?: string;
 }
 
+/** Commits a page in one statement first and, when a record of it is refused, once more part by
+ *  part (`isolate`), so the refused records are found and logged; other errors are thrown. */
+export async function isolatingRefusals<T>(attempt: (isolate: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await attempt(false);
+  } catch (error) {
+    if (!isRecordError(error)) throw error;
+    return attempt(true);
+  }
+}
+
 /** Errors that belong to a record (its data or its references), not to the database or network. */
 export function isRecordError(error: unknown): error is PostgresError {
   const code = (error as PostgresError | undefined)?.code;

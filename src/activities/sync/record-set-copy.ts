@@ -7,12 +7,12 @@ import { recordIdsAfter } from '../../data/batch-records';
 import { finishRange, getRange } from '../../data/batch-ranges';
 import { getDistrict, type District } from '../../data/district-registry';
 import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef } from '../../domain';
-import { isRecordError } from './isolate';
+import { isolatingRefusals } from './isolate';
 import { planObjectRanges } from './object-ranges';
 import { mergeStaged, rangeKey, settlePage, type CommittedPage, type PageRequest } from './page';
 import { inPageTransaction } from './stage';
 import { MAX_ID, statementsFor } from './statements';
-import { DEFAULT_PAGE_SIZE, type RangeProgress, type RangeResult, type SyncDeps, type SyncHooks } from './sync-range';
+import { afterPage, DEFAULT_PAGE_SIZE, type RangeProgress, type RangeResult, type SyncDeps, type SyncHooks } from './sync-range';
 
 export interface SyncRecordSetInput extends BatchObjectRef {
   /** Record ids per page (default DEFAULT_PAGE_SIZE). */
@@ -58,18 +58,9 @@ export async function syncRecordSet(deps: SyncDeps, input: SyncRecordSetInput, h
       input: { ...input, rangeIndex: 0 }, expectedCursor: progress.cursor, fresh: false, object, statements, schema: district.sourceSchema,
       branches, after: String(progress.cursor ?? 0), high: String(MAX_ID), pageSize,
     };
-    let committed: CommittedPage;
-    try {
-      committed = await commitIds(deps, district, page, ids, false);
-    } catch (error) {
-      if (!isRecordError(error)) throw error;
-      committed = await commitIds(deps, district, page, ids, true);
-    }
+    const committed = await isolatingRefusals((isolate) => commitIds(deps, district, page, ids, isolate));
     pages++;
-    progress = {
-      cursor: committed.cursor, processed: progress.processed + committed.processed,
-      errors: progress.errors + committed.errors, sent: progress.sent + committed.sent,
-    };
+    progress = afterPage(progress, committed);
     hooks.heartbeat(progress);
     if (ids.length < pageSize) break;
     hooks.checkpoint();

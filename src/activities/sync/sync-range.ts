@@ -18,7 +18,7 @@ import type { DistrictSources } from '../../data/district-sources';
 import { pgRunner, postgresRunner, type StatementRunner } from '../../data/statement-runner';
 import { CATALOG, SupersededAttemptError, UnknownRangeError, type BatchObjectRef, type RecordCounts, type ResyncMethod } from '../../domain';
 import { commitDifferentialPage } from './differential';
-import { isRecordError, toOrphans } from './isolate';
+import { isolatingRefusals, toOrphans } from './isolate';
 import { mergeStaged, outcomeOf, rangeKey, settlePage, type CommittedPage, type PageOutcome, type PageRequest } from './page';
 import { copyBetween, copyOn, inDistrictSnapshot } from './page-copy';
 import { inlinable, MAX_ID, MIN_ID, statementsFor } from './statements';
@@ -52,6 +52,14 @@ export interface SyncHooks {
 /** Records per page. Records stream through the worker (or never reach it), so a page's size
  *  bounds only the work a retry repeats and how soon a cancellation lands (well within a second). */
 export const DEFAULT_PAGE_SIZE = 20_000;
+
+/** A range's progress once a page committed: its cursor, and the page's counts added. */
+export function afterPage(progress: RangeProgress, page: CommittedPage): RangeProgress {
+  return {
+    cursor: page.cursor, processed: progress.processed + page.processed,
+    errors: progress.errors + page.errors, sent: progress.sent + page.sent,
+  };
+}
 
 export interface SyncDeps {
   readonly state: Sql;
@@ -114,12 +122,7 @@ async function commitPage(deps: SyncDeps, district: District, page: PageRequest)
   const commit = deps.districtSources.sharesDatabaseWithState(district)
     ? (isolate: boolean) => commitInDatabase(deps.state, page, isolate)
     : (isolate: boolean) => commitByCopy(deps.districtSources, district, page, isolate);
-  try {
-    return await commit(false);
-  } catch (error) {
-    if (!isRecordError(error)) throw error;
-    return commit(true);
-  }
+  return isolatingRefusals(commit);
 }
 
 export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: SyncHooks): Promise<RangeResult> {
@@ -149,10 +152,7 @@ export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: Sy
       : await commitPage(deps, district, request);
     if (page.processed > 0) {
       pages++;
-      progress = {
-        cursor: page.cursor, processed: progress.processed + page.processed,
-        errors: progress.errors + page.errors, sent: progress.sent + page.sent,
-      };
+      progress = afterPage(progress, page);
       hooks.heartbeat(progress);
     }
     if (page.processed < pageSize) break;
