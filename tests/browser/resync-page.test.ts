@@ -701,7 +701,9 @@ describe('the page stays live and lets people act', () => {
     interface Named { label: string; summary: string | null }
     const errors = await api<{ total: number; causes: { total: number; groups: { cause: { recordId: number; record: Named }; count: number }[] }; errors: { recordId: number; cause: { recordId: number } | null; record: Named }[] }>(
       TOKENS.district1002, `/api/resyncs/${batchId}/errors?object=AttendanceExactCount&order=cause&limit=20`);
-    // The causes, largest first, each a sentence naming the record that made the others fail.
+    // The causes, largest first, each a sentence naming the record that made the others fail
+    // (the panel fills them after it opened: wait for them, as under a loaded machine they came later).
+    await panel.locator('.causes li').first().waitFor();
     expect(await panel.locator('.causes li').allTextContents()).toEqual(errors.causes.groups.map((group) =>
       `Enrollment ${group.cause.recordId} (${group.cause.record.label}) is a state-excluded enrollment → ${group.count} AttendanceExactCount record${group.count === 1 ? '' : 's'}`));
     // Each record named from the district's own data.
