@@ -64,7 +64,7 @@ async function main(env: Env): Promise<void> {
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-worker' });
   await migrate(state);
-  const districtSources = new DistrictSources(databases.urls.district, 10, databases.urls.state);
+  const districtSources = new DistrictSources(databases.urls.district, { poolSize: 10, stateUrl: databases.urls.state });
   const settings = temporalSettings(env);
   const connection = await NativeConnection.connect(connectionOptions(settings));
   // Scheduled runs and rollovers submit batches to lanes with a client of their own.

@@ -8,6 +8,8 @@ import pg from 'pg';
 export interface CopyPoolOptions {
   readonly max: number;
   readonly applicationName: string;
+  /** Closes a connection idle this long, in seconds. */
+  readonly idleTimeoutSeconds: number;
   /** Told about a pooled connection that broke while idle (a server restart). */
   readonly onIdleError?: (error: Error) => void;
 }
@@ -20,7 +22,7 @@ export class CopyPools {
   for(url: string): pg.Pool {
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: this.options.max, application_name: this.options.applicationName, idleTimeoutMillis: 30_000 });
+      pool = new pg.Pool({ connectionString: url, max: this.options.max, application_name: this.options.applicationName, idleTimeoutMillis: this.options.idleTimeoutSeconds * 1000 });
       // An idle connection the server closed (a restart) is an 'error' event on the pool: without
       // a listener Node would end the process. The pool replaces the connection; the next page's
       // query fails or succeeds on its own.

@@ -11,11 +11,14 @@ export type Queryable = postgres.ISql<Record<string, never>>;
 export interface SqlOptions {
   readonly max?: number;
   readonly applicationName?: string;
+  /** Closes a connection idle this long, in seconds (default: never). */
+  readonly idleTimeoutSeconds?: number;
 }
 
 export function createSql(url: string, options: SqlOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
+    ...(options.idleTimeoutSeconds ? { idle_timeout: options.idleTimeoutSeconds } : {}),
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'state-resync' },
     types: {

@@ -39,18 +39,41 @@ function sameDatabase(a: string, b: string): boolean {
   return x.host === y.host && x.pathname === y.pathname && x.username === y.username;
 }
 
+export interface DistrictSourcesOptions {
+  /** Connections per district database, for each client (postgres.js and node-postgres). */
+  readonly poolSize?: number;
+  /** The state's database, where pages are written; a district whose data sits in it has its
+   *  pages moved inside PostgreSQL (no record leaves it). Required to copy between databases. */
+  readonly stateUrl?: string;
+  /** A district connection idle this long is closed, in seconds (default DISTRICT_IDLE_SECONDS). */
+  readonly idleSeconds?: number;
+  /** Told about a pooled connection that broke while idle (a server restart). */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+/** Seconds a connection to a district's database may stay idle. A batch keeps its district's
+ *  connections busy from page to page; once it ends they close. Kept open, a state-wide run that
+ *  touches every district of a server once would end with every district's pools open at once —
+ *  50 districts × 20 connections exhaust any server's max_connections ("sorry, too many clients
+ *  already"), and the batches still running wait out their retries. */
+export const DISTRICT_IDLE_SECONDS = 5;
+
 export class DistrictSources {
   private readonly pools = new Map<string, Sql>();
   private readonly branches = new Map<string, Promise<ReadonlySet<string>>>();
   private readonly copyPools: CopyPools;
+  private readonly poolSize: number;
+  private readonly idleSeconds: number;
+  private readonly stateUrl: string | undefined;
 
-  /** `stateUrl`: the state's database, where pages are written; a district whose data sits in it
-   *  has its pages moved inside PostgreSQL (no record leaves it). */
-  constructor(
-    private readonly defaultUrl: string, private readonly poolSize = 10, private readonly stateUrl?: string,
-    onIdleError: (error: Error) => void = () => {},
-  ) {
-    this.copyPools = new CopyPools({ max: poolSize, applicationName: 'state-resync-copy', onIdleError });
+  constructor(private readonly defaultUrl: string, options: DistrictSourcesOptions = {}) {
+    this.poolSize = options.poolSize ?? 10;
+    this.idleSeconds = options.idleSeconds ?? DISTRICT_IDLE_SECONDS;
+    this.stateUrl = options.stateUrl;
+    this.copyPools = new CopyPools({
+      max: this.poolSize, applicationName: 'state-resync-copy', idleTimeoutSeconds: this.idleSeconds,
+      ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
+    });
   }
 
   sharesDatabaseWithState(district: Pick<District, 'sourceUrl'>): boolean {
@@ -61,7 +84,7 @@ export class DistrictSources {
     const url = resolveSourceUrl(district.sourceUrl, this.defaultUrl);
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district' });
+      pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district', idleTimeoutSeconds: this.idleSeconds });
       this.pools.set(url, pool);
     }
     return pool;
@@ -75,7 +98,7 @@ export class DistrictSources {
   /** node-postgres connections to the state's database, for the pages that arrive by COPY.
    *  @throws Error when these sources were made without the state's URL */
   copyWriter(): pg.Pool {
-    if (!this.stateUrl) throw new Error('copying pages between databases needs the state database URL (DistrictSources third argument)');
+    if (!this.stateUrl) throw new Error('copying pages between databases needs the state database URL (DistrictSources option stateUrl)');
     return this.copyPools.for(this.stateUrl);
   }
 

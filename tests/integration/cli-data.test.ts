@@ -20,7 +20,7 @@ const COLOCATED = `${DISTRICT}_co`;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  sources = new DistrictSources(db.url, 10, db.url);
+  sources = new DistrictSources(db.url, { stateUrl: db.url });
 });
 
 afterAll(async () => {

@@ -32,7 +32,7 @@ describe.each([
   beforeAll(async () => {
     state = await createTestDatabase();
     district = topology === 'separate' ? await createTestDatabase({ migrate: false }) : state;
-    deps = { state: state.sql, districtSources: new DistrictSources(state.url, 10, state.url) };
+    deps = { state: state.sql, districtSources: new DistrictSources(state.url, { stateUrl: state.url }) };
   });
 
   afterAll(async () => {

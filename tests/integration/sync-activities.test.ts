@@ -46,7 +46,7 @@ describe.each([
   beforeAll(async () => {
     db = await createTestDatabase();
     districtDb = sameDatabase ? db : await createTestDatabase({ migrate: false });
-    deps = { state: db.sql, districtSources: new DistrictSources(districtDb.url, 10, db.url) };
+    deps = { state: db.sql, districtSources: new DistrictSources(districtDb.url, { stateUrl: db.url }) };
     await seedDistrict(db.sql, districtDb.sql, {
       districtId: DISTRICT, students: 300, scopedYear: 2026, state: null, reportingEntity: false, seed: 3, excludedShare: 0.05,
       sourceUrl: sameDatabase ? null : districtDb.url,

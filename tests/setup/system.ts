@@ -56,7 +56,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   // Districts are registered with the district database's URL (separate) or none (colocated:
   // the default district database is the state's).
   const sourceUrl = topology === 'separate' ? registrationUrl(district.url, district.url) : null;
-  const sources = new DistrictSources(district.url, 10, db.url);
+  const sources = new DistrictSources(district.url, { stateUrl: db.url });
   const worker = await startTestWorker({ state: db.sql, districtSources: sources }, {
     databaseUrl: db.url, districtDatabaseUrl: district.url, ...(options.webhook ? { webhook: options.webhook } : {}),
     ...(options.maxActiveDistricts !== undefined ? { maxActiveDistricts: options.maxActiveDistricts } : {}),

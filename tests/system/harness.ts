@@ -249,7 +249,7 @@ export class SystemHarness {
     await this.waitForPostgres('district');
     this.sqlPool = createSql(this.postgres.url, { max: 10, applicationName: 'state-resync-fault-tests' });
     await migrate(this.sqlPool);
-    this.sources = new DistrictSources(this.districtPostgres.url, 4, this.postgres.url);
+    this.sources = new DistrictSources(this.districtPostgres.url, { poolSize: 4, stateUrl: this.postgres.url });
     this.note(`postgres up on ${this.postgresPort} (state) and ${this.districtPostgresPort} (districts)`);
 
     const env = readEnv();
@@ -431,7 +431,7 @@ export class SystemHarness {
    *  district server restarted. */
   private async replaceDistrictPools(): Promise<void> {
     await this.sources?.end().catch(() => undefined);
-    this.sources = new DistrictSources(this.districtPostgresUrl, 4, this.postgresUrl);
+    this.sources = new DistrictSources(this.districtPostgresUrl, { poolSize: 4, stateUrl: this.postgresUrl });
   }
 
   /** Stops the Temporal dev server process and starts it again on the same port and db file;

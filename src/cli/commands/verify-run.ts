@@ -104,7 +104,7 @@ export async function runVerify(options: VerifyOptions): Promise<number> {
   const env = readEnv();
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 2 });
-  const districtSources = new DistrictSources(databases.urls.district, 2, databases.urls.state);
+  const districtSources = new DistrictSources(databases.urls.district, { poolSize: 2, stateUrl: databases.urls.state });
   try {
     await migrate(state);
     const district = await findDistrict(state, options.district.toLowerCase());
