@@ -26,13 +26,18 @@ export async function rangeUpperBounds(source: Queryable, schema: string, object
   return rows.map((row) => Number(row.high));
 }
 
-/** Whether the state already holds records of the object for the district (and year). */
+/**
+ * Whether the state already holds records of the object for the district (and year). Asked as
+ * the first row in primary-key order, not `exists (…)`: a prepared statement's generic plan for
+ * `exists` expects a district's records to be a share of the table and scans it from the start,
+ * which for a district with none — every district of a year-end run — reads the whole state table.
+ */
 export async function stateHoldsRecords(state: Queryable, districtId: string, objectName: string, schoolYear: number): Promise<boolean> {
   const object = CATALOG.get(objectName);
   const table = state`${state(STATE_SCHEMA)}.${state(object.table)}`;
   const year = object.yearTied ? state`and school_year = ${schoolYear}` : state``;
-  const [row] = await state`select exists (select 1 from ${table} where source_district = ${districtId} ${year}) as holds`;
-  return Boolean(row?.holds);
+  const rows = await state`select 1 from ${table} where source_district = ${districtId} ${year} order by source_district, id limit 1`;
+  return rows.length > 0;
 }
 
 /** How many records of an object the state holds for the district (and year, where the object is
