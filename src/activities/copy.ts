@@ -2,7 +2,9 @@
 // copy it right away), copy a range (heartbeating its cursor and listening for cancellation
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
-import { finishObject, objectResult, type ObjectResult } from '../data/batch-objects';
+import { finishObject, objectResults, type ObjectResult } from '../data/batch-objects';
+import { objectsAllFresh, type BatchRange } from '../data/batch-ranges';
+import { getDistrict, type District } from '../data/district-registry';
 import { refreshStatisticsIfStale } from '../data/planner-statistics';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
 import { CATALOG, type BatchObjectRef, type ResyncMethod } from '../domain';
@@ -87,7 +89,7 @@ async function completeObject(deps: Pick<ActivityDeps, 'state'>, batchId: string
 }
 
 export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'districtSources'>) {
-  const syncRangeHere = (input: SyncRangeInput): Promise<RangeResult> => {
+  const syncRangeHere = (input: SyncRangeInput, known: { district?: District; range?: BatchRange } = {}): Promise<RangeResult> => {
     const context = Context.current();
     return syncRange(deps, input, {
       heartbeat: (progress) => context.heartbeat({ rangeIndex: input.rangeIndex, ...progress }),
@@ -95,7 +97,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         // Cancellation arrives with a heartbeat response; stopping here leaves only whole pages.
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
       },
-    });
+    }, known);
   };
 
   /** A level's objects, `parallel` at a time, each whole (or its record set's records); failures
@@ -108,8 +110,11 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     const failed: { object: string; reason: string }[] = [];
     let next = 0;
     let cancelled: unknown;
+    // Read once for the level (not per object): what an earlier attempt completed, and the district.
+    const earlier = await objectResults(deps.state, input.batchId, objects.map((entry) => entry.object));
+    const district = await getDistrict(deps.state, input.districtId);
     const copyOne = async (object: string, records: number): Promise<void> => {
-      const done = await objectResult(deps.state, input.batchId, object);
+      const done = earlier.get(object);
       if (done?.status === 'completed') return void completed.push(done);
       if (input.recordSet) {
         await syncRecordSet(deps, {
@@ -124,11 +129,13 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         completed.push(await completeObject(deps, input.batchId, object));
         return;
       }
-      await planObjectRanges(deps, { batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1 });
+      const { range } = await planObjectRanges(deps, {
+        batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1,
+      }, { district });
       await syncRangeHere({
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
         ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
-      });
+      }, { district, ...(range ? { range } : {}) });
       completed.push(await completeObject(deps, input.batchId, object));
       heartbeat();
     };
@@ -227,8 +234,9 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     async pruneObjects(input: PruneObjectsInput): Promise<PruneResult> {
       let deleted = 0;
       let kept = 0;
+      const fresh = await objectsAllFresh(deps.state, input.batchId, input.objects);
       for (const object of input.objects) {
-        const result = await pruneObject(deps.state, { batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, object });
+        const result = await pruneObject(deps.state, { batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, object }, fresh);
         deleted += result.deleted;
         kept += result.kept;
       }

@@ -119,9 +119,10 @@ export async function cancelUnfinishedObjects(sql: Queryable, batchId: string): 
     where batch_id = ${batchId} and status in ('pending', 'running')`;
 }
 
-export async function objectResult(sql: Queryable, batchId: string, object: string): Promise<ObjectResult | undefined> {
-  const [row] = await sql<ObjectRow[]>`select * from resync.batch_object where batch_id = ${batchId} and object = ${object}`;
-  return row ? toObjectResult(row) : undefined;
+/** The results of some objects of a batch, by object (objects the batch does not hold are absent). */
+export async function objectResults(sql: Queryable, batchId: string, objects: readonly string[]): Promise<Map<string, ObjectResult>> {
+  const rows = await sql<ObjectRow[]>`select * from resync.batch_object where batch_id = ${batchId} and object = any(${objects as string[]}::text[])`;
+  return new Map(rows.map((row) => [row.object, toObjectResult(row)]));
 }
 
 export async function listBatchObjects(sql: Queryable, batchId: string): Promise<ObjectResult[]> {

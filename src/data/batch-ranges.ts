@@ -2,6 +2,7 @@
 // the state) and counts. The cursor advances only in the transaction that commits its page, and
 // only from the value the committing attempt started from, so a page is never counted twice.
 import type { Queryable } from './db';
+import { STATE_SCHEMA } from './schema/columns';
 import type { StatementRunner } from './statement-runner';
 
 export interface BatchRange {
@@ -44,13 +45,43 @@ export async function insertRanges(
   await sql`insert into resync.batch_range ${sql(rows)} on conflict do nothing`;
 }
 
+const toRange = (row: RangeRow): BatchRange => ({
+  lowExclusive: row.low_exclusive, highInclusive: row.high_inclusive, cursor: row.cursor, processed: row.processed,
+  errors: row.errors, sent: row.sent, done: row.done, fresh: row.fresh,
+});
+
 export async function getRange(sql: Queryable, key: RangeKey): Promise<BatchRange | undefined> {
   const [row] = await sql<RangeRow[]>`select * from resync.batch_range
     where batch_id = ${key.batchId} and object = ${key.object} and range_index = ${key.rangeIndex}`;
-  return row ? {
-    lowExclusive: row.low_exclusive, highInclusive: row.high_inclusive, cursor: row.cursor, processed: row.processed,
-    errors: row.errors, sent: row.sent, done: row.done, fresh: row.fresh,
-  } : undefined;
+  return row ? toRange(row) : undefined;
+}
+
+/**
+ * Plans an object copied as one range, open at both ends, and marks the object running — in one
+ * statement (a district's 40-odd small objects each did five): the range is fresh when the state
+ * holds none of the district's records of the object (and year). A range planned before (a retry)
+ * is kept, with its progress, and returned as it stands.
+ * @param stateTable the object's state table; `yearTied`: its records belong to a school year
+ */
+export async function planSingleRange(
+  sql: Queryable, key: { batchId: string; object: string }, stateTable: { table: string; yearTied: boolean }, districtId: string, schoolYear: number,
+): Promise<BatchRange> {
+  const table = sql`${sql(STATE_SCHEMA)}.${sql(stateTable.table)}`;
+  const year = stateTable.yearTied ? sql`and school_year = ${schoolYear}` : sql``;
+  // The first record in key order, not `exists`: see stateHoldsRecords (district-records.ts).
+  const [row] = await sql<RangeRow[]>`with planned as (
+      insert into resync.batch_range (batch_id, object, range_index, low_exclusive, high_inclusive, fresh)
+      values (${key.batchId}, ${key.object}, 0, null, null,
+        (select 1 from ${table} where source_district = ${districtId} ${year} order by source_district, id limit 1) is null)
+      on conflict do nothing
+      returning *),
+    running as (update resync.batch_object set status = 'running', started_at = coalesce(started_at, now())
+      where batch_id = ${key.batchId} and object = ${key.object})
+    select * from planned
+    union all
+    select * from resync.batch_range where batch_id = ${key.batchId} and object = ${key.object} and range_index = 0`;
+  if (!row) throw new Error(`planning range 0 of ${key.object} in batch ${key.batchId} returned nothing`);
+  return toRange(row);
 }
 
 /**
@@ -77,9 +108,10 @@ export async function finishRange(sql: Queryable, key: RangeKey, cursor: number 
   return finished.count === 1;
 }
 
-/** True when every range of the object was planned fresh: the state held none of its records, so
- *  everything there now was written by this batch and nothing can be stale. */
-export async function allRangesFresh(sql: Queryable, batchId: string, object: string): Promise<boolean> {
-  const [row] = await sql`select bool_and(fresh) as fresh from resync.batch_range where batch_id = ${batchId} and object = ${object}`;
-  return row?.fresh === true;
+/** Objects of the batch (among `objects`) whose every range was planned fresh: the state held none
+ *  of their records, so everything there now was written by this batch and nothing can be stale. */
+export async function objectsAllFresh(sql: Queryable, batchId: string, objects: readonly string[]): Promise<Set<string>> {
+  const rows = await sql`select object from resync.batch_range where batch_id = ${batchId} and object = any(${objects as string[]}::text[])
+    group by object having bool_and(fresh)`;
+  return new Set(rows.map((row) => String(row.object)));
 }

@@ -34,10 +34,12 @@ export async function saveVerification(
       district_id: entry.districtId, school_year: entry.schoolYear, batch_id: entry.batchId, purpose: entry.purpose,
       objects: tx.json(entry.objects as never), in_sync: inSync,
     })} returning *`;
-    if (entry.batchId && entry.purpose === 'post-run') {
-      for (const object of entry.objects) {
-        await tx`update resync.batch_object set verified_in_sync = ${object.inSync} where batch_id = ${entry.batchId} and object = ${object.object}`;
-      }
+    if (entry.batchId && entry.purpose === 'post-run' && entry.objects.length > 0) {
+      // One statement for every object (a district's 40-odd objects, at every district of a year end).
+      const verdicts = entry.objects.map((object) => ({ object: object.object, in_sync: object.inSync }));
+      await tx`update resync.batch_object o set verified_in_sync = v.in_sync
+        from jsonb_to_recordset(${tx.json(verdicts as never)}) as v(object text, in_sync boolean)
+        where o.batch_id = ${entry.batchId} and o.object = v.object`;
     }
     if (!row) throw new Error('saving a verification returned nothing');
     return toVerification(row);

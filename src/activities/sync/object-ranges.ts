@@ -1,12 +1,12 @@
 // Splits a large object into key ranges that separate activities copy side by side (and that
 // keep each activity's work bounded), and records the object as running.
 import { markObjectRunning } from '../../data/batch-objects';
-import { countRanges, insertRanges } from '../../data/batch-ranges';
+import { countRanges, insertRanges, planSingleRange, type BatchRange } from '../../data/batch-ranges';
 import type { Sql } from '../../data/db';
 import { countRecords, rangeUpperBounds, stateHoldsRecords } from '../../data/district-records';
-import { getDistrict } from '../../data/district-registry';
+import { getDistrict, type District } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
-import type { BatchObjectRef } from '../../domain';
+import { CATALOG, type BatchObjectRef } from '../../domain';
 
 export interface PlanRangesInput extends BatchObjectRef {
   /** Records per range above which an object is split (default DEFAULT_RANGE_RECORDS). */
@@ -19,17 +19,26 @@ export interface PlanRangesInput extends BatchObjectRef {
 export interface PlannedRanges {
   readonly ranges: number;
   readonly records: number;
+  /** The one range, as planned (or found planned), when the object is copied as one. */
+  readonly range?: BatchRange;
 }
 
 export const DEFAULT_RANGE_RECORDS = 250_000;
 export const DEFAULT_MAX_RANGES = 8;
 
 /** Plans the object's key ranges once per batch (a retry finds them planned) and marks the object
- *  running. The last range stays open above, so records added during the batch are still covered. */
-export async function planObjectRanges(deps: { state: Sql; districtSources: DistrictSources }, input: PlanRangesInput): Promise<PlannedRanges> {
-  const district = await getDistrict(deps.state, input.districtId);
+ *  running. The last range stays open above, so records added during the batch are still covered.
+ *  `known.district`: the district as the caller already loaded it. */
+export async function planObjectRanges(
+  deps: { state: Sql; districtSources: DistrictSources }, input: PlanRangesInput, known: { district?: District } = {},
+): Promise<PlannedRanges> {
+  const district = known.district ?? await getDistrict(deps.state, input.districtId);
   const source = deps.districtSources.for(district);
   const records = input.records ?? await countRecords(source, district.sourceSchema, input.object, input.schoolYear);
+  if (input.maxRanges === 1) {
+    const range = await planSingleRange(deps.state, input, CATALOG.get(input.object), input.districtId, input.schoolYear);
+    return { ranges: 1, records, range };
+  }
   const existing = await countRanges(deps.state, input.batchId, input.object);
   if (existing > 0) return { ranges: existing, records };
 

@@ -2,7 +2,7 @@
 // did not write or deliberately keep are gone from the district, or no longer allowed to sync.
 // Runs children before parents; a record a child still references is kept and counted.
 import { recordObjectPruned } from '../../data/batch-objects';
-import { allRangesFresh } from '../../data/batch-ranges';
+import { objectsAllFresh } from '../../data/batch-ranges';
 import type { Sql } from '../../data/db';
 import { CATALOG, type BatchObjectRef } from '../../domain';
 import { statementsFor } from './statements';
@@ -14,9 +14,11 @@ export interface PruneResult {
   readonly kept: number;
 }
 
-export async function pruneObject(state: Sql, input: PruneInput): Promise<PruneResult> {
+/** Removes the object's stale records at the state. `fresh`: the batch's objects whose ranges
+ *  were all planned fresh (objectsAllFresh), when the caller has asked for several at once. */
+export async function pruneObject(state: Sql, input: PruneInput, fresh?: ReadonlySet<string>): Promise<PruneResult> {
   const object = CATALOG.get(input.object);
-  if (await allRangesFresh(state, input.batchId, input.object)) return { deleted: 0, kept: 0 };
+  if ((fresh ?? await objectsAllFresh(state, input.batchId, [input.object])).has(input.object)) return { deleted: 0, kept: 0 };
   const params = object.yearTied ? [input.districtId, input.batchId, input.schoolYear] : [input.districtId, input.batchId];
   return state.begin(async (tx) => {
     const [row] = await tx.unsafe(statementsFor(object).prune, params as never[]);

@@ -10,7 +10,7 @@
 // database: one statement reads and writes the page inside PostgreSQL. Either way, a page the
 // state refuses a record of is staged again and merged part by part, isolating the refused
 // records.
-import { finishRange, getRange } from '../../data/batch-ranges';
+import { finishRange, getRange, type BatchRange } from '../../data/batch-ranges';
 import { inTransaction } from '../../data/copy-pools';
 import type { Sql } from '../../data/db';
 import { getDistrict, type District } from '../../data/district-registry';
@@ -125,11 +125,17 @@ async function commitPage(deps: SyncDeps, district: District, page: PageRequest)
   return isolatingRefusals(commit);
 }
 
-export async function syncRange(deps: SyncDeps, input: SyncRangeInput, hooks: SyncHooks): Promise<RangeResult> {
-  const district = await getDistrict(deps.state, input.districtId);
+/** Copies the range page by page from where it stands. `known`: the district and the range as the
+ *  caller just loaded or planned them (spares reading them again).
+ *  @throws UnknownRangeError when the batch has no such range
+ *  @throws SupersededAttemptError when another attempt finished or moved the range meanwhile */
+export async function syncRange(
+  deps: SyncDeps, input: SyncRangeInput, hooks: SyncHooks, known: { district?: District; range?: BatchRange } = {},
+): Promise<RangeResult> {
+  const district = known.district ?? await getDistrict(deps.state, input.districtId);
   const object = CATALOG.get(input.object);
   const statements = statementsFor(object);
-  const range = await getRange(deps.state, rangeKey(input));
+  const range = known.range ?? await getRange(deps.state, rangeKey(input));
   if (!range) throw new UnknownRangeError(`batch ${input.batchId} has no range ${input.rangeIndex} of ${input.object}`);
   let progress: RangeProgress = { cursor: range.cursor, processed: range.processed, errors: range.errors, sent: range.sent };
   const resumedFrom = range.cursor;
