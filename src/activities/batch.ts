@@ -16,12 +16,44 @@ import {
 import type { BatchOutcome } from '../workflows/types';
 import { announceBatchEnd, announceStateRequest } from './announce';
 import type { ActivityDeps } from './deps';
+import type { RequestCopyPermitInput } from './lifecycle';
 
 export interface DistrictSnapshot {
   readonly districtId: string;
   readonly name: string;
   readonly profile: DistrictProfile;
   readonly scopedYear: number;
+  /** Whether a completed batch resyncs its deferred records in a follow-up (absent in results
+   *  recorded before it was read here). */
+  readonly autoRetryDeferred?: boolean;
+}
+
+export interface LoadBatchInput {
+  readonly districtId: string;
+  readonly batchId: string;
+}
+
+/** What a batch reads before it plans: its district and its request. */
+export interface LoadedBatch {
+  readonly district: DistrictSnapshot;
+  readonly request: StoredBatchRequest;
+}
+
+export interface StartBatchInput {
+  readonly batchId: string;
+  readonly plan: Plan;
+  /** Objects whose records to count at the district (absent: the batch has its counts, a
+   *  selective batch's record set). */
+  readonly count?: CountPlannedRecordsInput;
+  /** The batch workflow asking the global throttle for a copy permit. */
+  readonly permit: RequestCopyPermitInput;
+}
+
+export interface StartedBatch {
+  /** Records per planned object at the district ({} when not asked to count). */
+  readonly records: Record<string, number>;
+  /** Whether the throttle applies: the grant then arrives by signal. */
+  readonly throttled: boolean;
 }
 
 export interface LoadDistrictInput {
@@ -42,7 +74,10 @@ export interface StoredBatchRequest {
   readonly selective: boolean;
 }
 
-export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
+export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'> & {
+  /** Raised once the batch is recorded (a state request's "State Resync Requested"). */
+  readonly alert?: NewAlert;
+};
 
 export interface RecordCancelRequestedInput {
   readonly batchId: string;
@@ -103,32 +138,76 @@ export async function batchOutcome(deps: Pick<ActivityDeps, 'state'>, batchId: s
 }
 
 export function createBatchActivities(deps: ActivityDeps) {
+  const districtSnapshot = async (districtId: string): Promise<DistrictSnapshot> => {
+    const district = await getDistrict(deps.state, districtId);
+    return {
+      districtId: district.districtId, name: district.name, profile: district.profile, scopedYear: district.scopedYear,
+      autoRetryDeferred: district.autoRetryDeferred,
+    };
+  };
+  const storedRequest = async (batchId: string): Promise<StoredBatchRequest> => {
+    const batch = await getBatch(deps.state, batchId);
+    if (!batch) throw new UnknownBatchError(batchId);
+    return {
+      objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies, method: batch.method ?? 'copy',
+      selective: batch.selection !== null && batch.selection !== undefined,
+    };
+  };
+  /** How many records each object holds at the district for the year. Counts only, never records. */
+  const countPlanned = async (input: CountPlannedRecordsInput): Promise<Record<string, number>> => {
+    const district = await getDistrict(deps.state, input.districtId);
+    const source = deps.districtSources.for(district);
+    const records: Record<string, number> = {};
+    for (const object of input.objects) records[object] = await countRecords(source, district.sourceSchema, object, input.schoolYear);
+    return records;
+  };
+  const raiseAndAnnounce = async (alert: NewAlert): Promise<void> => {
+    await raiseAlert(deps.state, alert);
+    // "State Resync Requested" is raised as the lane accepts a state request: the moment the
+    // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
+    if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
+  };
+
   return {
     /** @throws UnknownDistrictError (not retried) */
     async loadDistrict(input: LoadDistrictInput): Promise<DistrictSnapshot> {
-      const district = await getDistrict(deps.state, input.districtId);
-      return { districtId: district.districtId, name: district.name, profile: district.profile, scopedYear: district.scopedYear };
+      return districtSnapshot(input.districtId);
     },
 
-    /** Records the batch in the history, with the objects its requester stored.
+    /** Records the batch in the history, with the objects its requester stored, then raises
+     *  `alert` if given (both idempotent: a retry neither duplicates the batch nor the alert).
      *  @throws UnknownBatchError when no request was stored; BatchIdCollisionError (not retried) */
     async recordBatchQueued(input: RecordBatchQueuedInput): Promise<void> {
-      const request = await getBatchRequest(deps.state, input.batchId);
-      if (request.districtId !== input.districtId) throw new UnknownBatchError(input.batchId);
+      const { alert, ...batch } = input;
+      const request = await getBatchRequest(deps.state, batch.batchId);
+      if (request.districtId !== batch.districtId) throw new UnknownBatchError(batch.batchId);
       await insertQueuedBatch(deps.state, {
-        ...input, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
+        ...batch, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
         method: request.method ?? 'copy', selection: request.selection ?? null,
       });
+      if (alert) await raiseAndAnnounce(alert);
     },
 
     /** @throws UnknownBatchError (not retried) */
     async loadBatchRequest(input: LoadBatchRequestInput): Promise<StoredBatchRequest> {
-      const batch = await getBatch(deps.state, input.batchId);
-      if (!batch) throw new UnknownBatchError(input.batchId);
-      return {
-        objects: batch.requestedObjects ?? 'all', checkDependencies: batch.checkDependencies, method: batch.method ?? 'copy',
-        selective: batch.selection !== null && batch.selection !== undefined,
-      };
+      return storedRequest(input.batchId);
+    },
+
+    /** A batch's first activity: its district and its request in one round trip (loadDistrict and
+     *  loadBatchRequest together). @throws UnknownDistrictError, UnknownBatchError (not retried) */
+    async loadBatch(input: LoadBatchInput): Promise<LoadedBatch> {
+      return { district: await districtSnapshot(input.districtId), request: await storedRequest(input.batchId) };
+    },
+
+    /**
+     * Starts the batch's copy in one round trip: records the plan (recordBatchStarted), counts the
+     * planned objects' records (countPlannedRecords, when `count` is given) and asks the global
+     * throttle for a copy permit (requestCopyPermit). Every step is safe to repeat on a retry.
+     */
+    async startBatch(input: StartBatchInput): Promise<StartedBatch> {
+      await markBatchRunning(deps.state, input.batchId, input.plan);
+      const records = input.count ? await countPlanned(input.count) : {};
+      return { records, throttled: await deps.lanes.requestCopyPermit(input.permit) };
     },
 
     async recordCancelRequested(input: RecordCancelRequestedInput): Promise<void> {
@@ -143,11 +222,7 @@ export function createBatchActivities(deps: ActivityDeps) {
     /** How many records each object holds at the district for the year, so the batch can schedule
      *  its large objects apart from its small ones. Counts only, never records. */
     async countPlannedRecords(input: CountPlannedRecordsInput): Promise<Record<string, number>> {
-      const district = await getDistrict(deps.state, input.districtId);
-      const source = deps.districtSources.for(district);
-      const records: Record<string, number> = {};
-      for (const object of input.objects) records[object] = await countRecords(source, district.sourceSchema, object, input.schoolYear);
-      return records;
+      return countPlanned(input);
     },
 
     async recordObjectsSkipped(input: RecordObjectsSkippedInput): Promise<void> {
@@ -188,10 +263,7 @@ export function createBatchActivities(deps: ActivityDeps) {
     },
 
     async raiseAlert(alert: NewAlert): Promise<void> {
-      await raiseAlert(deps.state, alert);
-      // The lane raises "State Resync Requested" as it accepts a state request: the moment the
-      // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
-      if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
+      await raiseAndAnnounce(alert);
     },
   };
 }

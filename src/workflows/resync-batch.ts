@@ -9,7 +9,7 @@ import {
   log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StoredBatchRequest } from '../activities/batch';
+import type { DistrictSnapshot, StoredBatchRequest } from '../activities/batch';
 import {
   districtCatalog, InvalidPlanRequestError, isValidDistrictId, planRecordSet, planResync, ResyncObjectsFailedError, SCHOOL_YEAR_CHOICES,
   statusColour, type DistrictProfile, type FinishedBatchStatus, type Plan, type ResyncMethod, type StatusColour,
@@ -371,11 +371,11 @@ class CopyPermit {
     setHandler(permitGrantedSignal, () => void (this.granted = true));
   }
 
-  /** Waits for a permit to copy; at once when no throttle is configured. */
-  async acquire(districtId: string): Promise<void> {
+  /** Asks for a permit with `ask` (an activity answering whether the throttle applies) and waits
+   *  for the grant; at once when no throttle is configured. */
+  async acquire(ask: () => Promise<boolean>): Promise<void> {
     this.asked = true;
-    const throttled = await history.requestCopyPermit({ holder: workflowInfo().workflowId, districtId });
-    if (throttled) await condition(() => this.granted);
+    if (await ask()) await condition(() => this.granted);
   }
 
   /** Gives the permit back (or the place in the queue); the throttle may have closed: no matter. */
@@ -411,6 +411,11 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
   });
 }
 
+/** Batches started before this patch read their district and request, recorded their start,
+ *  counted and asked for a copy permit in four activities (now loadBatch and startBatch), and
+ *  asked at their end whether to retry deferred records; they replay on that path. */
+export const START_IN_TWO_ACTIVITIES = 'batch-start-in-two-activities';
+
 /** Batches started before this patch ran their follow-up in the batch's own scope: a cancel that
  *  arrived after the batch recorded its outcome cancelled it. They replay on that path. */
 export const DEFERRED_RETRY_NOT_CANCELLABLE = 'deferred-retry-not-cancellable';
@@ -438,17 +443,29 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const state = new BatchState(input);
   const permit = new CopyPermit();
   let selective = false;
+  /** The district's setting as the batch read it at its start (undefined: runs that read it at their end). */
+  let autoRetryDeferred: boolean | undefined;
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
   try {
     validate(input);
-    const district = await history.loadDistrict({ districtId: input.districtId });
-    checkSchoolYear(input, district.scopedYear);
-    const request = await history.loadBatchRequest({ batchId: input.batchId });
+    const fewerActivities = patched(START_IN_TWO_ACTIVITIES);
+    let district: DistrictSnapshot;
+    let request: StoredBatchRequest;
+    if (fewerActivities) {
+      ({ district, request } = await history.loadBatch({ districtId: input.districtId, batchId: input.batchId }));
+      checkSchoolYear(input, district.scopedYear);
+    } else {
+      district = await history.loadDistrict({ districtId: input.districtId });
+      checkSchoolYear(input, district.scopedYear);
+      request = await history.loadBatchRequest({ batchId: input.batchId });
+    }
     selective = request.selective;
+    autoRetryDeferred = fewerActivities ? district.autoRetryDeferred === true : undefined;
     let plan: Plan;
-    let records: Record<string, number>;
+    /** A selective batch's counts come with its record set; a whole batch counts at the district. */
+    let counted: Record<string, number> | undefined;
     if (request.selective) {
       // The record set is built at the district and kept by id in the state's database.
       const built = await verifying.buildRecordSet({
@@ -456,22 +473,38 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
       });
       plan = planRecordSet(Object.keys(built.counts), district.profile, input.yearChoice);
       if (plan.levels.length === 0) throw invalidRequest('nothing to resync: the record set holds no record of an object the district syncs for this year');
-      records = { ...built.counts };
-      state.track(plan);
-      await history.recordBatchStarted({ batchId: input.batchId, plan });
+      counted = { ...built.counts };
     } else {
       plan = planFor(request, input, district.profile);
-      state.track(plan);
-      await history.recordBatchStarted({ batchId: input.batchId, plan });
-      records = await history.countPlannedRecords({ districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() });
     }
-    const removeDeleted = !request.selective && (input.removeDeleted ?? plan.kind === 'full');
-    if (patched('copy-permits')) {
+    state.track(plan);
+    const count = { districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() };
+    let records: Record<string, number>;
+    if (fewerActivities) {
+      // One activity records the start, counts and asks for a copy permit; then the grant.
       state.phase = 'waiting for a copy slot';
       setCurrentDetails(state.describe());
-      await permit.acquire(input.districtId);
+      let started: Record<string, number> = {};
+      await permit.acquire(async () => {
+        const result = await history.startBatch({
+          batchId: input.batchId, plan, permit: { holder: workflowInfo().workflowId, districtId: input.districtId }, ...(counted ? {} : { count }),
+        });
+        started = result.records;
+        return result.throttled;
+      });
+      records = counted ?? started;
       await notifyBatchStarted(input.notify, input.batchId);
+    } else {
+      await history.recordBatchStarted({ batchId: input.batchId, plan });
+      records = counted ?? await history.countPlannedRecords(count);
+      if (patched('copy-permits')) {
+        state.phase = 'waiting for a copy slot';
+        setCurrentDetails(state.describe());
+        await permit.acquire(() => history.requestCopyPermit({ holder: workflowInfo().workflowId, districtId: input.districtId }));
+        await notifyBatchStarted(input.notify, input.batchId);
+      }
     }
+    const removeDeleted = !request.selective && (input.removeDeleted ?? plan.kind === 'full');
     const catalog = districtCatalog(district.profile);
     await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents, {
       method: request.method, removeExtras: removeDeleted && request.method === 'differential', recordSet: request.selective,
@@ -498,7 +531,8 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const outcome = await finish(input, state, permit, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
-  if (failed.length === 0 && !selective && patched('deferred-retry')) {
+  // A district without automatic retries needs no round trip to learn there is nothing to submit.
+  if (failed.length === 0 && !selective && autoRetryDeferred !== false && patched('deferred-retry')) {
     // The batch has recorded its outcome: a cancel arriving now (its lane or the Temporal UI,
     // racing the end) has nothing left to stop and must not withdraw the follow-up.
     if (patched(DEFERRED_RETRY_NOT_CANCELLABLE)) await CancellationScope.nonCancellable(() => retryDeferred(input, state));

@@ -224,7 +224,32 @@ async function untilRecorded(batchIds: readonly string[], status: string): Promi
   }
 }
 
+describe('a district batch of a state-wide resync', () => {
+  it('takes two bookkeeping activities before its copy, and none for a follow-up its district did not ask for', async () => {
+    const started = await request(system.app).post('/api/state/resyncs').set(bearer(TOKENS.state)).send({ districts: ['3004'], objects: 'all' });
+    expect(started.status).toBe(202);
+    const done = await untilFinished(started.body.requestId as string);
+    expect(done.counts).toMatchObject({ total: 1, completed: 1 });
+    const [row] = await batchRows([done.districts[0]?.batchId as string]);
+    if (!row) throw new Error('no batch row');
+    const { events } = await system.worker.client.workflow.getHandle(row.workflow_id).fetchHistory();
+    const activities = (events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).toEqual(['loadBatch', 'startBatch', 'copyLevels', 'pruneObjects', 'verifyBatch', 'recordBatchFinished']);
+    // Its lane recorded it and raised the district's alert in one activity.
+    const alerts = await system.db.sql`select title from resync.alert where batch_id = ${row.batch_id}`;
+    expect(alerts.map((alert) => alert.title)).toEqual(['State Resync Requested']);
+  });
+});
+
 describe('a cancel arriving after the batches recorded their end', () => {
+  beforeAll(async () => {
+    // Districts that asked for automatic retries: each batch ends by submitting its follow-up.
+    for (const districtId of ['3001', '3002', '3003']) {
+      const settings = await request(system.app).patch(`/api/districts/${districtId}`).set(bearer(TOKENS.state)).send({ autoRetryDeferred: true });
+      expect(settings.status).toBe(200);
+    }
+  });
+
   it('cancels nothing: the state-wide run ends as its districts did, saying who asked, and no batch records a cancel request', async () => {
     const release = await holdBatchEnds();
     try {
