@@ -7,7 +7,7 @@ import {
   finishBatch, finishUnstartedBatch, getBatch, insertQueuedBatch, markBatchRunning, recordCancelRequested, type NewBatch,
 } from '../data/batches';
 import { raiseAlert, type NewAlert } from '../data/alerts';
-import { countRecords } from '../data/district-records';
+import { countRecordsOf } from '../data/district-records';
 import { getDistrict } from '../data/district-registry';
 import { errorCountsByReason } from '../data/sync-errors';
 import {
@@ -157,9 +157,7 @@ export function createBatchActivities(deps: ActivityDeps) {
   const countPlanned = async (input: CountPlannedRecordsInput): Promise<Record<string, number>> => {
     const district = await getDistrict(deps.state, input.districtId);
     const source = deps.districtSources.for(district);
-    const records: Record<string, number> = {};
-    for (const object of input.objects) records[object] = await countRecords(source, district.sourceSchema, object, input.schoolYear);
-    return records;
+    return countRecordsOf(source, district.sourceSchema, input.objects, input.schoolYear);
   };
   const raiseAndAnnounce = async (alert: NewAlert): Promise<void> => {
     await raiseAlert(deps.state, alert);

@@ -86,16 +86,18 @@ export async function planSingleRange(
 
 /**
  * Moves a range's cursor past a committed page and adds its counts — only if the cursor is still
- * where this attempt found it. Run it in the page's transaction.
+ * where this attempt found it. Run it in the page's transaction. `last`: the page was the range's
+ * last (fewer records than a page), so the range is done with it (no finishRange after).
  * @returns false when another attempt moved the range on (the caller rolls its page back)
  */
 export async function advanceRange(
   tx: StatementRunner, key: RangeKey, expectedCursor: number | null, page: { cursor: number; processed: number; errors: number; sent: number },
+  last = false,
 ): Promise<boolean> {
   const advanced = await tx.run(`update resync.batch_range set cursor = $4::bigint, processed = processed + $5::bigint,
-      errors = errors + $6::bigint, sent = sent + $7::bigint
+      errors = errors + $6::bigint, sent = sent + $7::bigint, done = done or $9::boolean
     where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $8::bigint`,
-  [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor]);
+  [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor, last]);
   return advanced.count === 1;
 }
 

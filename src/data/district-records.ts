@@ -4,6 +4,7 @@
 import { CATALOG } from '../domain';
 import type { Queryable } from './db';
 import { STATE_SCHEMA } from './schema/columns';
+import { quoteIdentifier as q } from './schema/identifiers';
 
 /** How many records of an object the district would send for a school year (year-tied objects
  *  count that year's records only). */
@@ -14,6 +15,21 @@ export async function countRecords(source: Queryable, schema: string, objectName
     ? await source`select count(*)::bigint as records from ${table} where school_year = ${schoolYear}`
     : await source`select count(*)::bigint as records from ${table}`;
   return Number(row?.records ?? 0);
+}
+
+/** `countRecords` for several objects in one statement (a batch counts its 40-odd objects at once).
+ *  @returns records per object name */
+export async function countRecordsOf(source: Queryable, schema: string, objectNames: readonly string[], schoolYear: number): Promise<Record<string, number>> {
+  if (objectNames.length === 0) return {};
+  const counts = objectNames.map((name, index) => {
+    const object = CATALOG.get(name);
+    return `select ${index} as object, count(*)::bigint as records from ${q(schema)}.${q(object.table)}${object.yearTied ? ' where school_year = $1' : ''}`;
+  });
+  const yearTied = objectNames.some((name) => CATALOG.get(name).yearTied);
+  const rows = await source.unsafe(counts.join(' union all '), yearTied ? [schoolYear] : []);
+  const records: Record<string, number> = {};
+  for (const row of rows) records[objectNames[Number(row.object)] as string] = Number(row.records);
+  return records;
 }
 
 /** The highest id of each of `ranges` equal-sized slices of the object's records, in id order. */

@@ -5,6 +5,7 @@ import { CATALOG, type CatalogObject } from '../domain';
 import type { Queryable } from './db';
 import type { District } from './district-registry';
 import { parentReferences, STATE_SCHEMA } from './schema/columns';
+import { quoteIdentifier as q } from './schema/identifiers';
 
 export interface FoundRecord {
   readonly id: number;
@@ -12,7 +13,6 @@ export interface FoundRecord {
   readonly label: string;
 }
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 interface PersonRow { id: number; first_name: string | null; last_name: string | null; local_id: string | null }
 

@@ -16,6 +16,7 @@ import {
   InvalidPlanRequestError, isRetry, offers, UnknownBatchError, type CatalogObject, type RecordSelection, type RecordSetRequest,
   type SchoolYearChoice,
 } from '../domain';
+import { quoteIdentifier as q } from './schema/identifiers';
 
 export interface BuildRecordSetInput {
   readonly batchId: string;
@@ -29,7 +30,6 @@ export interface RecordSetBuilt {
   readonly counts: Readonly<Record<string, number>>;
 }
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /** Ids moved between the servers per round trip. */
 const CHUNK = 10_000;

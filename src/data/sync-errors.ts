@@ -4,8 +4,8 @@ import { CATALOG } from '../domain';
 import type { Queryable } from './db';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from './schema/columns';
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 import type { StatementRunner } from './statement-runner';
+import { quoteIdentifier as q } from './schema/identifiers';
 
 /** not-allowed: the state may not receive it (state-excluded, or under a state-excluded record);
  *  parent-missing: a record it references is not at the state; refused: the state refused its data. */

@@ -4,8 +4,8 @@
 import type { CatalogObject } from '../domain';
 import { STATE_SCHEMA, syncedColumns } from '../data/schema/columns';
 import { notAllowedCondition, type ExclusionBranches } from '../data/schema/exclusion';
+import { quoteIdentifier as q } from '../data/schema/identifiers';
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 function rowText(object: CatalogObject, alias: string): string {
   const columns = syncedColumns(object).filter((column) => column.name !== 'id');

@@ -74,6 +74,8 @@ export interface CommittedPage {
   readonly cursor: number | null;
   readonly sent: number;
   readonly errors: number;
+  /** The page was the range's last and marked it done in its transaction. */
+  readonly rangeDone?: boolean;
 }
 
 function errorEntries(input: PageInput, object: CatalogObject, moved: PageOutcome, unknown: readonly number[]): NewSyncError[] {
@@ -157,11 +159,13 @@ export async function settlePage(tx: StatementRunner, page: PageRequest, moved: 
     if (kept.length > 0) await tx.run(statements.keep, [input.districtId, kept, input.batchId]);
   }
   const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
-  if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }))) {
+  // A short page is the range's last: it ends the range in its own transaction.
+  const last = moved.processed < page.pageSize;
+  if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }, last))) {
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
   }
   await addObjectCounts(tx, input.batchId, input.object, counts);
   const differential = moved.differential ?? (page.countInserted ? { inserted: moved.written, updated: 0, unchanged: 0 } : undefined);
   if (differential) await addDifferentialCounts(tx, input.batchId, input.object, differential);
-  return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length };
+  return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length, rangeDone: last };
 }

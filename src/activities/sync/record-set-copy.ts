@@ -41,9 +41,8 @@ export async function syncRecordSet(deps: SyncDeps, input: SyncRecordSetInput, h
   const district = await getDistrict(deps.state, input.districtId);
   const object = CATALOG.get(input.object);
   const statements = statementsFor(object);
-  await planObjectRanges(deps, { ...input, maxRanges: 1, ...(input.records !== undefined ? { records: input.records } : {}) });
-  const key = { batchId: input.batchId, object: input.object, rangeIndex: 0 };
-  const range = await getRange(deps.state, key);
+  const planned = await planObjectRanges(deps, { ...input, maxRanges: 1, ...(input.records !== undefined ? { records: input.records } : {}) }, { district });
+  const range = planned.range ?? await getRange(deps.state, { batchId: input.batchId, object: input.object, rangeIndex: 0 });
   if (!range) throw new UnknownRangeError(`batch ${input.batchId} has no range of ${input.object}`);
   let progress: RangeProgress = { cursor: range.cursor, processed: range.processed, errors: range.errors, sent: range.sent };
   const resumedFrom = range.cursor;

@@ -147,6 +147,7 @@ export async function syncRange(
   // While the state holds none of the object's records there is nothing to compare: copy.
   const differential = input.method === 'differential' && !range.fresh;
   let pages = 0;
+  let done = false;
   for (;;) {
     const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const request: PageRequest = {
@@ -161,9 +162,13 @@ export async function syncRange(
       progress = afterPage(progress, page);
       hooks.heartbeat(progress);
     }
+    done = page.rangeDone === true;
     if (page.processed < pageSize) break;
     hooks.checkpoint();
   }
-  if (!(await finishRange(deps.state, rangeKey(input), progress.cursor))) throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
+  // A last page short of a full one ended the range as it committed; an empty one did not.
+  if (!done && !(await finishRange(deps.state, rangeKey(input), progress.cursor))) {
+    throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
+  }
   return { ...progress, pages, resumedFrom };
 }

@@ -12,8 +12,8 @@ import { CATALOG, type CatalogObject } from '../../domain';
 import type { Queryable } from '../db';
 import { parentReferences, SCHEMA_CATALOG } from './columns';
 import { parentFirstObjects } from './ddl';
+import { quoteIdentifier as q } from './identifiers';
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /** Objects holding at least one record that is not allowed at the district (its own flag or an
  *  ancestor's); 'all' checks every reference that could lead to an exclusion. */
