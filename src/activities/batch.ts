@@ -74,10 +74,7 @@ export interface StoredBatchRequest {
   readonly selective: boolean;
 }
 
-export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'> & {
-  /** Raised once the batch is recorded (a state request's "State Resync Requested"). */
-  readonly alert?: NewAlert;
-};
+export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
 
 export interface RecordCancelRequestedInput {
   readonly batchId: string;
@@ -159,12 +156,6 @@ export function createBatchActivities(deps: ActivityDeps) {
     const source = deps.districtSources.for(district);
     return countRecordsOf(source, district.sourceSchema, input.objects, input.schoolYear);
   };
-  const raiseAndAnnounce = async (alert: NewAlert): Promise<void> => {
-    await raiseAlert(deps.state, alert);
-    // "State Resync Requested" is raised as the lane accepts a state request: the moment the
-    // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
-    if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
-  };
 
   return {
     /** @throws UnknownDistrictError (not retried) */
@@ -172,18 +163,15 @@ export function createBatchActivities(deps: ActivityDeps) {
       return districtSnapshot(input.districtId);
     },
 
-    /** Records the batch in the history, with the objects its requester stored, then raises
-     *  `alert` if given (both idempotent: a retry neither duplicates the batch nor the alert).
+    /** Records the batch in the history, with the objects its requester stored.
      *  @throws UnknownBatchError when no request was stored; BatchIdCollisionError (not retried) */
     async recordBatchQueued(input: RecordBatchQueuedInput): Promise<void> {
-      const { alert, ...batch } = input;
-      const request = await getBatchRequest(deps.state, batch.batchId);
-      if (request.districtId !== batch.districtId) throw new UnknownBatchError(batch.batchId);
+      const request = await getBatchRequest(deps.state, input.batchId);
+      if (request.districtId !== input.districtId) throw new UnknownBatchError(input.batchId);
       await insertQueuedBatch(deps.state, {
-        ...batch, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
+        ...input, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
         method: request.method ?? 'copy', selection: request.selection ?? null,
       });
-      if (alert) await raiseAndAnnounce(alert);
     },
 
     /** @throws UnknownBatchError (not retried) */
@@ -261,7 +249,10 @@ export function createBatchActivities(deps: ActivityDeps) {
     },
 
     async raiseAlert(alert: NewAlert): Promise<void> {
-      await raiseAndAnnounce(alert);
+      await raiseAlert(deps.state, alert);
+      // The lane raises "State Resync Requested" as it accepts a state request: the moment the
+      // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
+      if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
     },
   };
 }

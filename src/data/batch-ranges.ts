@@ -60,7 +60,7 @@ export async function getRange(sql: Queryable, key: RangeKey): Promise<BatchRang
  * Plans an object copied as one range, open at both ends, and marks the object running — in one
  * statement (a district's 40-odd small objects each did five): the range is fresh when the state
  * holds none of the district's records of the object (and year). A range planned before (a retry)
- * is kept, with its progress, and returned as it stands.
+ * is kept, with its progress, and returned as it stands; the object's status is then left as is.
  * @param stateTable the object's state table; `yearTied`: its records belong to a school year
  */
 export async function planSingleRange(
@@ -76,12 +76,16 @@ export async function planSingleRange(
       on conflict do nothing
       returning *),
     running as (update resync.batch_object set status = 'running', started_at = coalesce(started_at, now())
-      where batch_id = ${key.batchId} and object = ${key.object})
+      where batch_id = ${key.batchId} and object = ${key.object} and exists (select 1 from planned))
     select * from planned
     union all
     select * from resync.batch_range where batch_id = ${key.batchId} and object = ${key.object} and range_index = 0`;
-  if (!row) throw new Error(`planning range 0 of ${key.object} in batch ${key.batchId} returned nothing`);
-  return toRange(row);
+  if (row) return toRange(row);
+  // Another attempt planned it while this statement ran: its row is newer than this statement's
+  // snapshot, so read it now.
+  const planned = await getRange(sql, { ...key, rangeIndex: 0 });
+  if (!planned) throw new Error(`planning range 0 of ${key.object} in batch ${key.batchId} found no range`);
+  return planned;
 }
 
 /**

@@ -13,7 +13,6 @@ export interface FoundRecord {
   readonly label: string;
 }
 
-
 interface PersonRow { id: number; first_name: string | null; last_name: string | null; local_id: string | null }
 
 function personLabel(person: PersonRow, stateId: string | null | undefined): string {

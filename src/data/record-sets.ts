@@ -30,7 +30,6 @@ export interface RecordSetBuilt {
   readonly counts: Readonly<Record<string, number>>;
 }
 
-
 /** Ids moved between the servers per round trip. */
 const CHUNK = 10_000;
 

@@ -6,7 +6,6 @@ import { STATE_SCHEMA, syncedColumns } from '../data/schema/columns';
 import { notAllowedCondition, type ExclusionBranches } from '../data/schema/exclusion';
 import { quoteIdentifier as q } from '../data/schema/identifiers';
 
-
 function rowText(object: CatalogObject, alias: string): string {
   const columns = syncedColumns(object).filter((column) => column.name !== 'id');
   return `row(${columns.map((column) => `${alias}.${q(column.name)}`).join(', ')})::text`;

@@ -412,7 +412,7 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
 }
 
 /** Batches started before this patch read their district and request, recorded their start,
- *  counted and asked for a copy permit in four activities (now loadBatch and startBatch), and
+ *  counted and asked for a copy permit in five activities (now loadBatch and startBatch), and
  *  asked at their end whether to retry deferred records; they replay on that path. */
 export const START_IN_TWO_ACTIVITIES = 'batch-start-in-two-activities';
 

@@ -6,7 +6,7 @@
 // waited for — whatever the timing, never both and never neither.
 import {
   allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineUpdate,
-  executeChild, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
+  executeChild, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ResyncAlreadyRunningError, STATE_RESYNC_REQUESTED_ALERT } from '../domain';
@@ -45,10 +45,6 @@ interface Queued {
   recorded: boolean;
 }
 
-/** Lanes that accepted a state request before this patch raised its alert in an activity of its
- *  own after recording the batch (now one activity); they replay on that path. */
-export const QUEUED_WITH_ALERT = 'lane-queued-with-alert';
-
 // ─── Workflows ──────────────────────────────────────────────────────────────────────────────────
 
 export async function resyncLane(input: LaneInput): Promise<void> {
@@ -68,24 +64,23 @@ export async function resyncLane(input: LaneInput): Promise<void> {
     const queued: Queued = { batch, recorded: false };
     queue.push(queued);
     const position = queue.indexOf(queued) + (running ? 1 : 0);
-    // Neutral on purpose: which objects, or whether all of them, is not the district's to see.
-    const alert = batch.initiator === 'state' ? {
-      ...STATE_RESYNC_REQUESTED_ALERT, districtId: batch.districtId, batchId: batch.batchId,
-      message: `The state requested a resync of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}.`,
-    } : undefined;
-    const alertWithRecord = patched(QUEUED_WITH_ALERT);
     try {
       await history.recordBatchQueued({
         batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, yearChoice: batch.yearChoice,
         kind: batch.kind, initiator: batch.initiator, requestedBy: batch.requestedBy, workflowId: workflowIdOf(batch),
-        ...(alertWithRecord && alert ? { alert } : {}),
       });
     } catch (error) {
       queue.splice(queue.indexOf(queued), 1);
       throw error;
     }
     queued.recorded = true;
-    if (!alertWithRecord && alert) await history.raiseAlert(alert);
+    if (batch.initiator === 'state') {
+      // Neutral on purpose: which objects, or whether all of them, is not the district's to see.
+      await history.raiseAlert({
+        ...STATE_RESYNC_REQUESTED_ALERT, districtId: batch.districtId, batchId: batch.batchId,
+        message: `The state requested a resync of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}.`,
+      });
+    }
     return { batchId: batch.batchId, workflowId: workflowIdOf(batch), position };
   }, {
     validator: (batch) => {

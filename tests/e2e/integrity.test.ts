@@ -263,15 +263,15 @@ describe('errors retrying cannot fix', () => {
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const activity = (failure as WorkflowFailedError).cause;
     expect(activity).toBeInstanceOf(ActivityFailure);
-    expect((activity as ActivityFailure).activityType).toBe('loadDistrict');
+    expect((activity as ActivityFailure).activityType).toBe('loadBatch');
     expect((activity as ActivityFailure).retryState).toBe('NON_RETRYABLE_FAILURE');
     const cause = (activity as ActivityFailure).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
     expect((cause as ApplicationFailure).type).toBe('UnknownDistrictError');
     expect((cause as ApplicationFailure).message).toBe('district "nowhere" is not registered');
     const events = (await handle.fetchHistory()).events ?? [];
-    const loadDistrict = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'loadDistrict');
-    const attempts = events.filter((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(loadDistrict?.eventId))
+    const loadBatch = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'loadBatch');
+    const attempts = events.filter((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(loadBatch?.eventId))
       .map((event) => event.activityTaskStartedEventAttributes?.attempt);
     expect(attempts).toEqual([1]);
   });

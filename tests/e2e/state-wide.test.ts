@@ -235,7 +235,7 @@ describe('a district batch of a state-wide resync', () => {
     const { events } = await system.worker.client.workflow.getHandle(row.workflow_id).fetchHistory();
     const activities = (events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(activities).toEqual(['loadBatch', 'startBatch', 'copyLevels', 'pruneObjects', 'verifyBatch', 'recordBatchFinished']);
-    // Its lane recorded it and raised the district's alert in one activity.
+    // Its lane raised the district's alert.
     const alerts = await system.db.sql`select title from resync.alert where batch_id = ${row.batch_id}`;
     expect(alerts.map((alert) => alert.title)).toEqual(['State Resync Requested']);
   });

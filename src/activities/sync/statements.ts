@@ -12,7 +12,6 @@ import { parentFirstObjects } from '../../data/schema/ddl';
 import { branchesKey, exclusionCause, type ExclusionBranches } from '../../data/schema/exclusion';
 import { quoteIdentifier as q } from '../../data/schema/identifiers';
 
-
 /** Smallest and largest bigint: open key-range bounds that still let the planner use the index. */
 export const MIN_ID = -9_223_372_036_854_775_808n;
 export const MAX_ID = 9_223_372_036_854_775_807n;

@@ -4,8 +4,7 @@ import { levelsOf, type CatalogObject } from '../../domain';
 import {
   parentReferences, SCHEMA_CATALOG, STATE_SCHEMA, stateOwnedColumns, syncedColumns, type Column,
 } from './columns';
-
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+import { quoteIdentifier as quote } from './identifiers';
 
 /** Every object, parents before children: the order tables must be created in. */
 export function parentFirstObjects(): CatalogObject[] {

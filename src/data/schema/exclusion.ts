@@ -14,7 +14,6 @@ import { parentReferences, SCHEMA_CATALOG } from './columns';
 import { parentFirstObjects } from './ddl';
 import { quoteIdentifier as q } from './identifiers';
 
-
 /** Objects holding at least one record that is not allowed at the district (its own flag or an
  *  ancestor's); 'all' checks every reference that could lead to an exclusion. */
 export type ExclusionBranches = ReadonlySet<string> | 'all';

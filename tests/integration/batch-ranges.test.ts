@@ -1,0 +1,48 @@
+// An object copied as one range is planned in one statement (planSingleRange): fresh when the
+// state holds none of the district's records; a retry finds the range with its progress.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSingleRange } from '../../src/data/batch-ranges';
+import { DistrictSources } from '../../src/data/district-sources';
+import { seedDistrict } from '../../src/generator/seed-district';
+import { createTestDatabase, type TestDatabase } from '../setup/database';
+import { recordBatch } from './sync-helpers';
+
+let db: TestDatabase;
+let sources: DistrictSources;
+
+describe('planSingleRange', () => {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sources = new DistrictSources(db.url, { stateUrl: db.url });
+    await seedDistrict(db.sql, db.sql, { districtId: 'br1', students: 5, scopedYear: 2026, state: null, reportingEntity: false, seed: 9, sourceUrl: null });
+  });
+
+  afterAll(async () => {
+    await sources?.end();
+    await db?.drop();
+  });
+
+  it('plans the range fresh and marks the object running once; a retry gets the range as it stands and leaves the status', async () => {
+    const batch = await recordBatch({ state: db.sql, districtSources: sources }, 'br1', ['District'], false);
+    const key = { batchId: batch.batchId, object: 'District' };
+    const status = async () => (await db.sql`select status from resync.batch_object where batch_id = ${batch.batchId} and object = 'District'`)[0]?.status;
+
+    const first = await planSingleRange(db.sql, key, { table: 'district', yearTied: false }, 'br1', 2026);
+    expect(first).toEqual({ lowExclusive: null, highInclusive: null, cursor: null, processed: 0, errors: 0, sent: 0, done: false, fresh: true });
+    expect(await status()).toBe('running');
+
+    // An attempt committed a page, then the object failed; the batch tries it again.
+    await db.sql`update resync.batch_range set cursor = 7, processed = 1, sent = 1 where batch_id = ${batch.batchId} and object = 'District'`;
+    await db.sql`update resync.batch_object set status = 'failed' where batch_id = ${batch.batchId} and object = 'District'`;
+    const again = await planSingleRange(db.sql, key, { table: 'district', yearTied: false }, 'br1', 2026);
+    expect(again).toEqual({ lowExclusive: null, highInclusive: null, cursor: 7, processed: 1, errors: 0, sent: 1, done: false, fresh: true });
+    expect(await status()).toBe('failed');
+  });
+
+  it('plans a range not fresh when the state holds a record of the district for the year', async () => {
+    const batch = await recordBatch({ state: db.sql, districtSources: sources }, 'br1', ['District'], false);
+    await db.sql`insert into state.district (source_district, id, name, synced_batch) values ('br1', 1, 'Held', 'earlier')`;
+    const range = await planSingleRange(db.sql, { batchId: batch.batchId, object: 'District' }, { table: 'district', yearTied: false }, 'br1', 2026);
+    expect(range.fresh).toBe(false);
+  });
+});
