@@ -23,10 +23,11 @@ export interface DistrictSnapshot {
   readonly name: string;
   readonly profile: DistrictProfile;
   readonly scopedYear: number;
-  /** Whether a completed batch resyncs its deferred records in a follow-up (absent in results
-   *  recorded before it was read here). */
-  readonly autoRetryDeferred?: boolean;
 }
+
+/** How a batch ended, and whether its district asks, as the batch ends, for a follow-up of its
+ *  deferred records (absent in results recorded before it was read here). */
+export type RecordedBatchEnd = BatchOutcome & { readonly autoRetryDeferred?: boolean };
 
 export interface LoadBatchInput {
   readonly districtId: string;
@@ -139,7 +140,6 @@ export function createBatchActivities(deps: ActivityDeps) {
     const district = await getDistrict(deps.state, districtId);
     return {
       districtId: district.districtId, name: district.name, profile: district.profile, scopedYear: district.scopedYear,
-      autoRetryDeferred: district.autoRetryDeferred,
     };
   };
   const storedRequest = async (batchId: string): Promise<StoredBatchRequest> => {
@@ -217,17 +217,21 @@ export function createBatchActivities(deps: ActivityDeps) {
 
     /** Ends the batch in the history and returns its outcome (totals = sums of its objects); raises
      *  the alerts of a red or failed batch and starts the webhook delivery of its end. */
-    async recordBatchFinished(input: RecordBatchFinishedInput): Promise<BatchOutcome> {
+    async recordBatchFinished(input: RecordBatchFinishedInput): Promise<RecordedBatchEnd> {
       let failure = input.failure ?? null;
       if (input.status === 'cancelled') {
         const batch = await getBatch(deps.state, input.batchId);
         if (!batch) throw new UnknownBatchError(input.batchId);
         failure = cancellationText(batch, input.failure);
       }
-      await finishBatch(deps.state, input.batchId, input.status, failure);
+      const finished = await finishBatch(deps.state, input.batchId, input.status, failure);
       const outcome = await batchOutcome(deps, input.batchId);
       await announceBatchEnd(deps, outcome);
-      return outcome;
+      // Read now, not as the batch started: a district that turns automatic retries on while its
+      // batch runs gets the follow-up of this batch.
+      const districtId = finished?.districtId ?? (await getBatch(deps.state, input.batchId))?.districtId;
+      const district = districtId ? await getDistrict(deps.state, districtId) : undefined;
+      return { ...outcome, ...(district ? { autoRetryDeferred: district.autoRetryDeferred } : {}) };
     },
 
     /** Ends as cancelled a batch whose workflow was cancelled before it started (its lane calls

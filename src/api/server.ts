@@ -64,7 +64,7 @@ export async function startApi(env: Env, log: Logger = createLogger('api', env.L
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-api' });
   await migrate(state);
-  const districtSources = new DistrictSources(databases.urls.district, { poolSize: 5, stateUrl: databases.urls.state });
+  const districtSources = new DistrictSources(databases.urls.district, { poolSize: 5, stateUrl: databases.urls.state, applicationName: 'state-resync-api' });
   const settings = temporalSettings(env);
   // Lazy: the API answers (503 on /healthz) before Temporal is reachable.
   const connection = Connection.lazy(connectionOptions(settings));

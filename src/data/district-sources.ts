@@ -49,6 +49,9 @@ export interface DistrictSourcesOptions {
   readonly idleSeconds?: number;
   /** Told about a pooled connection that broke while idle (a server restart). */
   readonly onIdleError?: (error: Error) => void;
+  /** Prefix of the connections' application_name (`<prefix>-district`, `<prefix>-copy`), so an
+   *  operator tells the worker's connections from the API's in pg_stat_activity. */
+  readonly applicationName?: string;
 }
 
 /** Seconds a connection to a district's database may stay idle. A batch keeps its district's
@@ -65,13 +68,15 @@ export class DistrictSources {
   private readonly poolSize: number;
   private readonly idleSeconds: number;
   private readonly stateUrl: string | undefined;
+  private readonly applicationName: string;
 
   constructor(private readonly defaultUrl: string, options: DistrictSourcesOptions = {}) {
     this.poolSize = options.poolSize ?? 10;
     this.idleSeconds = options.idleSeconds ?? DISTRICT_IDLE_SECONDS;
     this.stateUrl = options.stateUrl;
+    this.applicationName = options.applicationName ?? 'state-resync';
     this.copyPools = new CopyPools({
-      max: this.poolSize, applicationName: 'state-resync-copy', idleTimeoutSeconds: this.idleSeconds,
+      max: this.poolSize, applicationName: `${this.applicationName}-copy`, idleTimeoutSeconds: this.idleSeconds,
       ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
     });
   }
@@ -84,7 +89,7 @@ export class DistrictSources {
     const url = resolveSourceUrl(district.sourceUrl, this.defaultUrl);
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = createSql(url, { max: this.poolSize, applicationName: 'state-resync-district', idleTimeoutSeconds: this.idleSeconds });
+      pool = createSql(url, { max: this.poolSize, applicationName: `${this.applicationName}-district`, idleTimeoutSeconds: this.idleSeconds });
       this.pools.set(url, pool);
     }
     return pool;

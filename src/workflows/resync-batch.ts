@@ -70,6 +70,8 @@ function checkSchoolYear(input: BatchInput, scopedYear: number): void {
 
 class BatchState {
   phase: BatchPhase = 'planning';
+  /** The district's automatic retries as its batch ended (undefined: not read then). */
+  autoRetryDeferred: boolean | undefined;
   kind: BatchInput['kind'] | null = null;
   /** Objects the post-run verification found out of sync. */
   outOfSync: readonly string[] = [];
@@ -398,7 +400,8 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
     // The permit goes back last: until its waiter hears the outcome, the batch still counts as
     // copying to whoever follows it (a state-wide run never reports more running than the bound).
     try {
-      const outcome = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
+      const { autoRetryDeferred, ...outcome } = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
+      state.autoRetryDeferred = autoRetryDeferred;
       const colour: ResyncOutcome = status === 'completed'
         ? worstColour([...state.objects.values()].map((object) => object.colour))
         : status;
@@ -413,7 +416,8 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
 
 /** Batches started before this patch read their district and request, recorded their start,
  *  counted and asked for a copy permit in five activities (now loadBatch and startBatch), and
- *  asked at their end whether to retry deferred records; they replay on that path. */
+ *  always asked submitDeferredRetry (now skipped when recordBatchFinished reads automatic retries
+ *  off); they replay on that path. */
 export const START_IN_TWO_ACTIVITIES = 'batch-start-in-two-activities';
 
 /** Batches started before this patch ran their follow-up in the batch's own scope: a cancel that
@@ -443,14 +447,14 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const state = new BatchState(input);
   const permit = new CopyPermit();
   let selective = false;
-  /** The district's setting as the batch read it at its start (undefined: runs that read it at their end). */
-  let autoRetryDeferred: boolean | undefined;
+  /** Runs since START_IN_TWO_ACTIVITIES learn the district's automatic retries as they record their end. */
+  let fewerActivities = false;
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
   try {
     validate(input);
-    const fewerActivities = patched(START_IN_TWO_ACTIVITIES);
+    fewerActivities = patched(START_IN_TWO_ACTIVITIES);
     let district: DistrictSnapshot;
     let request: StoredBatchRequest;
     if (fewerActivities) {
@@ -462,7 +466,6 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
       request = await history.loadBatchRequest({ batchId: input.batchId });
     }
     selective = request.selective;
-    autoRetryDeferred = fewerActivities ? district.autoRetryDeferred === true : undefined;
     let plan: Plan;
     /** A selective batch's counts come with its record set; a whole batch counts at the district. */
     let counted: Record<string, number> | undefined;
@@ -481,15 +484,16 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     const count = { districtId: input.districtId, schoolYear: input.schoolYear, objects: plan.levels.flat() };
     let records: Record<string, number>;
     if (fewerActivities) {
-      // One activity records the start, counts and asks for a copy permit; then the grant.
-      state.phase = 'waiting for a copy slot';
-      setCurrentDetails(state.describe());
+      // One activity records the start, counts and asks for a copy permit (still 'planning': a
+      // district database that cannot be reached shows there); then the grant.
       let started: Record<string, number> = {};
       await permit.acquire(async () => {
         const result = await history.startBatch({
           batchId: input.batchId, plan, permit: { holder: workflowInfo().workflowId, districtId: input.districtId }, ...(counted ? {} : { count }),
         });
         started = result.records;
+        state.phase = 'waiting for a copy slot';
+        setCurrentDetails(state.describe());
         return result.throttled;
       });
       records = counted ?? started;
@@ -532,7 +536,8 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
   // A district without automatic retries needs no round trip to learn there is nothing to submit.
-  if (failed.length === 0 && !selective && autoRetryDeferred !== false && patched('deferred-retry')) {
+  const retriesOff = fewerActivities && state.autoRetryDeferred === false;
+  if (failed.length === 0 && !selective && !retriesOff && patched('deferred-retry')) {
     // The batch has recorded its outcome: a cancel arriving now (its lane or the Temporal UI,
     // racing the end) has nothing left to stop and must not withdraw the follow-up.
     if (patched(DEFERRED_RETRY_NOT_CANCELLABLE)) await CancellationScope.nonCancellable(() => retryDeferred(input, state));

@@ -277,6 +277,28 @@ describe('errors retrying cannot fix', () => {
   });
 });
 
+describe('a district database that cannot be reached', () => {
+  it('leaves its batch planning (not waiting for a copy slot) while counting fails and is retried', async () => {
+    await system.seed({ districtId: '1009', students: 5, excludedShare: 0, seed: 9 });
+    const gone = new URL(system.district.url);
+    gone.pathname = '/district_gone';
+    await system.db.sql`update resync.district set source_url = ${gone.toString()} where district_id = '1009'`;
+    const started = await request(system.app).post('/api/districts/1009/resyncs').set(bearer(TOKENS.state)).send({ objects: 'all' });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const batchId = started.body.batchId as string;
+    try {
+      // Past the first attempts of the start (1 s, then 2 s of backoff).
+      await sleep(4000);
+      const seen = await request(system.app).get(`/api/resyncs/${batchId}`).set(bearer(TOKENS.state));
+      expect(seen.status).toBe(200);
+      expect([seen.body.status, seen.body.phase]).toEqual(['running', 'planning']);
+    } finally {
+      const cancelled = await request(system.app).post(`/api/resyncs/${batchId}/cancel`).set(bearer(TOKENS.state));
+      expect(cancelled.status).toBe(202);
+    }
+  });
+});
+
 describe('batch ids that meet', () => {
   it('refuses a second request under a taken id, loudly, and leaves the first batch whole', async () => {
     const batchId = newBatchId();

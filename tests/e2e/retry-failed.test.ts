@@ -14,6 +14,7 @@ beforeAll(async () => {
   system = await startTestSystem();
   await system.seed({ districtId: '1001', students: 60, excludedShare: 0 });
   await system.seed({ districtId: '1002', students: 40, excludedShare: 0, seed: 2 });
+  await system.seed({ districtId: '1003', students: 30, excludedShare: 0, seed: 3 });
 });
 
 afterAll(async () => {
@@ -22,8 +23,8 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function resync(district: '1001' | '1002', body: object): Promise<BatchBody> {
-  const token = district === '1001' ? TOKENS.district1001 : TOKENS.district1002;
+async function resync(district: '1001' | '1002' | '1003', body: object): Promise<BatchBody> {
+  const token = district === '1001' ? TOKENS.district1001 : district === '1002' ? TOKENS.district1002 : TOKENS.state;
   const response = await request(system.app).post(`/api/districts/${district}/resyncs`).set(bearer(token)).send(body);
   expect(response.status, JSON.stringify(response.body)).toBe(202);
   return waitForBatch(system, token, response.body.batchId as string);
@@ -200,6 +201,38 @@ describe('automatic retry once the parent lands', () => {
     // Only the records that waited: their parents were already there.
     expect((retried.objects ?? []).map((object) => object.object)).toEqual(['Enrollment']);
     expect(await stateIds('enrollment', '1001')).toEqual(enrollments);
+  });
+
+  it('turned on while the batch that lands the parents runs, follows that batch', async () => {
+    const failed = await resync('1003', { objects: ['Enrollment'] });
+    expect(objectOf(failed, 'Enrollment')!.errors).toBeGreaterThan(0);
+    // Hold the batch at its end: recording its outcome reads the error log, locked here.
+    const hold = await system.db.sql.reserve();
+    try {
+      await hold`begin`;
+      await hold`lock table resync.sync_error in access exclusive mode`;
+      const started = await request(system.app).post('/api/districts/1003/resyncs').set(bearer(TOKENS.state)).send({ objects: ['PersonIdentity'], checkDependencies: true });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const batchId = started.body.batchId as string;
+      for (const deadline = Date.now() + 60_000; ;) {
+        const [row] = await system.db.sql`select status from resync.batch where batch_id = ${batchId}`;
+        if (row?.status === 'completed') break;
+        if (Date.now() > deadline) throw new Error(`batch still ${String(row?.status)}`);
+        await sleep(100);
+      }
+      const settings = await request(system.app).patch('/api/districts/1003').set(bearer(TOKENS.state)).send({ autoRetryDeferred: true });
+      expect(settings.status).toBe(200);
+      await hold`rollback`;
+      let followUp: string | undefined;
+      for (const deadline = Date.now() + 30_000; !followUp && Date.now() < deadline; await sleep(250)) {
+        const [row] = await system.db.sql`select batch_id from resync.batch where requested_by = ${`automatic retry after batch ${batchId}`}`;
+        followUp = row?.batch_id as string | undefined;
+      }
+      expect(followUp, 'no follow-up batch').toBeDefined();
+    } finally {
+      await hold`rollback`.catch(() => undefined);
+      hold.release();
+    }
   });
 
   it('only an administrator with Write rights may change the setting, and only to true or false', async () => {
