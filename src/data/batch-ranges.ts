@@ -2,7 +2,7 @@
 // the state) and counts. The cursor advances only in the transaction that commits its page, and
 // only from the value the committing attempt started from, so a page is never counted twice.
 import type { Queryable } from './db';
-import { STATE_SCHEMA } from './schema/columns';
+import { firstStateRecord } from './district-records';
 import type { StatementRunner } from './statement-runner';
 
 export interface BatchRange {
@@ -61,18 +61,13 @@ export async function getRange(sql: Queryable, key: RangeKey): Promise<BatchRang
  * statement (a district's 40-odd small objects each did five): the range is fresh when the state
  * holds none of the district's records of the object (and year). A range planned before (a retry)
  * is kept, with its progress, and returned as it stands; the object's status is then left as is.
- * @param stateTable the object's state table; `yearTied`: its records belong to a school year
  */
 export async function planSingleRange(
-  sql: Queryable, key: { batchId: string; object: string }, stateTable: { table: string; yearTied: boolean }, districtId: string, schoolYear: number,
+  sql: Queryable, key: { batchId: string; object: string }, districtId: string, schoolYear: number,
 ): Promise<BatchRange> {
-  const table = sql`${sql(STATE_SCHEMA)}.${sql(stateTable.table)}`;
-  const year = stateTable.yearTied ? sql`and school_year = ${schoolYear}` : sql``;
-  // The first record in key order, not `exists`: see stateHoldsRecords (district-records.ts).
   const [row] = await sql<RangeRow[]>`with planned as (
       insert into resync.batch_range (batch_id, object, range_index, low_exclusive, high_inclusive, fresh)
-      values (${key.batchId}, ${key.object}, 0, null, null,
-        (select 1 from ${table} where source_district = ${districtId} ${year} order by source_district, id limit 1) is null)
+      values (${key.batchId}, ${key.object}, 0, null, null, (${firstStateRecord(sql, districtId, key.object, schoolYear)}) is null)
       on conflict do nothing
       returning *),
     running as (update resync.batch_object set status = 'running', started_at = coalesce(started_at, now())

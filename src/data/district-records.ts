@@ -9,12 +9,7 @@ import { quoteIdentifier as q } from './schema/identifiers';
 /** How many records of an object the district would send for a school year (year-tied objects
  *  count that year's records only). */
 export async function countRecords(source: Queryable, schema: string, objectName: string, schoolYear: number): Promise<number> {
-  const object = CATALOG.get(objectName);
-  const table = source`${source(schema)}.${source(object.table)}`;
-  const [row] = object.yearTied
-    ? await source`select count(*)::bigint as records from ${table} where school_year = ${schoolYear}`
-    : await source`select count(*)::bigint as records from ${table}`;
-  return Number(row?.records ?? 0);
+  return (await countRecordsOf(source, schema, [objectName], schoolYear))[objectName] ?? 0;
 }
 
 /** `countRecords` for several objects in one statement (a batch counts its 40-odd objects at once).
@@ -43,16 +38,22 @@ export async function rangeUpperBounds(source: Queryable, schema: string, object
 }
 
 /**
- * Whether the state already holds records of the object for the district (and year). Asked as
- * the first row in primary-key order, not `exists (…)`: a prepared statement's generic plan for
- * `exists` expects a district's records to be a share of the table and scans it from the start,
- * which for a district with none — every district of a year-end run — reads the whole state table.
+ * A query for the state's first record of the object for the district (and year), as a fragment
+ * to run alone or inside another statement (`(…) is null`: the state holds none). The first row in
+ * primary-key order, not `exists (…)`: a prepared statement's generic plan for `exists` expects a
+ * district's records to be a share of the table and scans it from the start, which for a district
+ * with none — every district of a year-end run — reads the whole state table.
  */
-export async function stateHoldsRecords(state: Queryable, districtId: string, objectName: string, schoolYear: number): Promise<boolean> {
+export function firstStateRecord(state: Queryable, districtId: string, objectName: string, schoolYear: number) {
   const object = CATALOG.get(objectName);
   const table = state`${state(STATE_SCHEMA)}.${state(object.table)}`;
   const year = object.yearTied ? state`and school_year = ${schoolYear}` : state``;
-  const rows = await state`select 1 from ${table} where source_district = ${districtId} ${year} order by source_district, id limit 1`;
+  return state`select 1 from ${table} where source_district = ${districtId} ${year} order by source_district, id limit 1`;
+}
+
+/** Whether the state already holds records of the object for the district (and year). */
+export async function stateHoldsRecords(state: Queryable, districtId: string, objectName: string, schoolYear: number): Promise<boolean> {
+  const rows = await firstStateRecord(state, districtId, objectName, schoolYear);
   return rows.length > 0;
 }
 

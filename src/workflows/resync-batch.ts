@@ -415,9 +415,8 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
 }
 
 /** Batches started before this patch read their district and request, recorded their start,
- *  counted and asked for a copy permit in five activities (now loadBatch and startBatch), and
- *  always asked submitDeferredRetry (now skipped when recordBatchFinished reads automatic retries
- *  off); they replay on that path. */
+ *  counted and asked for a copy permit in five activities (now loadBatch and startBatch); they
+ *  replay on that path. */
 export const START_IN_TWO_ACTIVITIES = 'batch-start-in-two-activities';
 
 /** Batches started before this patch ran their follow-up in the batch's own scope: a cancel that
@@ -447,14 +446,12 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const state = new BatchState(input);
   const permit = new CopyPermit();
   let selective = false;
-  /** Runs since START_IN_TWO_ACTIVITIES learn the district's automatic retries as they record their end. */
-  let fewerActivities = false;
   setHandler(progressQuery, () => state.progress());
   setCurrentDetails(`Planning the ${input.kind} resync of district ${input.districtId}, ${schoolYearLabel(input.schoolYear)}.`);
 
   try {
     validate(input);
-    fewerActivities = patched(START_IN_TWO_ACTIVITIES);
+    const fewerActivities = patched(START_IN_TWO_ACTIVITIES);
     let district: DistrictSnapshot;
     let request: StoredBatchRequest;
     if (fewerActivities) {
@@ -535,9 +532,9 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
   const outcome = await finish(input, state, permit, failed.length > 0 ? 'failed' : 'completed',
     failed.length > 0 ? `${failed.length} object(s) failed: ${failed.map((o) => o.object).join(', ')}` : undefined);
   const result = { ...outcome, colours: colourCounts(state), outOfSync: state.outOfSync };
-  // A district without automatic retries needs no round trip to learn there is nothing to submit.
-  const retriesOff = fewerActivities && state.autoRetryDeferred === false;
-  if (failed.length === 0 && !selective && !retriesOff && patched('deferred-retry')) {
+  // A district without automatic retries (as recordBatchFinished read them) needs no round trip to
+  // learn there is nothing to submit; a result recorded without the setting asks as before.
+  if (failed.length === 0 && !selective && state.autoRetryDeferred !== false && patched('deferred-retry')) {
     // The batch has recorded its outcome: a cancel arriving now (its lane or the Temporal UI,
     // racing the end) has nothing left to stop and must not withdraw the follow-up.
     if (patched(DEFERRED_RETRY_NOT_CANCELLABLE)) await CancellationScope.nonCancellable(() => retryDeferred(input, state));

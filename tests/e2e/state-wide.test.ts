@@ -104,7 +104,11 @@ describe('a state-wide resync', () => {
         sent: rows.reduce((sum, row) => sum + Number(row.sent), 0),
       });
       expect(await peakOverlap(batchIds)).toBe(LIMIT);
-      const permits = await system.worker.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).query(copyPermitsQuery);
+      // A batch gives its permit back after its waiters heard its end (resync-batch.ts, finish): the
+      // last release may still be on its way when the run reads finished.
+      const permitsNow = () => system.worker.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).query(copyPermitsQuery);
+      let permits = await permitsNow();
+      for (const deadline = Date.now() + 10_000; permits.active.length > 0 && Date.now() < deadline; permits = await permitsNow()) await sleep(100);
       expect(permits).toMatchObject({ limit: LIMIT, peakActive: LIMIT, active: [], waiting: [] });
       for (const districtId of DISTRICTS) {
         const [alert] = await system.db.sql`select title from resync.alert where district_id = ${districtId} and batch_id = any(${batchIds})`;

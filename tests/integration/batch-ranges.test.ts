@@ -27,14 +27,14 @@ describe('planSingleRange', () => {
     const key = { batchId: batch.batchId, object: 'District' };
     const status = async () => (await db.sql`select status from resync.batch_object where batch_id = ${batch.batchId} and object = 'District'`)[0]?.status;
 
-    const first = await planSingleRange(db.sql, key, { table: 'district', yearTied: false }, 'br1', 2026);
+    const first = await planSingleRange(db.sql, key, 'br1', 2026);
     expect(first).toEqual({ lowExclusive: null, highInclusive: null, cursor: null, processed: 0, errors: 0, sent: 0, done: false, fresh: true });
     expect(await status()).toBe('running');
 
     // An attempt committed a page, then the object failed; the batch tries it again.
     await db.sql`update resync.batch_range set cursor = 7, processed = 1, sent = 1 where batch_id = ${batch.batchId} and object = 'District'`;
     await db.sql`update resync.batch_object set status = 'failed' where batch_id = ${batch.batchId} and object = 'District'`;
-    const again = await planSingleRange(db.sql, key, { table: 'district', yearTied: false }, 'br1', 2026);
+    const again = await planSingleRange(db.sql, key, 'br1', 2026);
     expect(again).toEqual({ lowExclusive: null, highInclusive: null, cursor: 7, processed: 1, errors: 0, sent: 1, done: false, fresh: true });
     expect(await status()).toBe('failed');
   });
@@ -42,7 +42,7 @@ describe('planSingleRange', () => {
   it('plans a range not fresh when the state holds a record of the district for the year', async () => {
     const batch = await recordBatch({ state: db.sql, districtSources: sources }, 'br1', ['District'], false);
     await db.sql`insert into state.district (source_district, id, name, synced_batch) values ('br1', 1, 'Held', 'earlier')`;
-    const range = await planSingleRange(db.sql, { batchId: batch.batchId, object: 'District' }, { table: 'district', yearTied: false }, 'br1', 2026);
+    const range = await planSingleRange(db.sql, { batchId: batch.batchId, object: 'District' }, 'br1', 2026);
     expect(range.fresh).toBe(false);
   });
 });

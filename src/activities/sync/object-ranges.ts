@@ -6,7 +6,7 @@ import type { Sql } from '../../data/db';
 import { countRecords, rangeUpperBounds, stateHoldsRecords } from '../../data/district-records';
 import { getDistrict, type District } from '../../data/district-registry';
 import type { DistrictSources } from '../../data/district-sources';
-import { CATALOG, type BatchObjectRef } from '../../domain';
+import type { BatchObjectRef } from '../../domain';
 
 export interface PlanRangesInput extends BatchObjectRef {
   /** Records per range above which an object is split (default DEFAULT_RANGE_RECORDS). */
@@ -36,7 +36,7 @@ export async function planObjectRanges(
   const source = deps.districtSources.for(district);
   const records = input.records ?? await countRecords(source, district.sourceSchema, input.object, input.schoolYear);
   if (input.maxRanges === 1) {
-    const range = await planSingleRange(deps.state, input, CATALOG.get(input.object), input.districtId, input.schoolYear);
+    const range = await planSingleRange(deps.state, input, input.districtId, input.schoolYear);
     return { ranges: 1, records, range };
   }
   const existing = await countRanges(deps.state, input.batchId, input.object);
