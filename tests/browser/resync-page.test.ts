@@ -346,7 +346,8 @@ describe('the Resync State Data page', () => {
     expect(text).toContain('completed');
     expect(text).toContain('objects not shown');
     expect(await row.locator('button, a').count()).toBe(0);
-    expect(await district.locator('#alerts li', { hasText: 'State Resync Requested' }).count()).toBeGreaterThan(0);
+    // The alerts are read beside the history, not after it: wait for them too.
+    await district.locator('#alerts li', { hasText: 'State Resync Requested' }).first().waitFor();
   }, TEST_TIMEOUT);
   it('shows Sign out only to a signed-in user, and heads the object column "Resync Object" as the seed does', async () => {
     const page = await openPage();
@@ -739,5 +740,41 @@ describe('the page stays live and lets people act', () => {
     await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount')`);
     expect(await row.getAttribute('aria-expanded')).toBe('false');
     expect(await page.evaluate(`document.activeElement?.classList.contains('show-errors')`)).toBe(true);
+  }, TEST_TIMEOUT);
+
+  it('draws the table again as another batch ends without losing what the reader was doing: picked objects, open errors, the keyboard focus', async () => {
+    const { batchId: full } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    await waitForBatch(TOKENS.district1002, full);
+    const page = await openOn(TOKENS.district1002, '1002');
+    const row = page.locator('#objects tr[data-object="AttendanceExactCount"]');
+    await page.getByLabel('Select TestScore', { exact: true }).check();
+    await page.getByLabel('Select Roster', { exact: true }).check();
+    await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
+    await page.locator('#errors-of-AttendanceExactCount tr[data-record]').first().waitFor();
+    expect(await page.evaluate('document.activeElement?.id')).toBe('errors-of-AttendanceExactCount-title');
+
+    // Another object's batch ends elsewhere: the page reads the table again (it writes the line
+    // above it each time) and draws it.
+    await page.evaluate(`(() => {
+      window.__drawn = 0;
+      new MutationObserver(() => window.__drawn++).observe(document.getElementById('objects-intro'), { childList: true });
+    })()`);
+    const { batchId } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: ['District'], year: 'current' } });
+    await waitForBatch(TOKENS.district1002, batchId);
+    await waitUntil(page, `window.__drawn > 0 && document.querySelector('#objects tr[data-object="District"]').dataset.batch === '${batchId}'
+      && document.querySelector('#errors-of-AttendanceExactCount tr[data-record]')`);
+    expect(await row.getAttribute('data-batch')).toBe(full);
+    expect(await row.getAttribute('aria-expanded')).toBe('true');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('errors-of-AttendanceExactCount-title');
+    expect(await page.evaluate(`[...document.querySelectorAll('#objects input.pick-one:checked')].map((box) => box.value).sort()`)).toEqual(['Roster', 'TestScore']);
+
+    // The same with the keyboard on a checkbox.
+    await page.getByLabel('Select Roster', { exact: true }).focus();
+    await page.evaluate('window.__drawn = 0');
+    const { batchId: again } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: ['District'], year: 'current' } });
+    await waitForBatch(TOKENS.district1002, again);
+    await waitUntil(page, `window.__drawn > 0 && document.querySelector('#objects tr[data-object="District"]').dataset.batch === '${again}'`);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('pick-Roster');
+    expect(await page.evaluate(`[...document.querySelectorAll('#objects input.pick-one:checked')].map((box) => box.value).sort()`)).toEqual(['Roster', 'TestScore']);
   }, TEST_TIMEOUT);
 });

@@ -43,3 +43,29 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string, kind?: abs
 
 /** Text for screen readers only. */
 export const visuallyHidden = (text: string): HTMLSpanElement => h('span', { class: 'visually-hidden' }, text);
+
+/** Where the keyboard focus is inside a container about to be drawn again: the same control is
+ *  the one with the same id, else the one in the same place among those of its kind (tag and
+ *  classes), such as a row's "Show errors" button or the pager's "Next". */
+function focusedControl(container: Element): { selector: string; index: number } | null {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || active === container || !container.contains(active)) return null;
+  if (active.id) return { selector: `#${CSS.escape(active.id)}`, index: 0 };
+  const selector = [active.tagName.toLowerCase(), ...[...active.classList].map((name) => `.${CSS.escape(name)}`)].join('');
+  return { selector, index: [...container.querySelectorAll(selector)].indexOf(active) };
+}
+
+/**
+ * Runs `redraw`, which replaces part of `container`, and keeps the keyboard focus on the same
+ * control when it had been inside (a live update must not drop a keyboard or screen-reader user
+ * to the top of the page: WCAG 2.4.3 Focus Order). When that control is gone, focus goes to
+ * `fallback()` (an element of the container, say its heading), if given.
+ */
+export function keepingFocus(container: Element, redraw: () => void, fallback?: () => HTMLElement | null): void {
+  const before = focusedControl(container);
+  const active = document.activeElement;
+  redraw();
+  if (!before || (active instanceof HTMLElement && active.isConnected && container.contains(active))) return;
+  const same = container.querySelectorAll<HTMLElement>(before.selector)[before.index];
+  (same ?? fallback?.())?.focus();
+}

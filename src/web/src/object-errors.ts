@@ -2,7 +2,7 @@
 // made others fail), then the records in error, each named by its person, school and calendar,
 // grouped under their cause; twenty a page; one cause's records at a time on request; the CSV.
 import type { CauseGroup, ErrorsPage, RecordRef } from './api-types';
-import { byId, fill, h } from './dom';
+import { byId, fill, h, keepingFocus } from './dom';
 import { downloadErrorsCsv } from './error-csv';
 import { causeGroupText, causeList, errorRows, REASON_WORDS } from './error-views';
 import { formatNumber, plural } from './format';
@@ -44,7 +44,10 @@ function panelRow(current: Open): HTMLTableRowElement {
 
 function render(current: Open, page: ErrorsPage): void {
   const cell = panelRow(current).cells[0];
-  if (!cell) return;
+  if (cell) keepingFocus(cell, () => draw(cell, current, page), () => document.getElementById(`${rowId(current.object)}-title`));
+}
+
+function draw(cell: HTMLTableCellElement, current: Open, page: ErrorsPage): void {
   const groups = current.groups ?? page.causes;
   const records = h('tbody', {}, errorRows(page.errors, false));
   const pager = h('nav', { class: 'pager', 'aria-label': `Pages of the errors of ${current.object}` });
@@ -114,17 +117,18 @@ export function mountObjectErrors(): void {
     if (opening) void show(object, batchId);
     else if (open?.object === object) closeAndFocus(object);
   });
-  // The table was drawn again (a batch ended): open the same errors again if they still apply.
+  // The table was drawn again (a batch ended): read the same errors again if they still apply,
+  // else close them (the row now shows another batch).
   on('objects', (table) => {
     const current = open;
     if (!current) return;
-    open = null;
     const row = table.objects.find((o) => o.object === current.object);
-    if (row?.batchId === current.batchId) {
-      open = current;
-      markErrorsOpen(current.object, true);
-      void load(current);
+    if (row?.batchId !== current.batchId) {
+      close();
+      return;
     }
+    markErrorsOpen(current.object, true);
+    void load(current);
   });
   on('view', () => {
     open = null;

@@ -7,7 +7,7 @@
 // shown in the row. The checkboxes only serve Send Resync: disabled for a Read-only user, pointing
 // to the note that says why (send.ts).
 import type { BatchObject, ObjectOutcome, ObjectRow, ObjectTable, StatusColour } from './api-types';
-import { byId, fill, h, visuallyHidden } from './dom';
+import { byId, fill, h, keepingFocus, visuallyHidden } from './dom';
 import { formatCount, resultsTitle, schoolYearLabel, splitText, timeOf, timeText } from './format';
 import { fail } from './messages';
 import { emit, isCurrent, mayWrite, on, session, type LiveBatch, type View } from './store';
@@ -54,8 +54,12 @@ const selectAll = () => byId('select-all', HTMLInputElement);
 const pickBoxes = () => [...body().querySelectorAll<HTMLInputElement>('input.pick-one')];
 const rowOf = (object: string) => body().querySelector<HTMLTableRowElement>(`tr[data-object="${CSS.escape(object)}"]`);
 
-/** Writes an object's latest result into its row. */
+/** Writes an object's latest result into its row, the keyboard focus kept on the same control. */
 function fillRow(row: HTMLTableRowElement, result: RowResult): void {
+  keepingFocus(row, () => drawRow(row, result));
+}
+
+function drawRow(row: HTMLTableRowElement, result: RowResult): void {
   const { object, lastResync, processed, errors, colour, status, batchId } = result;
   row.dataset.colour = colour ?? '';
   row.dataset.batch = batchId ?? '';
@@ -158,24 +162,43 @@ const pickAttributes = (writer: boolean) => ({ disabled: !writer, 'aria-describe
 
 function render(data: ObjectTable): void {
   // Which view the rows are of (a view just left may still be on screen for a moment).
-  table().dataset.view = `${data.districtId}:${data.year}`;
+  const view = `${data.districtId}:${data.year}`;
+  const shownView = table().dataset.view;
+  table().dataset.view = view;
   const writer = mayWrite();
   selectAll().disabled = !writer;
   if (writer) selectAll().removeAttribute('aria-describedby');
   else selectAll().setAttribute('aria-describedby', 'send-read-only');
-  body().replaceChildren(...data.objects.map((object) => {
-    const id = `pick-${object.object}`;
-    const row = h('tr', { 'data-object': object.object },
-      h('td', { class: 'pick' },
-        h('input', { type: 'checkbox', id, class: 'pick-one', value: object.object, ...pickAttributes(writer) }),
-        h('label', { for: id, class: 'visually-hidden' }, `Select ${object.object}`)),
-      h('th', { scope: 'row' }, object.object),
-      h('td', { class: 'last' }),
-      h('td', { class: 'num results' }),
-      h('td', { class: 'status' }));
-    fillRow(row, object);
-    return row;
-  }));
+  // The same view and objects again (a batch ended): the rows are filled in place, so that the
+  // reader's picks, the keyboard focus and any errors opened below a row stay as they were.
+  const rows = [...body().querySelectorAll<HTMLTableRowElement>('tr[data-object]')];
+  const same = view === shownView && rows.length === data.objects.length && rows.every((row, i) => row.dataset.object === data.objects[i]?.object);
+  if (same) {
+    rows.forEach((row, i) => {
+      const box = row.querySelector<HTMLInputElement>('input.pick-one');
+      if (box) {
+        box.disabled = !writer;
+        if (writer) box.removeAttribute('aria-describedby');
+        else Object.assign(box, { checked: false }).setAttribute('aria-describedby', 'send-read-only');
+      }
+      const object = data.objects[i];
+      if (object) fillRow(row, object);
+    });
+  } else {
+    body().replaceChildren(...data.objects.map((object) => {
+      const id = `pick-${object.object}`;
+      const row = h('tr', { 'data-object': object.object },
+        h('td', { class: 'pick' },
+          h('input', { type: 'checkbox', id, class: 'pick-one', value: object.object, ...pickAttributes(writer) }),
+          h('label', { for: id, class: 'visually-hidden' }, `Select ${object.object}`)),
+        h('th', { scope: 'row' }, object.object),
+        h('td', { class: 'last' }),
+        h('td', { class: 'num results' }),
+        h('td', { class: 'status' }));
+      fillRow(row, object);
+      return row;
+    }));
+  }
   const notOffered = data.notOffered;
   fill(byId('objects-intro'),
     `${data.objects.length} objects can be resynced for ${schoolYearLabel(data.schoolYear)} (${data.year} year). `,
