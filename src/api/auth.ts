@@ -64,18 +64,24 @@ export function assertState(principal: Principal): void {
   if (principal.role !== 'state') throw forbidden('only state users may do this');
 }
 
-/** The detail every route that sends or cancels a resync answers a Read-only user with. */
-export function writeRefusal(principal: Pick<Principal, 'name'>): string {
-  return `this user (${principal.name}) has Read rights on the Resync State Data tool; sending or cancelling a resync needs Write`;
+/** What a Write route does, as its refusal of a Read-only user names it. */
+export type WriteAction = 'sending or cancelling a resync' | 'changing a district\'s settings';
+
+/** The detail a Write route answers a Read-only user with: who, their right, and what needs Write. */
+export function writeRefusal(principal: Pick<Principal, 'name'>, action: WriteAction = 'sending or cancelling a resync'): string {
+  return `this user (${principal.name}) has Read rights on the Resync State Data tool; ${action} needs Write`;
 }
 
 /** @throws HttpProblem 403 unless the principal has Write rights */
-export function assertWrite(principal: Principal): void {
-  if (!mayWrite(principal)) throw forbidden(writeRefusal(principal));
+export function assertWrite(principal: Principal, action?: WriteAction): void {
+  if (!mayWrite(principal)) throw forbidden(writeRefusal(principal, action));
 }
 
-/** Route middleware: only users with Write rights pass (sending, cancelling). */
-export const requireWrite: RequestHandler = (req, _res, next) => {
-  assertWrite(principalOf(req));
+/** Route middleware: only users with Write rights pass; a Read-only user's 403 names `action`. */
+export const requireWriteTo = (action: WriteAction): RequestHandler => (req, _res, next) => {
+  assertWrite(principalOf(req), action);
   next();
 };
+
+/** Route middleware: only users with Write rights pass (sending, cancelling). */
+export const requireWrite: RequestHandler = requireWriteTo('sending or cancelling a resync');

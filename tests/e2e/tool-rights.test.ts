@@ -117,7 +117,10 @@ function expectation(user: User, route: Route): { status: number; detail?: strin
   const key = `${route.method} ${route.template}`;
   if (route.template.startsWith('/api/state/') && user.role === 'district') return { status: 403, detail: 'only state users may do this' };
   if (WRITE_ROUTES.has(key)) {
-    if (!user.write) return { status: 403, detail: `this user (${user.name}) has Read rights on the Resync State Data tool; sending or cancelling a resync needs Write` };
+    if (!user.write) {
+      const needs = key === 'patch /api/districts/{district}' ? 'changing a district\'s settings' : 'sending or cancelling a resync';
+      return { status: 403, detail: `this user (${user.name}) has Read rights on the Resync State Data tool; ${needs} needs Write` };
+    }
     // The batch addressed has finished: a cancellation is refused for that, not for rights; it
     // copied District only, without a failure: nothing to retry.
     if (key === 'post /api/resyncs/{batch}/cancel' || key === 'post /api/state/resyncs/{request}/cancel') return { status: 409 };

@@ -9,7 +9,7 @@ import { checkSelection, districtCatalog, offers, planRecordSet, planResync, yea
 import { searchRecords } from '../../data/record-search';
 import { previewRecordSet } from '../../data/record-sets';
 import { verifiableObjects, verifyDistrict } from '../../verification/summary';
-import { assertDistrictAccess, principalOf, requireWrite } from '../auth';
+import { assertDistrictAccess, principalOf, requireWrite, requireWriteTo } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ConcurrencyLimit, VERIFICATION_RETRY_AFTER_SECONDS } from '../limits';
 import { HttpProblem } from '../problem';
@@ -61,7 +61,7 @@ export function districtsRouter(deps: ApiDeps): Router {
   });
 
   // Settings: whether records that failed for a missing parent are retried once a batch lands it.
-  router.patch('/:district', requireWrite, async (req, res) => {
+  router.patch('/:district', requireWriteTo('changing a district\'s settings'), async (req, res) => {
     const { params, body } = input(req, { params: DistrictParams, body: DistrictSettingsBody });
     const district = await setAutoRetryDeferred(deps.state, params.district, body.autoRetryDeferred);
     deps.log.info({ districtId: district.districtId, autoRetryDeferred: district.autoRetryDeferred, by: principalOf(req).name }, 'district settings changed');
