@@ -211,6 +211,28 @@ describe('the Selective Sync panel', () => {
     expect(asked).toEqual([]);
   }, TEST_TIMEOUT);
 
+  it('the preview names a pasted record of another school year, which it leaves out', async () => {
+    const current = Number((await system.district.sql.unsafe(`select min(id) as id from ${SCHEMA}.enrollment where school_year = 2026`))[0]?.id);
+    const [row] = await system.district.sql.unsafe(`insert into ${SCHEMA}.enrollment
+      select (select max(id) + 1 from ${SCHEMA}.enrollment), person_identity_id, 2025, grade, start_date, end_date, service_type, state_excluded, now()
+      from ${SCHEMA}.enrollment where id = $1 returning id`, [current] as never[]);
+    const previous = Number(row!.id);
+    try {
+      const page = await openAs(TOKENS.district1001);
+      await page.locator('#selective-object').selectOption('Enrollment');
+      await page.getByLabel('With their parent records', { exact: true }).uncheck();
+      await page.getByLabel('Or paste record ids', { exact: true }).fill(`${previous} ${current}`);
+      await page.getByRole('button', { name: 'Add these ids' }).click();
+      await page.getByRole('button', { name: 'Preview', exact: true }).click();
+      await page.locator('#selective-plan-other-years').waitFor();
+      expect(await page.locator('#selective-plan-other-years').textContent()).toBe(`Of another school year than 2026-27: Enrollment ${previous}. `
+        + 'A Selective Sync resyncs one school year\'s records: it is left out here, and sending it is refused. Remove it, or choose that school year.');
+      expect(await page.locator('#selective-plan-summary').textContent()).toMatch(/^1 record of 1 object for 2026-27: /);
+    } finally {
+      await system.district.sql.unsafe(`delete from ${SCHEMA}.enrollment where id = $1`, [previous] as never[]);
+    }
+  }, TEST_TIMEOUT);
+
   it('sends a Selective Sync after confirming it: 202, the batch of kind selective in the history, followed like any other', async () => {
     const page = await openAs(TOKENS.district1001);
     await search(page, person.local_id);

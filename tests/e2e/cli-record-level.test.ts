@@ -62,6 +62,20 @@ describe('npx resync select', () => {
       + '  PersonIdentity ids not at the district: 987654321, 987654322 (the state\'s copy is removed if it holds one; otherwise reported)\n');
   });
 
+  it('--preview names the chosen records of another school year, which it leaves out', async () => {
+    // An enrollment of the year before, as a district's history holds them.
+    const current = Number((await system.district.sql.unsafe(`select min(id) as id from "${schema}".enrollment where school_year = 2026`))[0]?.id);
+    const [row] = await system.district.sql.unsafe(`insert into "${schema}".enrollment
+      select (select max(id) + 1 from "${schema}".enrollment), person_identity_id, 2025, grade, start_date, end_date, service_type, state_excluded, now()
+      from "${schema}".enrollment where id = $1 returning id`, [current] as never[]);
+    const previous = Number(row!.id);
+    const result = await runCli(['select', '--district', '1001', '--object', 'Enrollment', '--ids', `${previous},${current}`, '--no-parents', '--preview'], env);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: EXIT.OK, stderr: '' });
+    expect(result.stdout).toBe('1 record in all; per object, parents first:\n  level 1: Enrollment — 1 record\n'
+      + `  Enrollment ids of another school year than 2026-27: ${previous} (left out; sending them is refused)\n`);
+    await system.district.sql.unsafe(`delete from "${schema}".enrollment where id = $1`, [previous] as never[]);
+  });
+
   it('--wait sends one person with dependents, follows it and exits 0; the person is at the state', async () => {
     const person = await onePerson();
     await system.district.sql.unsafe(`update "${schema}".person_identity set last_name = 'ByTheCli' where id = $1`, [person.id] as never[]);

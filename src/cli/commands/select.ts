@@ -1,6 +1,7 @@
 // `npx resync select`: Selective Sync — resync chosen records (with their parents, and with
 // --dependents everything below them) through the API; with --wait, follow the batch to its end.
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { schoolYearLabel } from '../../domain';
 import { apiClient } from '../api-client';
 import { yearChoiceFor } from '../district-year';
 import { EXIT, exitCodeHelp } from '../exit-codes';
@@ -8,19 +9,23 @@ import { reportStarted } from '../follow-batch';
 import { asOption, districtOption, jsonOption, yearOption } from '../options';
 
 interface Started { batchId: string; status: string; position: number; selection: { object: string; records: number } }
-interface Preview { object: string; levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[] }
+interface Preview { object: string; schoolYear: number; levels: { object: string; records: number }[][]; total: number; notAtDistrict: number[]; otherYears: number[] }
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
 const records = (count: number): string => `${count.toLocaleString('en-US')} record${count === 1 ? '' : 's'}`;
 
-/** The record set as counts per object, level by level (parents first), then the chosen ids the district lacks. */
+/** The record set as counts per object, level by level (parents first), then the chosen ids the
+ *  district lacks and those of another school year (left out; sending them is refused). */
 function formatPreview(preview: Preview): string[] {
   return [
     `${records(preview.total)} in all; per object, parents first:`,
     ...preview.levels.map((level, index) => `  level ${index + 1}: ${level.map((entry) => `${entry.object} — ${records(entry.records)}`).join(', ')}`),
     ...(preview.notAtDistrict.length > 0
       ? [`  ${preview.object} ids not at the district: ${preview.notAtDistrict.join(', ')} (the state's copy is removed if it holds one; otherwise reported)`]
+      : []),
+    ...(preview.otherYears.length > 0
+      ? [`  ${preview.object} ids of another school year than ${schoolYearLabel(preview.schoolYear)}: ${preview.otherYears.join(', ')} (left out; sending them is refused)`]
       : []),
   ];
 }

@@ -395,6 +395,8 @@ export interface SelectivePreview {
   total: number;
   /** Chosen ids the district does not hold (removed from the state if it holds them, else reported). */
   notAtDistrict: number[];
+  /** Chosen ids of another school year than the batch's: left out of the set; sending them is refused. */
+  otherYears: number[];
 }
 
 /** 202 of POST /api/districts/:d/selective-syncs. */

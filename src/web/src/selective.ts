@@ -52,6 +52,15 @@ export function notAtDistrictText(preview: SelectivePreview): string | null {
     + `The state's copy of ${ids.length === 1 ? 'it is' : 'each is'} removed if the state holds one; otherwise ${ids.length === 1 ? 'it is' : 'they are'} reported.`;
 }
 
+/** The chosen ids of another school year than the batch's: left out here, refused when sent. */
+export function otherYearsText(preview: SelectivePreview): string | null {
+  const ids = preview.otherYears;
+  if (ids.length === 0) return null;
+  const shown = ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${formatNumber(ids.length - 10)} more`;
+  return `Of another school year than ${schoolYearLabel(preview.schoolYear)}: ${preview.object} ${shown}. `
+    + `A Selective Sync resyncs one school year's records: ${ids.length === 1 ? 'it is' : 'they are'} left out here, and sending ${ids.length === 1 ? 'it' : 'them'} is refused. Remove ${ids.length === 1 ? 'it' : 'them'}, or choose that school year.`;
+}
+
 /** The record set level by level, parents first: "Level 1 District — 1 record". */
 function levelsList(preview: SelectivePreview): HTMLOListElement {
   return h('ol', { class: 'levels' }, preview.levels.map((level, index) => h('li', {},
@@ -63,11 +72,13 @@ function levelsList(preview: SelectivePreview): HTMLOListElement {
 
 function showPreview(preview: SelectivePreview): void {
   const missing = notAtDistrictText(preview);
+  const otherYears = otherYearsText(preview);
   planBox().hidden = false;
   fill(planBox(),
     h('h3', { id: 'selective-plan-title', tabindex: -1 }, 'The record set'),
     h('p', { id: 'selective-plan-summary' }, recordSetText(preview)),
     missing ? h('p', { id: 'selective-plan-missing', class: 'warning' }, missing) : null,
+    otherYears ? h('p', { id: 'selective-plan-other-years', class: 'warning' }, otherYears) : null,
     h('p', { class: 'help' }, 'Parents first, in this order:'),
     levelsList(preview));
 }
