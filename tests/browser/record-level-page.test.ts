@@ -287,7 +287,11 @@ describe('Retry failed records', () => {
 
     await reader.screenshot({ path: path.join(RESULTS_DIR, 'record-level-read-only.png'), fullPage: true });
 
-    // The writer retries: confirmed, then a selective batch followed like any other.
+    // The writer opens the failed batch's errors, then retries: confirmed, then a selective batch
+    // followed like any other.
+    await row.getByRole('button', { name: 'Show errors of Behavior', exact: true }).click();
+    await page.locator('#errors-of-Behavior tr[data-record]').first().waitFor();
+    expect(await page.locator('#errors-of-Behavior .resolved-note').count()).toBe(0);
     await retryButton.click();
     const dialog = page.getByRole('dialog', { name: 'Retry failed records?' });
     await dialog.waitFor();
@@ -316,6 +320,10 @@ describe('Retry failed records', () => {
       .toBe(`Sent: ${behaviors.toLocaleString('en-US')} of ${behaviors.toLocaleString('en-US')} processed (${behaviors.toLocaleString('en-US')} of them after failing, by a later Selective Sync)`);
     expect(await row.locator('button.retry-failed').count()).toBe(0);
     expect(await historyRow.locator('td:nth-child(5)').textContent()).toBe('completed');
+    // The errors still open list the batch as it ended, and say how many of them landed since.
+    await page.locator('#errors-of-Behavior .resolved-note').waitFor();
+    expect(await page.locator('#errors-of-Behavior .resolved-note').textContent())
+      .toBe(`${behaviors.toLocaleString('en-US')} records of this list were sent later by a Selective Sync and are at the state now; the list shows batch ${failedBatch} as it ended.`);
 
     // Exactly the district's Behavior records are at the state now, with the persons they need.
     const districtIds = (await system.district.sql.unsafe(`select id from "${schema}".behavior order by id`)).map((r) => Number(r.id));

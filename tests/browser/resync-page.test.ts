@@ -777,4 +777,49 @@ describe('the page stays live and lets people act', () => {
     expect(await page.evaluate('document.activeElement?.id')).toBe('pick-Roster');
     expect(await page.evaluate(`[...document.querySelectorAll('#objects input.pick-one:checked')].map((box) => box.value).sort()`)).toEqual(['Roster', 'TestScore']);
   }, TEST_TIMEOUT);
+
+  it('keeps the keyboard in the errors to their last page, and on the row when they close for a newer batch of the object or another view', async () => {
+    const { batchId: full } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: 'all', year: 'current' } });
+    await waitForBatch(TOKENS.district1002, full);
+    const page = await openOn(TOKENS.district1002, '1002');
+    const row = page.locator('#objects tr[data-object="AttendanceExactCount"]');
+    const panel = page.locator('#errors-of-AttendanceExactCount');
+    const title = 'errors-of-AttendanceExactCount-title';
+    const { total } = await api<{ total: number }>(TOKENS.district1002, `/api/resyncs/${full}/errors?object=AttendanceExactCount&limit=1`);
+    expect(total).toBeGreaterThan(20);
+
+    // Next, with the keyboard, to the last page: there Next is disabled, and the keyboard goes to the heading.
+    await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
+    await panel.locator('tr[data-record]').first().waitFor();
+    await panel.getByRole('button', { name: 'Next' }).focus();
+    const pages = Math.ceil(total / 20);
+    for (let shown = 2; shown <= pages; shown++) {
+      await page.keyboard.press('Enter');
+      await waitUntil(page, `document.querySelector('#errors-of-AttendanceExactCount nav.pager span')?.textContent.startsWith('${(shown - 1) * 20 + 1}–')`);
+      expect(await page.evaluate('document.activeElement?.textContent'), `page ${shown}`).toBe(shown < pages ? 'Next' : `Errors of AttendanceExactCount — batch ${full}`);
+    }
+    expect(await page.evaluate('document.activeElement?.id')).toBe(title);
+
+    // A newer batch of the same object: its row follows that batch, the errors of the one before
+    // close, and the keyboard lands on the row, not at the top of the page.
+    const { batchId: newer } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: ['AttendanceExactCount'], year: 'current' } });
+    await waitForBatch(TOKENS.district1002, newer);
+    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount') && document.querySelector('#objects tr[data-object="AttendanceExactCount"]').dataset.batch === '${newer}'`);
+    expect(await page.evaluate(`document.activeElement?.closest('tr')?.dataset.object`)).toBe('AttendanceExactCount');
+    expect(await row.getAttribute('aria-expanded')).toBe('false');
+
+    // Another view asked for and left again before it drew: the errors close with the view they
+    // were of, and the row opens them again (once).
+    await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
+    await panel.locator('tr[data-record]').first().waitFor();
+    await page.evaluate(`(() => { location.hash = '#district=1002&year=previous'; location.hash = '#district=1002&year=current'; })()`);
+    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount')
+      && document.getElementById('objects').dataset.view === '1002:current' && document.querySelector('#objects tr[data-object="AttendanceExactCount"] button.show-errors')`);
+    expect(await row.getAttribute('aria-expanded')).toBe('false');
+    await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
+    await panel.locator('tr[data-record]').first().waitFor();
+    expect(await page.locator('#objects tr.errors-row').count()).toBe(1);
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount')`);
+  }, TEST_TIMEOUT);
 });

@@ -67,5 +67,7 @@ export function keepingFocus(container: Element, redraw: () => void, fallback?: 
   redraw();
   if (!before || (active instanceof HTMLElement && active.isConnected && container.contains(active))) return;
   const same = container.querySelectorAll<HTMLElement>(before.selector)[before.index];
-  (same ?? fallback?.())?.focus();
+  same?.focus();
+  // A control drawn disabled (Next on the last page) does not take the focus: the fallback does.
+  if (document.activeElement !== same) fallback?.()?.focus();
 }

@@ -7,7 +7,7 @@ import { downloadErrorsCsv } from './error-csv';
 import { causeGroupText, causeList, errorRows, REASON_WORDS } from './error-views';
 import { formatNumber, plural } from './format';
 import { fail } from './messages';
-import { markErrorsOpen, objectRow } from './object-table';
+import { focusObjectRow, markErrorsOpen, objectResult, objectRow } from './object-table';
 import { renderPager } from './pager';
 import { on, session } from './store';
 
@@ -66,6 +66,7 @@ function draw(cell: HTMLTableCellElement, current: Open, page: ErrorsPage): void
       ? `${plural(page.total, 'record')} caused by one record: ${causeGroupText(current.cause)}. `
       : `${plural(page.total, 'record')} did not reach the state (${reasons}).`,
     current.cause ? h('button', { type: 'button', class: 'link', onclick: () => pick(current, null) }, 'Show every record') : null),
+    resolvedNote(current),
     !current.cause && groups.groups.length > 0
       ? [h('h4', {}, 'Records that made others fail'), causeList(groups.groups, groups.total, (group) => pick(current, group))]
       : null,
@@ -76,9 +77,31 @@ function draw(cell: HTMLTableCellElement, current: Open, page: ErrorsPage): void
     pager));
 }
 
+/** The batch's errors are listed as it ended; the row counts those a later Selective Sync landed
+ *  as sent: say so, with how many, so that the list and the row do not seem to disagree. */
+function resolvedNote(current: Open): HTMLParagraphElement | null {
+  const result = objectResult(current.object);
+  const resolved = result?.batchId === current.batchId ? result.resolvedSince ?? 0 : 0;
+  if (resolved === 0) return null;
+  return h('p', { class: 'resolved-note' }, `${plural(resolved, 'record')} of this list ${resolved === 1 ? 'was' : 'were'} sent later by a Selective Sync `
+    + `and ${resolved === 1 ? 'is' : 'are'} at the state now; the list shows batch ${current.batchId} as it ended.`);
+}
+
 function closeAndFocus(object: string): void {
   close();
-  objectRow(object)?.querySelector<HTMLElement>('button.show-errors')?.focus();
+  focusObjectRow(object);
+}
+
+/** Closes the errors because their row shows another batch now; the keyboard, if it was in
+ *  them, goes to the row (not to the top of the page). */
+function closeAsStale(): void {
+  if (!open) return;
+  const { object } = open;
+  const panel = document.getElementById(rowId(object));
+  const active = document.activeElement;
+  const hadFocus = active instanceof HTMLElement && active !== document.body && (panel?.contains(active) ?? false);
+  close();
+  if (hadFocus || document.activeElement === null || document.activeElement === document.body) focusObjectRow(object);
 }
 
 function pick(current: Open, group: CauseGroup | null): void {
@@ -124,13 +147,20 @@ export function mountObjectErrors(): void {
     if (!current) return;
     const row = table.objects.find((o) => o.object === current.object);
     if (row?.batchId !== current.batchId) {
-      close();
+      closeAsStale();
       return;
     }
     markErrorsOpen(current.object, true);
     void load(current);
   });
-  on('view', () => {
-    open = null;
+  // A batch of the same object started since: its row follows that batch now, so these errors
+  // (of the batch before) no longer belong below it.
+  on('batch', (batch) => {
+    const current = open;
+    if (!current || batch.batchId === current.batchId) return;
+    if (batch.objects.some((object) => object.object === current.object) && objectRow(current.object)?.dataset.batch === batch.batchId) closeAsStale();
   });
+  // Another district or year: its rows may be drawn in place of these (the same view asked for
+  // again before the other one drew), so the panel goes too, not only its state.
+  on('view', () => close());
 }

@@ -54,9 +54,26 @@ const selectAll = () => byId('select-all', HTMLInputElement);
 const pickBoxes = () => [...body().querySelectorAll<HTMLInputElement>('input.pick-one')];
 const rowOf = (object: string) => body().querySelector<HTMLTableRowElement>(`tr[data-object="${CSS.escape(object)}"]`);
 
-/** Writes an object's latest result into its row, the keyboard focus kept on the same control. */
+/** Writes an object's latest result into its row, the keyboard focus kept on the same control
+ *  (or, when the row no longer offers it, on the row). */
 function fillRow(row: HTMLTableRowElement, result: RowResult): void {
-  keepingFocus(row, () => drawRow(row, result));
+  keepingFocus(row, () => drawRow(row, result), () => rowFocusTarget(row));
+}
+
+/** Where the keyboard goes in a row when what it was on has gone: its "Show errors", else its
+ *  checkbox, else the object's name (focusable for this only). */
+function rowFocusTarget(row: HTMLTableRowElement): HTMLElement | null {
+  const control = row.querySelector<HTMLElement>('button.show-errors') ?? row.querySelector<HTMLInputElement>('input.pick-one:not(:disabled)');
+  if (control) return control;
+  const name = row.querySelector<HTMLElement>('th');
+  name?.setAttribute('tabindex', '-1');
+  return name;
+}
+
+/** Puts the keyboard on an object's row (see rowFocusTarget), e.g. as the errors below it close. */
+export function focusObjectRow(object: string): void {
+  const row = rowOf(object);
+  if (row) rowFocusTarget(row)?.focus();
 }
 
 function drawRow(row: HTMLTableRowElement, result: RowResult): void {
@@ -250,6 +267,9 @@ export function clearSelection(): void {
 
 const showsBatchOf = (batch: { districtId: string; schoolYear: number }) =>
   shown !== null && batch.districtId === shown.districtId && batch.schoolYear === shown.schoolYear;
+
+/** The object's row as the table was last read (null: not in the table shown). */
+export const objectResult = (object: string): ObjectRow | null => shown?.objects.find((o) => o.object === object) ?? null;
 
 /** The row element of an object (for panels that open something below it). */
 export const objectRow = (object: string): HTMLTableRowElement | null => rowOf(object);
