@@ -75,7 +75,10 @@ export interface StoredBatchRequest {
   readonly selective: boolean;
 }
 
-export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'>;
+export type RecordBatchQueuedInput = Omit<NewBatch, 'requestedObjects' | 'checkDependencies'> & {
+  /** An alert raised with the record, in its transaction (a state request's "State Resync Requested"). */
+  readonly alert?: NewAlert;
+};
 
 export interface RecordCancelRequestedInput {
   readonly batchId: string;
@@ -163,14 +166,19 @@ export function createBatchActivities(deps: ActivityDeps) {
       return districtSnapshot(input.districtId);
     },
 
-    /** Records the batch in the history, with the objects its requester stored.
+    /** Records the batch in the history, with the objects its requester stored, and raises
+     *  `alert` if given, in one transaction (both are idempotent: a retry changes nothing).
      *  @throws UnknownBatchError when no request was stored; BatchIdCollisionError (not retried) */
     async recordBatchQueued(input: RecordBatchQueuedInput): Promise<void> {
-      const request = await getBatchRequest(deps.state, input.batchId);
-      if (request.districtId !== input.districtId) throw new UnknownBatchError(input.batchId);
-      await insertQueuedBatch(deps.state, {
-        ...input, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
-        method: request.method ?? 'copy', selection: request.selection ?? null,
+      const { alert, ...batch } = input;
+      const request = await getBatchRequest(deps.state, batch.batchId);
+      if (request.districtId !== batch.districtId) throw new UnknownBatchError(batch.batchId);
+      await deps.state.begin(async (tx) => {
+        await insertQueuedBatch(tx, {
+          ...batch, requestedObjects: request.objects === 'all' ? null : request.objects, checkDependencies: request.checkDependencies,
+          method: request.method ?? 'copy', selection: request.selection ?? null,
+        });
+        if (alert) await raiseAlert(tx, alert);
       });
     },
 

@@ -50,7 +50,7 @@ const toAlert = (row: AlertRow): Alert => ({
 const toInboxAlert = (row: AlertRow): InboxAlert => ({ ...toAlert(row), readAt: row.read_at ?? null });
 
 /** Idempotent per (district, batch, title, audience): a retried activity does not raise the alert twice. */
-export async function raiseAlert(sql: Sql, alert: NewAlert): Promise<Alert> {
+export async function raiseAlert(sql: Queryable, alert: NewAlert): Promise<Alert> {
   const audience = alert.audience ?? 'all';
   const [existing] = alert.batchId
     ? await sql<AlertRow[]>`select * from resync.alert where district_id = ${alert.districtId}

@@ -6,7 +6,7 @@
 // waited for — whatever the timing, never both and never neither.
 import {
   allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineUpdate,
-  executeChild, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
+  executeChild, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ResyncAlreadyRunningError, STATE_RESYNC_REQUESTED_ALERT } from '../domain';
@@ -28,6 +28,10 @@ export const laneQuery = defineQuery<LaneState>('lane');
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
 const history = proxyActivities<Activities>(BOOKKEEPING);
+
+/** Lanes that accepted a state request before this patch recorded it and raised its alert in two
+ *  activities (now one, recordBatchQueued with the alert); they replay on that path. */
+export const QUEUED_WITH_ALERT = 'queued-with-alert-in-one-activity';
 
 /** An idle lane closes after this long; the next request starts it again. */
 const IDLE_CLOSE = '10 minutes';
@@ -64,23 +68,26 @@ export async function resyncLane(input: LaneInput): Promise<void> {
     const queued: Queued = { batch, recorded: false };
     queue.push(queued);
     const position = queue.indexOf(queued) + (running ? 1 : 0);
+    // Neutral on purpose: which objects, or whether all of them, is not the district's to see.
+    const alert = batch.initiator === 'state'
+      ? {
+        ...STATE_RESYNC_REQUESTED_ALERT, districtId: batch.districtId, batchId: batch.batchId,
+        message: `The state requested a resync of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}.`,
+      }
+      : undefined;
+    const together = alert !== undefined && patched(QUEUED_WITH_ALERT);
     try {
       await history.recordBatchQueued({
         batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, yearChoice: batch.yearChoice,
         kind: batch.kind, initiator: batch.initiator, requestedBy: batch.requestedBy, workflowId: workflowIdOf(batch),
+        ...(together ? { alert } : {}),
       });
     } catch (error) {
       queue.splice(queue.indexOf(queued), 1);
       throw error;
     }
     queued.recorded = true;
-    if (batch.initiator === 'state') {
-      // Neutral on purpose: which objects, or whether all of them, is not the district's to see.
-      await history.raiseAlert({
-        ...STATE_RESYNC_REQUESTED_ALERT, districtId: batch.districtId, batchId: batch.batchId,
-        message: `The state requested a resync of district ${batch.districtId} for ${schoolYearLabel(batch.schoolYear)}.`,
-      });
-    }
+    if (alert && !together) await history.raiseAlert(alert);
     return { batchId: batch.batchId, workflowId: workflowIdOf(batch), position };
   }, {
     validator: (batch) => {

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COPY_PERMITS_WORKFLOW_ID, copyPermitsQuery } from '../../src/workflows/copy-permits';
 import type { StateWideProgress } from '../../src/workflows/state-wide-resync';
+import { laneWorkflowId } from '../../src/workflows/types';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
 import { bearer, waitForBatch, waitForStatus } from './helpers';
 
@@ -239,9 +240,14 @@ describe('a district batch of a state-wide resync', () => {
     const { events } = await system.worker.client.workflow.getHandle(row.workflow_id).fetchHistory();
     const activities = (events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(activities).toEqual(['loadBatch', 'startBatch', 'copyLevels', 'pruneObjects', 'verifyBatch', 'recordBatchFinished']);
-    // Its lane raised the district's alert.
+    // Its lane recorded it and raised the district's alert in one activity (one transaction).
     const alerts = await system.db.sql`select title from resync.alert where batch_id = ${row.batch_id}`;
     expect(alerts.map((alert) => alert.title)).toEqual(['State Resync Requested']);
+    const lane = await system.worker.client.workflow.getHandle(laneWorkflowId(row.district_id, row.school_year)).fetchHistory();
+    const laneActivities = (lane.events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    // (The lane may hold earlier batches of this district: none of them raised the alert apart.)
+    expect(laneActivities).toContain('recordBatchQueued');
+    expect(laneActivities).not.toContain('raiseAlert');
   });
 });
 
