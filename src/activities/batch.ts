@@ -160,6 +160,13 @@ export function createBatchActivities(deps: ActivityDeps) {
     return countRecordsOf(source, district.sourceSchema, input.objects, input.schoolYear);
   };
 
+  /** The lane raises "State Resync Requested" as it accepts a state request: the moment the
+   *  webhook hears of it too (after the alert's commit; the delivery is idempotent by event id).
+   *  Decided here, not in the lane, so running lanes replay unchanged. */
+  const announceRaised = async (alert: NewAlert): Promise<void> => {
+    if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
+  };
+
   return {
     /** @throws UnknownDistrictError (not retried) */
     async loadDistrict(input: LoadDistrictInput): Promise<DistrictSnapshot> {
@@ -180,6 +187,7 @@ export function createBatchActivities(deps: ActivityDeps) {
         });
         if (alert) await raiseAlert(tx, alert);
       });
+      if (alert) await announceRaised(alert);
     },
 
     /** @throws UnknownBatchError (not retried) */
@@ -262,9 +270,7 @@ export function createBatchActivities(deps: ActivityDeps) {
 
     async raiseAlert(alert: NewAlert): Promise<void> {
       await raiseAlert(deps.state, alert);
-      // The lane raises "State Resync Requested" as it accepts a state request: the moment the
-      // webhook hears of it too. Decided here, not in the lane, so running lanes replay unchanged.
-      if (alert.title === STATE_RESYNC_REQUESTED_ALERT.title && alert.batchId) await announceStateRequest(deps, alert.batchId);
+      await announceRaised(alert);
     },
   };
 }

@@ -784,6 +784,19 @@ describe('the page stays live and lets people act', () => {
     expect(await page.evaluate(`[...document.querySelectorAll('#objects input.pick-one:checked')].map((box) => box.value).sort()`)).toEqual(['Roster', 'TestScore']);
   }, TEST_TIMEOUT);
 
+  it('keeps the keyboard on Next as Error details page on', async () => {
+    const { full, page } = await afterFullResyncOf1002();
+    const { total } = await api<{ total: number }>(TOKENS.district1002, `/api/resyncs/${full}/errors?limit=1`);
+    expect(total).toBeGreaterThan(20);
+    await page.locator(`#history tr[data-batch="${full}"]`).getByRole('button', { name: /Error details/ }).click();
+    await page.locator('#errors-pager button').first().waitFor();
+    await page.locator('#errors-pager').getByRole('button', { name: 'Next' }).focus();
+    await page.keyboard.press('Enter');
+    await waitUntil(page, `document.querySelector('#errors-pager span')?.textContent.startsWith('21–')`);
+    expect(await page.evaluate(`document.activeElement?.closest('#errors-pager') !== null && document.activeElement.textContent`)).toBe(total > 40 ? 'Next' : false);
+    if (total <= 40) expect(await page.evaluate('document.activeElement?.id')).toBe('errors-title');
+  }, TEST_TIMEOUT);
+
   it('keeps the keyboard in the errors to their last page, and on the row when they close for a newer batch of the object or another view', async () => {
     const { full, page, row } = await afterFullResyncOf1002();
     const panel = page.locator('#errors-of-AttendanceExactCount');
@@ -822,7 +835,12 @@ describe('the page stays live and lets people act', () => {
     await row.getByRole('button', { name: 'Show errors of AttendanceExactCount' }).click();
     await panel.locator('tr[data-record]').first().waitFor();
     expect(await page.locator('#objects tr.errors-row').count()).toBe(1);
-    await panel.getByRole('button', { name: 'Close' }).click();
-    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount')`);
+
+    // A mouse reader (nothing focused) is not scrolled to the row as the errors close.
+    await page.evaluate('document.activeElement?.blur()');
+    const { batchId: newest } = await api<{ batchId: string }>(TOKENS.district1002, '/api/districts/1002/resyncs', { method: 'POST', body: { objects: ['AttendanceExactCount'], year: 'current' } });
+    await waitForBatch(TOKENS.district1002, newest);
+    await waitUntil(page, `!document.getElementById('errors-of-AttendanceExactCount') && document.querySelector('#objects tr[data-object="AttendanceExactCount"]').dataset.batch === '${newest}'`);
+    expect(await page.evaluate('document.activeElement === document.body')).toBe(true);
   }, TEST_TIMEOUT);
 });

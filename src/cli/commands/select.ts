@@ -22,13 +22,17 @@ function formatPreview(preview: Preview): string[] {
     `${records(preview.total)} in all; per object, parents first:`,
     ...preview.levels.map((level, index) => `  level ${index + 1}: ${level.map((entry) => `${entry.object} — ${records(entry.records)}`).join(', ')}`),
     ...(preview.notAtDistrict.length > 0
-      ? [`  ${preview.object} ids not at the district: ${preview.notAtDistrict.join(', ')} (the state's copy is removed if it holds one; otherwise reported)`]
+      ? [`  ${preview.object} ids not at the district: ${listed(preview.notAtDistrict)} (the state's copy is removed if it holds one; otherwise reported)`]
       : []),
     ...(preview.otherYears.length > 0
-      ? [`  ${preview.object} ids of another school year than ${schoolYearLabel(preview.schoolYear)}: ${preview.otherYears.join(', ')} (left out; sending them is refused)`]
+      ? [`  ${preview.object} ids of another school year than ${schoolYearLabel(preview.schoolYear)}: ${listed(preview.otherYears)} (left out; sending them is refused)`]
       : []),
   ];
 }
+
+/** Ids on one line: the first ten, then how many more (--json lists them all). */
+const listed = (ids: readonly number[]): string =>
+  (ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${(ids.length - 10).toLocaleString('en-US')} more`);
 
 const IDS_HELP = 'record ids are positive whole numbers separated by commas, e.g. 12,40';
 

@@ -89,7 +89,7 @@ async function load(): Promise<void> {
   renderPager(byId('errors-pager'), page, 'records', (offset) => {
     current.offset = offset;
     void load();
-  });
+  }, () => byId('errors-title'));
 }
 
 export function mountErrorDetails(): void {

@@ -81,7 +81,7 @@ export async function loadHistory(view: View): Promise<void> {
     renderPager(byId('history-pager'), page, 'batches', (next) => {
       offset = next;
       void loadHistory(view);
-    });
+    }, () => byId('history-title'));
   } catch (error) {
     if (isCurrent(view)) fail(error);
   }

@@ -80,7 +80,8 @@ function draw(cell: HTMLTableCellElement, current: Open, page: ErrorsPage): void
 /** The batch's errors are listed as it ended; the row counts those a later Selective Sync landed
  *  as sent: say so, with how many, so that the list and the row do not seem to disagree. */
 function resolvedNote(current: Open): HTMLParagraphElement | null {
-  const result = objectResult(current.object);
+  // The count is of the whole list: with one cause's records shown it would overstate them.
+  const result = current.cause ? null : objectResult(current.object);
   const resolved = result?.batchId === current.batchId ? result.resolvedSince ?? 0 : 0;
   if (resolved === 0) return null;
   return h('p', { class: 'resolved-note' }, `${plural(resolved, 'record')} of this list ${resolved === 1 ? 'was' : 'were'} sent later by a Selective Sync `
@@ -101,7 +102,8 @@ function closeAsStale(): void {
   const active = document.activeElement;
   const hadFocus = active instanceof HTMLElement && active !== document.body && (panel?.contains(active) ?? false);
   close();
-  if (hadFocus || document.activeElement === null || document.activeElement === document.body) focusObjectRow(object);
+  // Only a keyboard that was in them moves: a reader elsewhere on the page is not scrolled away.
+  if (hadFocus) focusObjectRow(object);
 }
 
 function pick(current: Open, group: CauseGroup | null): void {
@@ -159,6 +161,10 @@ export function mountObjectErrors(): void {
     const current = open;
     if (!current || batch.batchId === current.batchId) return;
     if (batch.objects.some((object) => object.object === current.object) && objectRow(current.object)?.dataset.batch === batch.batchId) closeAsStale();
+  });
+  // This page sent a batch of the object: its row turns gray at once; these errors are of the batch before.
+  on('batch-started', (started) => {
+    if (open && started.plan.levels.some((level) => level.includes(open?.object ?? ''))) closeAsStale();
   });
   // Another district or year: its rows may be drawn in place of these (the same view asked for
   // again before the other one drew), so the panel goes too, not only its state.
