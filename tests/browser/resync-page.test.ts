@@ -366,6 +366,18 @@ describe('the Resync State Data page', () => {
     await page.getByLabel('API token', { exact: true }).waitFor();
     expect(await page.locator('#sign-out').isVisible()).toBe(false);
     expect(await page.locator('#status').textContent()).toBe('Signed out.');
+
+    // Signed out while the view still opened (its objects answer late): "Signed out." stays.
+    await page.route('**/objects?*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => undefined);
+    });
+    await page.getByLabel('API token', { exact: true }).fill(TOKENS.district1001);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token', { exact: true }).waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await page.locator('#status').textContent()).toBe('Signed out.');
   }, TEST_TIMEOUT);
 
   it('clears a stale error when the user moves to another district or school year', async () => {

@@ -8,6 +8,11 @@ export function say(text: string): void {
   byId('status').textContent = text;
 }
 
+/** Clears the status line if it still says `text` (what was said since, e.g. "Signed out.", stays). */
+export function unsay(text: string): void {
+  if (byId('status').textContent === text) say('');
+}
+
 export function showError(text: string): void {
   byId('error').textContent = text;
 }

@@ -2,7 +2,7 @@
 // so that a reload keeps the user signed in; a 401 from any call ends the session.
 import { Api } from './api';
 import { byId } from './dom';
-import { describeError, say, showError } from './messages';
+import { describeError, say, showError, unsay } from './messages';
 import { emit, on, state } from './store';
 
 const TOKEN_KEY = 'state-resync.token';
@@ -16,6 +16,8 @@ const elements = () => ({
   signOut: byId('sign-out', HTMLButtonElement),
   tool: byId('tool'),
 });
+
+const SIGNING_IN = 'Signing in…';
 
 /** Checks the token (GET /api/me, /api/districts), then shows the tool and calls `opened`.
  *  Throws the API's error when the token is refused; nothing changes then. */
@@ -57,8 +59,9 @@ export function mountSession(opened: () => Promise<void>): void {
   page.form.addEventListener('submit', (event) => {
     event.preventDefault();
     showError('');
-    say('Signing in…');
-    signIn(page.token.value.trim(), opened).then(() => say(''), (error: unknown) => {
+    say(SIGNING_IN);
+    // The view opens after the sign-in; a Sign out clicked meanwhile keeps its "Signed out.".
+    signIn(page.token.value.trim(), opened).then(() => unsay(SIGNING_IN), (error: unknown) => {
       say('');
       showError(describeError(error));
       page.token.focus();
