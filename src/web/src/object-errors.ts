@@ -98,9 +98,7 @@ function closeAndFocus(object: string): void {
 function closeAsStale(): void {
   if (!open) return;
   const { object } = open;
-  const panel = document.getElementById(rowId(object));
-  const active = document.activeElement;
-  const hadFocus = active instanceof HTMLElement && active !== document.body && (panel?.contains(active) ?? false);
+  const hadFocus = document.getElementById(rowId(object))?.contains(document.activeElement) ?? false;
   close();
   // Only a keyboard that was in them moves: a reader elsewhere on the page is not scrolled away.
   if (hadFocus) focusObjectRow(object);
@@ -160,11 +158,13 @@ export function mountObjectErrors(): void {
   on('batch', (batch) => {
     const current = open;
     if (!current || batch.batchId === current.batchId) return;
-    if (batch.objects.some((object) => object.object === current.object) && objectRow(current.object)?.dataset.batch === batch.batchId) closeAsStale();
+    // The row shows that batch only when the object is in it (object-table.ts fills it first).
+    if (objectRow(current.object)?.dataset.batch === batch.batchId) closeAsStale();
   });
   // This page sent a batch of the object: its row turns gray at once; these errors are of the batch before.
   on('batch-started', (started) => {
-    if (open && started.plan.levels.some((level) => level.includes(open?.object ?? ''))) closeAsStale();
+    const object = open?.object;
+    if (object && started.plan.levels.some((level) => level.includes(object))) closeAsStale();
   });
   // Another district or year: its rows may be drawn in place of these (the same view asked for
   // again before the other one drew), so the panel goes too, not only its state.
