@@ -39,24 +39,38 @@ function localHash(object: CatalogObject, alias: string): string {
   return `hash_record_extended(${rowValues(object, alias, false)}, 0)`;
 }
 
-/** $1 school year (year-tied objects only). Rows per bucket: bucket, district (records), excluded,
- *  allowed, digest (of the allowed records, as text). */
-export function districtBuckets(schema: string, object: CatalogObject, branches: ExclusionBranches): string {
-  const yearFilter = object.yearTied ? 'where d."school_year" = $1' : '';
-  return `select b.bucket, count(*)::int as district, count(*) filter (where b.excluded)::int as excluded,
-      count(*) filter (where not b.excluded)::int as allowed, coalesce(sum(b.digest) filter (where not b.excluded), 0)::text as digest
-    from (select d."id" >> ${BUCKET_BITS} as bucket, ${recordDigest(object, 'd')} as digest,
-            (${notAllowedCondition(schema, object, 'd', branches)}) as excluded
-          from ${q(schema)}.${q(object.table)} d ${yearFilter}) b
-    group by b.bucket`;
+/** An object's name (from the catalog) as a string literal, inner quotes doubled. */
+const objectLiteral = (object: CatalogObject): string => `'${object.name.replace(/'/g, "''")}'`;
+
+/** Several objects' bucket digests in one statement (one round trip, one connection, however
+ *  many objects): each object's rows as `part` writes them, tagged with its name. */
+function bucketsOf(objects: readonly CatalogObject[], part: (object: CatalogObject) => string): string {
+  return objects.map((object) => `select ${objectLiteral(object)} as object, o.* from (${part(object)}) o`).join('\nunion all\n');
 }
 
-/** $1 district, $2 school year (year-tied objects only). Rows per bucket: bucket, state, digest. */
-export function stateBuckets(object: CatalogObject): string {
-  const yearFilter = object.yearTied ? ' and s."school_year" = $2' : '';
-  return `select s."id" >> ${BUCKET_BITS} as bucket, count(*)::int as state, coalesce(sum(${recordDigest(object, 's')}), 0)::text as digest
-    from ${q(STATE_SCHEMA)}.${q(object.table)} s where s."source_district" = $1${yearFilter}
-    group by 1`;
+/** $1 school year (when any of `objects` is year-tied). Rows per object and bucket: object,
+ *  bucket, district (records), excluded, allowed, digest (of the allowed records, as text). */
+export function districtBuckets(schema: string, objects: readonly CatalogObject[], branches: ExclusionBranches): string {
+  return bucketsOf(objects, (object) => {
+    const yearFilter = object.yearTied ? 'where d."school_year" = $1' : '';
+    return `select b.bucket, count(*)::int as district, count(*) filter (where b.excluded)::int as excluded,
+        count(*) filter (where not b.excluded)::int as allowed, coalesce(sum(b.digest) filter (where not b.excluded), 0)::text as digest
+      from (select d."id" >> ${BUCKET_BITS} as bucket, ${recordDigest(object, 'd')} as digest,
+              (${notAllowedCondition(schema, object, 'd', branches)}) as excluded
+            from ${q(schema)}.${q(object.table)} d ${yearFilter}) b
+      group by b.bucket`;
+  });
+}
+
+/** $1 district, $2 school year (when any of `objects` is year-tied). Rows per object and bucket:
+ *  object, bucket, state, digest. */
+export function stateBuckets(objects: readonly CatalogObject[]): string {
+  return bucketsOf(objects, (object) => {
+    const yearFilter = object.yearTied ? ' and s."school_year" = $2' : '';
+    return `select s."id" >> ${BUCKET_BITS} as bucket, count(*)::int as state, coalesce(sum(${recordDigest(object, 's')}), 0)::text as digest
+      from ${q(STATE_SCHEMA)}.${q(object.table)} s where s."source_district" = $1${yearFilter}
+      group by 1`;
+  });
 }
 
 /** $1 first id, $2 last id, $3 school year (year-tied objects only). Rows: id, hash, excluded;

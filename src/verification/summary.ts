@@ -90,37 +90,54 @@ async function compareBucket(
   }
 }
 
-interface DistrictBucket { bucket: string; district: number; excluded: number; allowed: number; digest: string }
-interface StateBucket { bucket: string; state: number; digest: string }
+interface DistrictBucket { object: string; bucket: string; district: number; excluded: number; allowed: number; digest: string }
+interface StateBucket { object: string; bucket: string; state: number; digest: string }
 
-/** District and state apart: each side sums its records' digests per bucket of ids (both servers
- *  at once); buckets that agree are in sync as a whole, the others are compared record by record.
- *  A district in sync costs two aggregate reads per object and transfers a few rows. */
-async function verifyObjectAcross(
-  stateSql: Sql, source: Sql, district: District, objectName: string, schoolYear: number, branches: ExclusionBranches,
-): Promise<ObjectVerification> {
-  const object = CATALOG.get(objectName);
-  const counts: Counts = { district: 0, state: 0, missing: 0, extra: 0, differing: 0, excluded: 0 };
+/** Rows of one statement, grouped by their `object` column. */
+function byObject<Row extends { object: string }>(rows: readonly Row[]): Map<string, Row[]> {
+  const grouped = new Map<string, Row[]>();
+  for (const row of rows) grouped.set(row.object, [...(grouped.get(row.object) ?? []), row]);
+  return grouped;
+}
+
+/** District and state apart: each side sums its records' digests per object and bucket of ids,
+ *  every object in one statement (both servers at once: a district in sync costs two aggregate
+ *  reads and one connection to its server, however many objects); buckets that agree are in sync
+ *  as a whole, the others are compared record by record. */
+async function verifyObjectsAcross(
+  stateSql: Sql, source: Sql, district: District, objectNames: readonly string[], schoolYear: number, branches: ExclusionBranches,
+): Promise<ObjectVerification[]> {
+  const objects = objectNames.map((name) => CATALOG.get(name));
+  const yearTied = objects.some((object) => object.yearTied);
   const [districtRows, stateRows] = await Promise.all([
-    source.unsafe(districtBuckets(district.sourceSchema, object, branches), object.yearTied ? [schoolYear] : []) as unknown as Promise<DistrictBucket[]>,
-    stateSql.unsafe(stateBuckets(object), object.yearTied ? [district.districtId, schoolYear] : [district.districtId]) as unknown as Promise<StateBucket[]>,
+    source.unsafe(districtBuckets(district.sourceSchema, objects, branches), yearTied ? [schoolYear] : []) as unknown as Promise<DistrictBucket[]>,
+    stateSql.unsafe(stateBuckets(objects), yearTied ? [district.districtId, schoolYear] : [district.districtId]) as unknown as Promise<StateBucket[]>,
   ]);
-  const stateByBucket = new Map(stateRows.map((row) => [String(row.bucket), row]));
-  const toCompare = new Set<string>();
-  for (const d of districtRows) {
-    const s = stateByBucket.get(String(d.bucket));
-    if (s && s.state === d.allowed && s.digest === d.digest) {
-      counts.district += d.district;
-      counts.excluded += d.excluded;
-      counts.state += s.state;
-    } else {
-      toCompare.add(String(d.bucket));
+  const districtByObject = byObject(districtRows);
+  const stateByObject = byObject(stateRows);
+  const results: ObjectVerification[] = [];
+  for (const object of objects) {
+    const counts: Counts = { district: 0, state: 0, missing: 0, extra: 0, differing: 0, excluded: 0 };
+    const districtBucketRows = districtByObject.get(object.name) ?? [];
+    const stateBucketRows = stateByObject.get(object.name) ?? [];
+    const stateByBucket = new Map(stateBucketRows.map((row) => [String(row.bucket), row]));
+    const toCompare = new Set<string>();
+    for (const d of districtBucketRows) {
+      const s = stateByBucket.get(String(d.bucket));
+      if (s && s.state === d.allowed && s.digest === d.digest) {
+        counts.district += d.district;
+        counts.excluded += d.excluded;
+        counts.state += s.state;
+      } else {
+        toCompare.add(String(d.bucket));
+      }
     }
+    const districtBucketIds = new Set(districtBucketRows.map((d) => String(d.bucket)));
+    for (const s of stateBucketRows) if (!districtBucketIds.has(String(s.bucket))) toCompare.add(String(s.bucket));
+    for (const bucket of toCompare) await compareBucket(stateSql, source, district, object, schoolYear, branches, BigInt(bucket), counts);
+    results.push({ object: object.name, ...counts, inSync: counts.missing === 0 && counts.extra === 0 && counts.differing === 0 });
   }
-  const districtBucketIds = new Set(districtRows.map((d) => String(d.bucket)));
-  for (const s of stateRows) if (!districtBucketIds.has(String(s.bucket))) toCompare.add(String(s.bucket));
-  for (const bucket of toCompare) await compareBucket(stateSql, source, district, object, schoolYear, branches, BigInt(bucket), counts);
-  return { object: objectName, ...counts, inSync: counts.missing === 0 && counts.extra === 0 && counts.differing === 0 };
+  return results;
 }
 
 /** Objects a verification covers: those offered to the district for the year, or a selection. */
@@ -139,16 +156,14 @@ export async function verifyDistrict(
   const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
   // The exclusions as they stand now (not a batch's remembered view): what verification reports.
   const branches = await findExclusionBranches(source, district.sourceSchema);
+  if (!inDatabase) return objects.length === 0 ? [] : verifyObjectsAcross(deps.state, source, district, objects, schoolYear, branches);
   const results: ObjectVerification[] = new Array(objects.length);
-  // A few objects at a time: each is two streamed, index-ordered reads.
+  // A few objects at a time: each is one join inside PostgreSQL.
   let next = 0;
   const runner = async () => {
     while (next < objects.length) {
       const index = next++;
-      const object = objects[index] as string;
-      results[index] = inDatabase
-        ? await verifyObjectInDatabase(deps.state, district, object, schoolYear, branches)
-        : await verifyObjectAcross(deps.state, source, district, object, schoolYear, branches);
+      results[index] = await verifyObjectInDatabase(deps.state, district, objects[index] as string, schoolYear, branches);
     }
   };
   await Promise.all(Array.from({ length: Math.min(VERIFY_PARALLELISM, objects.length) }, runner));
