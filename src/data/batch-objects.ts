@@ -66,12 +66,6 @@ export async function markObjectsSkipped(sql: Queryable, batchId: string, skippe
   }
 }
 
-/** Adds one committed page's counts to its object (called in the page's transaction). */
-export async function addObjectCounts(tx: StatementRunner, batchId: string, object: string, counts: { processed: number; errors: number; sent: number }): Promise<void> {
-  await tx.run(`update resync.batch_object set processed = processed + $3::bigint, errors = errors + $4::bigint, sent = sent + $5::bigint
-    where batch_id = $1 and object = $2`, [batchId, object, counts.processed, counts.errors, counts.sent]);
-}
-
 /** Records a prune in its transaction: the records it deleted add to those the copy already
  *  removed (records found not allowed any longer); `kept` is what the prune left standing. */
 export async function recordObjectPruned(sql: Queryable, batchId: string, object: string, result: { deleted: number; kept: number }): Promise<void> {

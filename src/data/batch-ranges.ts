@@ -84,20 +84,31 @@ export async function planSingleRange(
 }
 
 /**
- * Moves a range's cursor past a committed page and adds its counts — only if the cursor is still
- * where this attempt found it. Run it in the page's transaction. `last`: the page was the range's
- * last (fewer records than a page), so the range is done with it (no finishRange after).
+ * Moves a range's cursor past a committed page and adds its counts to the range and to its object
+ * (one statement: a page's bookkeeping is most of a small object's round trips) — only if the
+ * cursor is still where this attempt found it. Run it in the page's transaction. `last`: the page
+ * was the range's last (fewer records than a page), so the range is done with it (no finishRange
+ * after).
  * @returns false when another attempt moved the range on (the caller rolls its page back)
  */
 export async function advanceRange(
   tx: StatementRunner, key: RangeKey, expectedCursor: number | null, page: { cursor: number; processed: number; errors: number; sent: number },
   last = false,
 ): Promise<boolean> {
-  const advanced = await tx.run(`update resync.batch_range set cursor = $4::bigint, processed = processed + $5::bigint,
-      errors = errors + $6::bigint, sent = sent + $7::bigint, done = done or $9::boolean
-    where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $8::bigint`,
+  // Every data-modifying part of a WITH runs to completion: the object's counts move with the range.
+  const { rows } = await tx.run<{ advanced: number }>(`with advanced as (
+      update resync.batch_range set cursor = $4::bigint, processed = processed + $5::bigint,
+        errors = errors + $6::bigint, sent = sent + $7::bigint, done = done or $9::boolean
+      where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $8::bigint
+      returning batch_id, object
+    ), counted as (
+      update resync.batch_object o set processed = o.processed + $5::bigint, errors = o.errors + $6::bigint, sent = o.sent + $7::bigint
+      from advanced a where o.batch_id = a.batch_id and o.object = a.object
+      returning 1
+    )
+    select count(*)::int as advanced from advanced`,
   [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor, last]);
-  return advanced.count === 1;
+  return Number(rows[0]?.advanced ?? 0) === 1;
 }
 
 /** Marks a range done — only if its cursor is still the one this attempt ended at.

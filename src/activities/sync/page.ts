@@ -4,7 +4,7 @@
 // and the range's progress (the cursor advances only from where this attempt found it). Shared by
 // the keyset copy (sync-range.ts), the record-set copy (record-set-copy.ts) and the differential
 // copy (differential.ts).
-import { addDifferentialCounts, addObjectCounts, addRemovedCounts } from '../../data/batch-objects';
+import { addDifferentialCounts, addRemovedCounts } from '../../data/batch-objects';
 import { advanceRange, type RangeKey } from '../../data/batch-ranges';
 import { parseExclusionCause, type ExclusionBranches, type ExclusionCause } from '../../data/schema/exclusion';
 import type { StatementRunner } from '../../data/statement-runner';
@@ -164,7 +164,6 @@ export async function settlePage(tx: StatementRunner, page: PageRequest, moved: 
   if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }, last))) {
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
   }
-  await addObjectCounts(tx, input.batchId, input.object, counts);
   const differential = moved.differential ?? (page.countInserted ? { inserted: moved.written, updated: 0, unchanged: 0 } : undefined);
   if (differential) await addDifferentialCounts(tx, input.batchId, input.object, differential);
   return { processed: moved.processed, cursor: moved.cursor, sent: moved.written, errors: errors.length, rangeDone: last };
