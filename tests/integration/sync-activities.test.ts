@@ -70,6 +70,26 @@ describe.each([
     }
   });
 
+  it('copies a fresh object none of whose records can be held back page by page, counting and moving its cursor exactly', async () => {
+    // CourseCode has no exclusion flag and no parent: every record may go (the path that reads no
+    // summary at the district between servers).
+    expect(await stateCount('course_code')).toBe(0);
+    const batch = await recordBatch(deps, DISTRICT, ['CourseCode'], false);
+    const [result] = await syncObjectDirectly(deps, batch, DISTRICT, 'CourseCode', { pageSize: 60 });
+    const codes = await districtCount('course_code');
+    const [{ last }] = await districtDb.sql.unsafe(`select max(id)::int as last from district_${DISTRICT}.course_code`) as unknown as [{ last: number }];
+    expect(codes).toBeGreaterThan(120);
+    expect(result).toMatchObject({ processed: codes, sent: codes, errors: 0, cursor: last, resumedFrom: null, pages: Math.floor(codes / 60) + 1 });
+    expect(await stateCount('course_code')).toBe(codes);
+    const [range] = await db.sql`select cursor::int, processed::int, sent::int, done from resync.batch_range where batch_id = ${batch.batchId}`;
+    expect(range).toEqual({ cursor: last, processed: codes, sent: codes, done: true });
+    const [object] = await db.sql`select processed::int, sent::int, errors::int from resync.batch_object where batch_id = ${batch.batchId} and object = 'CourseCode'`;
+    expect(object).toEqual({ processed: codes, sent: codes, errors: 0 });
+    const district = await getDistrict(db.sql, DISTRICT);
+    const [verified] = await verifyDistrict(deps, district, 2026, ['CourseCode']);
+    expect(verified).toMatchObject({ district: codes, state: codes, inSync: true });
+  });
+
   it('writes the same page twice with the same result (idempotent upsert)', async () => {
     const first = await recordBatch(deps, DISTRICT, ['School'], true);
     await syncObjectDirectly(deps, first, DISTRICT, 'District');

@@ -45,6 +45,9 @@ export interface ObjectStatements {
   readonly copyOutStateRows: (schema: string, branches: ExclusionBranches, page: KeysetPage, districtId: string, batchId: string) => string;
   /** … `COPY state table FROM STDIN`. */
   readonly copyInState: string;
+  /** The last id a page copied straight into the state table: $1 district, $2 after-id, $3
+   *  high-id, $4 batch (rows of the range this batch wrote, in the page's transaction). */
+  readonly pageCursor: string;
   /** Fills the staging table from the district's schema in the same database: $1 year (year-tied
    *  only), then after-id, high-id, limit. */
   readonly stagePage: (schema: string, branches: ExclusionBranches) => string;
@@ -308,6 +311,8 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
           from (${literalPageSelect(schema, branches, page)}) p where p.cause is null) to stdout`;
       },
       copyInState: `copy ${table} ("source_district", ${columns.map((column) => q(column.name)).join(', ')}, "synced_batch") from stdin`,
+      pageCursor: `select max("id") as cursor from ${table}
+        where "source_district" = $1 and "id" > $2::bigint and "id" <= $3::bigint and "synced_batch" = $4`,
       stagePage: memo((schema: string, branches: ExclusionBranches) => `insert into ${STAGE}
         ${pageSelect(object, columns, schema, branches, object.yearTied ? ['$1', '$2', '$3', '$4'] : [null, '$1', '$2', '$3'])}`),
       mergeStage: memo((fresh: boolean) => `with ${mergeText(object, columns, references, STAGE, { lookForOrphans: !fresh, upsert: !fresh })}

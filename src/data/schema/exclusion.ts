@@ -35,6 +35,13 @@ function checked(parent: CatalogObject, branches: ExclusionBranches): boolean {
   return branches === 'all' ? canBeExcluded(parent) : branches.has(parent.name);
 }
 
+/** Whether a record of `object` can be found not allowed at a district with these exclusion
+ *  branches: it has an exclusion flag, or references a parent of a branch. When not, every record
+ *  of it is allowed (`notAllowedCondition` is 'false') and nothing needs checking. */
+export function mayBeNotAllowed(object: CatalogObject, branches: ExclusionBranches): boolean {
+  return Boolean(object.exclusionFlag) || parentReferences(object).some((reference) => checked(CATALOG.get(reference.parent), branches));
+}
+
 /**
  * SQL condition, true for a district record (`alias` of `object`'s table in `schema`) that is not
  * allowed to sync. Parents are checked through EXISTS, which PostgreSQL hashes over a page.
