@@ -63,11 +63,16 @@ export interface ObjectsCopied {
 export interface CopyLevelsInput extends Omit<CopyObjectsInput, 'objects' | 'recordSet'> {
   /** Every level of the batch, parents first; each a level's small objects with their record counts. */
   readonly levels: readonly CopyObjectsInput['objects'][];
+  /** A full resync by copy: once every level is copied, remove what the district no longer has
+   *  (children before parents), as pruneObjects would. */
+  readonly prune?: boolean;
 }
 
 export interface LevelsCopied extends ObjectsCopied {
   /** Objects of the levels after the first one where an object failed: not tried. */
   readonly notStarted: readonly string[];
+  /** Every object was copied and pruned (asked with `prune`): the batch has nothing left to remove. */
+  readonly pruned?: boolean;
 }
 
 const methodOf = (input: CopyMethod): CopyMethod => ({
@@ -98,6 +103,19 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
       },
     }, known);
+  };
+
+  /** Prunes `objects` one after another, in the order given (children before parents). */
+  const pruneAll = async (batch: Omit<BatchObjectRef, 'object'>, objects: readonly string[]): Promise<PruneResult> => {
+    let deleted = 0;
+    let kept = 0;
+    const fresh = await objectsAllFresh(deps.state, batch.batchId, objects);
+    for (const object of objects) {
+      const result = await pruneObject(deps.state, { batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, object }, fresh);
+      deleted += result.deleted;
+      kept += result.kept;
+    }
+    return { deleted, kept };
   };
 
   /** A level's objects, `parallel` at a time, each whole (or its record set's records); failures
@@ -201,7 +219,11 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
           return { completed, failed: copied.failed, notStarted: input.levels.slice(level + 1).flat().map((entry) => entry.object) };
         }
       }
-      return { completed, failed: [], notStarted: [] };
+      if (!input.prune) return { completed, failed: [], notStarted: [] };
+      // Pruning here spares the batch a round trip through Temporal for a separate activity.
+      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+      await pruneAll(input, [...input.levels].reverse().flat().map((entry) => entry.object));
+      return { completed, failed: [], notStarted: [], pruned: true };
     },
 
     async syncRange(input: SyncRangeInput): Promise<RangeResult> {
@@ -230,17 +252,9 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       return finishObject(deps.state, input.batchId, input.object, input.outcome, input.failure ?? null);
     },
 
-    /** Prunes the objects of one level (one activity instead of one per object). */
+    /** Prunes the objects, in the order given (children before parents): one activity for all. */
     async pruneObjects(input: PruneObjectsInput): Promise<PruneResult> {
-      let deleted = 0;
-      let kept = 0;
-      const fresh = await objectsAllFresh(deps.state, input.batchId, input.objects);
-      for (const object of input.objects) {
-        const result = await pruneObject(deps.state, { batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, object }, fresh);
-        deleted += result.deleted;
-        kept += result.kept;
-      }
-      return { deleted, kept };
+      return pruneAll(input, input.objects);
     },
   };
 }

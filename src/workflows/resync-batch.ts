@@ -157,7 +157,13 @@ interface CopyPlan {
   readonly method: ResyncMethod;
   readonly removeExtras: boolean;
   readonly recordSet: boolean;
+  /** A full resync by copy: records the district no longer has are removed after the copy. */
+  readonly prune: boolean;
 }
+
+/** Batches started before this patch removed deleted records in an activity of their own after
+ *  an all-small copy (now copyLevels prunes when it has copied every level); they replay so. */
+export const PRUNE_WITH_LEVELS = 'prune-with-levels';
 
 /** A selective batch's object: its records of the record set, by one retried activity. */
 async function copyRecordSetObject(input: BatchInput, object: string, state: BatchState, records: Readonly<Record<string, number>>): Promise<void> {
@@ -185,17 +191,20 @@ async function copyRecordSetObject(input: BatchInput, object: string, state: Bat
   setCurrentDetails(state.describe());
 }
 
+/** Copies the plan's levels, parents first; true when the copy also removed the records the
+ *  district no longer has (an all-small batch copied in one activity), so nothing is left to prune. */
 async function syncLevels(
   input: BatchInput, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>, parentsOf: (object: string) => readonly string[],
   copy: CopyPlan,
-): Promise<void> {
+): Promise<boolean> {
   const options = input.options ?? {};
   const method = { method: copy.method, removeExtras: copy.removeExtras };
   const largeFrom = options.largeObjectRecords ?? LARGE_OBJECT_RECORDS;
   state.phase = 'syncing';
+  let pruned = false;
   if (!copy.recordSet && plan.levels.length > 1 && plan.levels.flat().every((object) => (records[object] ?? 0) < largeFrom)
     && patched('levels-in-one-activity')) {
-    await copyAllLevels(input, plan, state, records, method);
+    pruned = await copyAllLevels(input, plan, state, records, method, copy.prune && patched(PRUNE_WITH_LEVELS));
   }
   for (const level of plan.levels) {
     const runnable = level.filter((object) => state.objects.get(object)?.status === 'pending');
@@ -241,6 +250,7 @@ async function syncLevels(
     const skipped = dependentsToSkip(plan, state, parentsOf);
     if (skipped.length > 0) await history.recordObjectsSkipped({ batchId: input.batchId, skipped });
   }
+  return pruned;
 }
 
 /**
@@ -248,29 +258,33 @@ async function syncLevels(
  * it): one round trip through Temporal instead of one per level, the most of a small district's
  * resync. What it did not complete — an object that failed, the levels after it, or everything
  * when the attempt as a whole failed — stays pending for the level-by-level copy that follows,
- * which retries and skips dependents as always.
+ * which retries and skips dependents as always. With `prune`, the activity also removes what the
+ * district no longer has once every level is copied (one round trip less); returns whether it did.
  */
 async function copyAllLevels(
   input: BatchInput, plan: Plan, state: BatchState, records: Readonly<Record<string, number>>,
-  method: { method: ResyncMethod; removeExtras: boolean },
-): Promise<void> {
+  method: { method: ResyncMethod; removeExtras: boolean }, prune: boolean,
+): Promise<boolean> {
   const options = input.options ?? {};
   const objects = plan.levels.flat();
   for (const object of objects) state.update(object, { status: 'running' });
   setCurrentDetails(state.describe());
   const copier = proxyActivities<Activities>(copyingSmallObjects(`copy ${objects.length} objects, ${plan.levels.length} levels`));
   let failed = false;
+  let pruned = false;
   try {
     const copied = await copier.copyLevels({
       batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear,
       levels: plan.levels.map((level) => level.map((object) => ({ object, records: records[object] ?? 0 }))), ...method,
       ...(options.maxParallelObjects ? { parallel: options.maxParallelObjects } : {}),
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(prune ? { prune: true } : {}),
     });
     for (const result of copied.completed) {
       state.update(result.object, { status: 'completed', processed: result.processed, errors: result.errors, sent: result.sent });
     }
     failed = copied.failed.length > 0;
+    pruned = copied.pruned === true;
   } catch (error) {
     if (isCancellation(error)) {
       for (const object of objects) if (state.objects.get(object)?.status === 'running') state.update(object, { status: 'cancelled' });
@@ -283,6 +297,7 @@ async function copyAllLevels(
   setCurrentDetails(state.describe());
   // What failed is tried again level by level after the usual first backoff.
   if (failed) await sleep(backoffAfter(1));
+  return pruned;
 }
 
 /**
@@ -507,13 +522,14 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     }
     const removeDeleted = !request.selective && (input.removeDeleted ?? plan.kind === 'full');
     const catalog = districtCatalog(district.profile);
-    await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents, {
+    const pruned = await syncLevels(input, plan, state, records, (object) => catalog.get(object).parents, {
       method: request.method, removeExtras: removeDeleted && request.method === 'differential', recordSet: request.selective,
+      prune: removeDeleted && request.method === 'copy',
     });
     // A differential copy removed what the district no longer has page by page, and left
     // unchanged records as they were: the copy's prune (by the batch that last wrote a record)
     // would take those for stale.
-    if (removeDeleted && request.method === 'copy') await removeDeletedRecords(input, plan, state);
+    if (removeDeleted && request.method === 'copy' && !pruned) await removeDeletedRecords(input, plan, state);
     // A selective batch touches some records of its objects: comparing whole objects says nothing of it.
     if ((input.verifyAfter ?? true) && !request.selective) await verifyTouchedObjects(input, state);
   } catch (error) {
