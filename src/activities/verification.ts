@@ -23,6 +23,8 @@ export interface RecordVerificationInput {
 
 export interface VerifyBatchInput extends VerifyInput {
   readonly batchId: string;
+  /** Records each object holds (what the batch processed): how verification groups its reads. */
+  readonly records?: Readonly<Record<string, number>>;
 }
 
 export function createVerificationActivities(deps: ActivityDeps) {
@@ -41,7 +43,7 @@ export function createVerificationActivities(deps: ActivityDeps) {
     /** Verifies the objects a batch touched and records it with the batch; returns counts only. */
     async verifyBatch(input: VerifyBatchInput): Promise<{ inSync: boolean; objectsOutOfSync: string[] }> {
       const district = await getDistrict(deps.state, input.districtId);
-      const objects = await verifyDistrict(deps, district, input.schoolYear, verifiableObjects(district, input.yearChoice, input.objects));
+      const objects = await verifyDistrict(deps, district, input.schoolYear, verifiableObjects(district, input.yearChoice, input.objects), input.records);
       const saved = await saveVerification(deps.state, { districtId: input.districtId, schoolYear: input.schoolYear, batchId: input.batchId, purpose: 'post-run', objects });
       return { inSync: saved.inSync, objectsOutOfSync: objects.filter((o) => !o.inSync).map((o) => o.object) };
     },

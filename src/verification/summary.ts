@@ -34,7 +34,11 @@ interface Row {
 }
 
 const BATCH = 5000;
+/** Statements of one verification running at once (each on its own connection). */
 const VERIFY_PARALLELISM = 4;
+/** Between servers, an object with this many records (when the caller knows) is digested in a
+ *  statement of its own, beside the others; smaller objects share one statement. */
+export const VERIFY_ALONE_RECORDS = 50_000;
 
 async function* stream(sql: Sql, text: string, params: unknown[]): AsyncGenerator<Row> {
   for await (const rows of sql.unsafe(text, params as never[]).cursor(BATCH)) {
@@ -149,23 +153,42 @@ export function verifiableObjects(district: District, year: SchoolYearChoice, se
   return offered.filter((name) => wanted.has(name));
 }
 
+/** Runs `work` on every item, `parallel` at a time; results in the items' order. */
+async function eachBounded<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, runner));
+  return results;
+}
+
+/**
+ * Compares the district's records of `objects` with the state's, per object. `records`: how many
+ * records each object holds, where the caller knows (a batch does): between servers, the small
+ * objects are digested together in one statement per side and each large one in its own, side by
+ * side; without it, every object shares one statement.
+ */
 export async function verifyDistrict(
   deps: { state: Sql; districtSources: DistrictSources }, district: District, schoolYear: number, objects: readonly string[],
+  records: Readonly<Record<string, number>> = {},
 ): Promise<ObjectVerification[]> {
   const source = deps.districtSources.for(district);
   const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
   // The exclusions as they stand now (not a batch's remembered view): what verification reports.
   const branches = await findExclusionBranches(source, district.sourceSchema);
-  if (!inDatabase) return objects.length === 0 ? [] : verifyObjectsAcross(deps.state, source, district, objects, schoolYear, branches);
-  const results: ObjectVerification[] = new Array(objects.length);
-  // A few objects at a time: each is one join inside PostgreSQL.
-  let next = 0;
-  const runner = async () => {
-    while (next < objects.length) {
-      const index = next++;
-      results[index] = await verifyObjectInDatabase(deps.state, district, objects[index] as string, schoolYear, branches);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(VERIFY_PARALLELISM, objects.length) }, runner));
-  return results;
+  if (inDatabase) {
+    // A few objects at a time: each is one join inside PostgreSQL.
+    return eachBounded(objects, VERIFY_PARALLELISM, (object) => verifyObjectInDatabase(deps.state, district, object, schoolYear, branches));
+  }
+  const large = objects.filter((object) => (records[object] ?? 0) >= VERIFY_ALONE_RECORDS);
+  const small = objects.filter((object) => !large.includes(object));
+  const groups = [...(small.length > 0 ? [small] : []), ...large.map((object) => [object])];
+  const verified = (await eachBounded(groups, VERIFY_PARALLELISM, (group) => verifyObjectsAcross(deps.state, source, district, group, schoolYear, branches))).flat();
+  const byObject = new Map(verified.map((result) => [result.object, result]));
+  return objects.map((object) => byObject.get(object) as ObjectVerification);
 }
