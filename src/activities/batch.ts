@@ -106,6 +106,11 @@ export interface RecordBatchFinishedInput {
   readonly status: FinishedBatchStatus;
   /** Why it failed; for a cancelled batch, what to add after "cancelled by <who> at <time>". */
   readonly failure?: string;
+  /** Once recorded, signal the outcome to this waiting workflow (the batch's `notify`)… */
+  readonly waiter?: string;
+  /** …and then give this holder's copy permit back: sent from here, the two signals cost the
+   *  batch no workflow task each, and the waiter still hears the end before anyone else may copy. */
+  readonly permitHolder?: string;
 }
 
 /** "cancelled by district:1001 at 2026-11-30T13:45:12.000Z" — from the recorded request. */
@@ -247,6 +252,9 @@ export function createBatchActivities(deps: ActivityDeps) {
       // batch runs gets the follow-up of this batch.
       const districtId = finished?.districtId ?? (await getBatch(deps.state, input.batchId))?.districtId;
       const district = districtId ? await getDistrict(deps.state, districtId) : undefined;
+      // In this order: until its waiter has heard the outcome, the batch still counts as copying.
+      if (input.waiter) await deps.lanes.tellBatchFinished(input.waiter, outcome);
+      if (input.permitHolder) await deps.lanes.releaseCopyPermit(input.permitHolder);
       return { ...outcome, ...(district ? { autoRetryDeferred: district.autoRetryDeferred } : {}) };
     },
 

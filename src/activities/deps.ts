@@ -5,7 +5,7 @@ import type { Sql } from '../data/db';
 import type { DistrictSources } from '../data/district-sources';
 import type { ResyncEvent } from '../notifications/events';
 import type { WebhookTarget } from '../notifications/webhook';
-import type { CancelOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
+import type { BatchOutcome, CancelOutcome, ResyncRequest, SubmitResult } from '../workflows/types';
 
 /** What activities ask of Temporal itself (the worker wires the client-side implementation). */
 export interface LaneSubmitter {
@@ -19,6 +19,11 @@ export interface LaneSubmitter {
   requestCopyPermit(request: { holder: string; districtId: string }): Promise<boolean>;
   /** Of these workflow ids, the ones whose current run has closed (or that do not exist). */
   closedWorkflows(workflowIds: readonly string[]): Promise<string[]>;
+  /** Signals a batch's outcome to the workflow waiting for it (batch-outcome.ts); a waiter that
+   *  has closed is not an error. */
+  tellBatchFinished(waiter: string, outcome: BatchOutcome): Promise<void>;
+  /** Gives `holder`'s copy permit back to the global throttle; none running is not an error. */
+  releaseCopyPermit(holder: string): Promise<void>;
 }
 
 /** Starts the delivery of an outbound notification (one small workflow per event, so that a

@@ -12,12 +12,13 @@ import { deleteRefusedRequest, insertBatchRequest } from '../data/batch-requests
 import { getBatch } from '../data/batches';
 import type { Sql } from '../data/db';
 import { BatchIdCollisionError, formatBatchId, ResyncAlreadyRunningError } from '../domain';
-import { acquirePermitSignal, COPY_PERMITS_WORKFLOW_ID, copyPermits } from '../workflows/copy-permits';
+import { batchFinishedSignal } from '../workflows/batch-outcome';
+import { acquirePermitSignal, COPY_PERMITS_WORKFLOW_ID, copyPermits, releasePermitSignal } from '../workflows/copy-permits';
 import { progressQuery } from '../workflows/resync-batch';
 import { resyncAttributes } from '../workflows/search-attributes';
 import { cancelUpdate, laneQuery, resyncLane, submitUpdate } from '../workflows/resync-lane';
 import {
-  batchInputOf, laneWorkflowId, type BatchProgress, type CancelOutcome, type LaneState, type ResyncRequest, type SubmitResult,
+  batchInputOf, laneWorkflowId, type BatchOutcome, type BatchProgress, type CancelOutcome, type LaneState, type ResyncRequest, type SubmitResult,
 } from '../workflows/types';
 
 export { ResyncAlreadyRunningError };
@@ -66,6 +67,24 @@ export class Resyncs implements LaneSubmitter {
       staticSummary: `Global throttle: at most ${this.maxActiveDistricts} district(s) copy to the state database at once`,
     });
     return true;
+  }
+
+  async tellBatchFinished(waiter: string, outcome: BatchOutcome): Promise<void> {
+    await this.signalIfRunning(waiter, () => this.client.workflow.getHandle(waiter).signal(batchFinishedSignal, outcome));
+  }
+
+  async releaseCopyPermit(holder: string): Promise<void> {
+    if (this.maxActiveDistricts <= 0) return;
+    await this.signalIfRunning(COPY_PERMITS_WORKFLOW_ID, () => this.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).signal(releasePermitSignal, { holder }));
+  }
+
+  /** Sends a signal; a workflow that has closed (or never ran) has nobody to tell. */
+  private async signalIfRunning(workflowId: string, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   async closedWorkflows(workflowIds: readonly string[]): Promise<string[]> {

@@ -363,12 +363,13 @@ async function removeDeletedRecords(input: BatchInput, plan: Plan, state: BatchS
 
 /** Post-run verification of the objects the batch completed: a green that does not match shows. */
 async function verifyTouchedObjects(input: BatchInput, state: BatchState): Promise<void> {
-  const completed = [...state.objects.values()].filter((object) => object.status === 'completed').map((object) => object.object);
+  const completed = [...state.objects.values()].filter((object) => object.status === 'completed');
   if (completed.length === 0) return;
   state.phase = 'verifying';
   setCurrentDetails(state.describe());
   const verification = await verifying.verifyBatch({
-    batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, yearChoice: input.yearChoice, objects: completed,
+    batchId: input.batchId, districtId: input.districtId, schoolYear: input.schoolYear, yearChoice: input.yearChoice,
+    objects: completed.map((object) => object.object), records: Object.fromEntries(completed.map((object) => [object.object, object.processed])),
   });
   state.outOfSync = verification.objectsOutOfSync;
 }
@@ -395,6 +396,17 @@ class CopyPermit {
     if (await ask()) await condition(() => this.granted);
   }
 
+  /** The holder to give back for (the batch's workflow id) while the batch holds a permit or a
+   *  place in the queue. */
+  holder(): string | undefined {
+    return this.asked ? workflowInfo().workflowId : undefined;
+  }
+
+  /** The permit was given back on the batch's behalf (by recordBatchFinished). */
+  givenBack(): void {
+    this.asked = false;
+  }
+
   /** Gives the permit back (or the place in the queue); the throttle may have closed: no matter. */
   async release(): Promise<void> {
     if (!this.asked) return;
@@ -407,6 +419,10 @@ class CopyPermit {
   }
 }
 
+/** Batches started before this patch signalled their waiter and gave their copy permit back
+ *  themselves after recording their end (a workflow task each); they replay so. */
+export const END_TOLD_BY_ACTIVITY = 'end-told-by-activity';
+
 /** Records how the batch ended, marks the run for operators (ResyncOutcome), tells its waiter and
  *  gives its copy permit back, even while the batch is being cancelled. */
 async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, status: FinishedBatchStatus, failure?: string): Promise<BatchOutcome> {
@@ -414,14 +430,22 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
   return CancellationScope.nonCancellable(async () => {
     // The permit goes back last: until its waiter hears the outcome, the batch still counts as
     // copying to whoever follows it (a state-wide run never reports more running than the bound).
+    // recordBatchFinished sends both signals in that order; should it fail, the permit still goes
+    // back from here.
+    const told = patched(END_TOLD_BY_ACTIVITY);
+    const holder = permit.holder();
     try {
-      const { autoRetryDeferred, ...outcome } = await history.recordBatchFinished({ batchId: input.batchId, status, ...(failure ? { failure } : {}) });
+      const { autoRetryDeferred, ...outcome } = await history.recordBatchFinished({
+        batchId: input.batchId, status, ...(failure ? { failure } : {}),
+        ...(told && input.notify ? { waiter: input.notify } : {}), ...(told && holder ? { permitHolder: holder } : {}),
+      });
+      if (told) permit.givenBack();
       state.autoRetryDeferred = autoRetryDeferred;
       const colour: ResyncOutcome = status === 'completed'
         ? worstColour([...state.objects.values()].map((object) => object.colour))
         : status;
       upsertSearchAttributes([{ key: RESYNC_OUTCOME, value: colour }]);
-      await notifyBatchFinished(input.notify, outcome);
+      if (!told) await notifyBatchFinished(input.notify, outcome);
       return outcome;
     } finally {
       await permit.release();

@@ -241,6 +241,10 @@ describe('a district batch of a state-wide resync', () => {
     const activities = (events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     // Its copy removes what the district no longer has in the same activity (no pruneObjects).
     expect(activities).toEqual(['loadBatch', 'startBatch', 'copyLevels', 'verifyBatch', 'recordBatchFinished']);
+    // Its end reaches the state-wide run and the throttle from recordBatchFinished: the workflow
+    // itself signals only that it started.
+    const signalled = (events ?? []).map((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName).filter(Boolean);
+    expect(signalled).toEqual(['batchStarted']);
     // Its lane recorded it and raised the district's alert in one activity (one transaction).
     const alerts = await system.db.sql`select title from resync.alert where batch_id = ${row.batch_id}`;
     expect(alerts.map((alert) => alert.title)).toEqual(['State Resync Requested']);
