@@ -22,7 +22,8 @@ export interface LaneSubmitter {
   /** Signals a batch's outcome to the workflow waiting for it (batch-outcome.ts); a waiter that
    *  has closed is not an error. */
   tellBatchFinished(waiter: string, outcome: BatchOutcome): Promise<void>;
-  /** Gives `holder`'s copy permit back to the global throttle; none running is not an error. */
+  /** Gives `holder`'s copy permit back to the global throttle, whatever this worker's own bound
+   *  (another worker's may have granted it); none running is not an error. */
   releaseCopyPermit(holder: string): Promise<void>;
 }
 

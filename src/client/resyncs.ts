@@ -74,7 +74,8 @@ export class Resyncs implements LaneSubmitter {
   }
 
   async releaseCopyPermit(holder: string): Promise<void> {
-    if (this.maxActiveDistricts <= 0) return;
+    // Sent whatever this worker's own bound: the permit may have been granted under another
+    // worker's (a fleet whose setting is changing); a throttle that has closed is not an error.
     await this.signalIfRunning(COPY_PERMITS_WORKFLOW_ID, () => this.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).signal(releasePermitSignal, { holder }));
   }
 

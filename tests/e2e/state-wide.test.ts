@@ -3,6 +3,7 @@
 // many copy at once, progress across districts, and cancellation of what has not finished.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Resyncs } from '../../src/client/resyncs';
 import { COPY_PERMITS_WORKFLOW_ID, copyPermitsQuery } from '../../src/workflows/copy-permits';
 import type { StateWideProgress } from '../../src/workflows/state-wide-resync';
 import { laneWorkflowId } from '../../src/workflows/types';
@@ -256,6 +257,30 @@ describe('a district batch of a state-wide resync', () => {
   });
 });
 
+describe('a copy permit', () => {
+  it('goes back when the worker ending its batch runs without a bound of its own (a fleet changing its setting)', async () => {
+    const permits = () => system.worker.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).query(copyPermitsQuery);
+    const release = await holdBatchEnds();
+    try {
+      const started = await request(system.app).post('/api/districts/3005/resyncs').set(bearer(TOKENS.state)).send({ objects: 'all' });
+      expect(started.status).toBe(202);
+      const holding = async () => (await permits()).active.find((holder) => holder.districtId === '3005')?.holder;
+      let holder = await holding().catch(() => undefined);
+      for (const deadline = Date.now() + 60_000; !holder && Date.now() < deadline; holder = await holding().catch(() => undefined)) await sleep(100);
+      if (!holder) throw new Error('the batch never held a copy permit');
+      // recordBatchFinished on a worker whose RESYNC_MAX_ACTIVE_DISTRICTS is 0 gives it back.
+      await new Resyncs(system.worker.client, system.worker.taskQueue, system.db.sql, 0).releaseCopyPermit(holder);
+      let active = (await permits()).active.map((entry) => entry.holder);
+      for (const deadline = Date.now() + 10_000; active.includes(holder) && Date.now() < deadline; active = (await permits()).active.map((entry) => entry.holder)) await sleep(100);
+      expect(active).not.toContain(holder);
+      await release();
+      expect((await waitForBatch(system, TOKENS.state, started.body.batchId as string)).status).toBe('completed');
+    } finally {
+      await release();
+    }
+  });
+});
+
 describe('a cancel arriving after the batches recorded their end', () => {
   beforeAll(async () => {
     // Districts that asked for automatic retries: each batch ends by submitting its follow-up.
@@ -293,9 +318,15 @@ describe('a cancel arriving after the batches recorded their end', () => {
         .toEqual([['3001', 'completed', null], ['3002', 'completed', null]]);
       expect((await batchRows(batchIds)).map((row) => [row.district_id, row.status, row.cancel_requested_by]))
         .toEqual([['3001', 'completed', null], ['3002', 'completed', null]]);
-      // Neither batch's follow-up was disturbed: each asked for it once, and it completed.
+      // Neither batch's follow-up was disturbed: each asked for it once, and it completed (the run
+      // hears a batch's end as it is recorded: the follow-up may still be on its way).
       for (const row of await batchRows(batchIds)) {
-        expect(await activityEvents(row.workflow_id, 'submitDeferredRetry'), row.district_id).toEqual({ scheduled: 1, completed: 1, cancelRequested: 0 });
+        let followUp = await activityEvents(row.workflow_id, 'submitDeferredRetry');
+        for (const deadline = Date.now() + 30_000; followUp.completed === 0 && Date.now() < deadline;) {
+          await sleep(100);
+          followUp = await activityEvents(row.workflow_id, 'submitDeferredRetry');
+        }
+        expect(followUp, row.district_id).toEqual({ scheduled: 1, completed: 1, cancelRequested: 0 });
       }
       const listed = async () => ((await request(system.app).get('/api/state/resyncs').set(bearer(TOKENS.state))).body.requests as { requestId: string; status: string; outcome: string | null }[])
         .find((entry) => entry.requestId === requestId);
