@@ -105,8 +105,9 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     }, known);
   };
 
-  /** Prunes `objects` one after another, in the order given (children before parents). */
-  const pruneAll = async (batch: Omit<BatchObjectRef, 'object'>, objects: readonly string[]): Promise<PruneResult> => {
+  /** Prunes `objects` one after another, in the order given (children before parents);
+   *  `heartbeat` after each (a copy's heartbeat timeout runs on while it prunes). */
+  const pruneAll = async (batch: Omit<BatchObjectRef, 'object'>, objects: readonly string[], heartbeat = () => {}): Promise<PruneResult> => {
     let deleted = 0;
     let kept = 0;
     const fresh = await objectsAllFresh(deps.state, batch.batchId, objects);
@@ -114,6 +115,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       const result = await pruneObject(deps.state, { batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, object }, fresh);
       deleted += result.deleted;
       kept += result.kept;
+      heartbeat();
     }
     return { deleted, kept };
   };
@@ -222,7 +224,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       if (!input.prune) return { completed, failed: [], notStarted: [] };
       // Pruning here spares the batch a round trip through Temporal for a separate activity.
       if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-      await pruneAll(input, [...input.levels].reverse().flat().map((entry) => entry.object));
+      await pruneAll(input, [...input.levels].reverse().flat().map((entry) => entry.object), () => context.heartbeat({ pruning: true }));
       return { completed, failed: [], notStarted: [], pruned: true };
     },
 
