@@ -57,10 +57,20 @@ export async function createWorker(options: {
 async function main(env: Env): Promise<void> {
   const log = createLogger('worker', env.LOG_LEVEL);
   tolerateClosedSocketWrites(log);
-  Runtime.install({
-    logger: new DefaultLogger(SDK_LOG_LEVELS[env.LOG_LEVEL] ?? 'INFO'),
-    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.WORKER_METRICS_PORT}` } } },
-  });
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(SDK_LOG_LEVELS[env.LOG_LEVEL] ?? 'INFO'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.WORKER_METRICS_PORT}` } } },
+    });
+  } catch (error) {
+    // The SDK says only "Address already in use": name the port and the setting (a second worker
+    // on one machine, or one beside `npm start`, needs a port of its own).
+    if (error instanceof Error && /address already in use/i.test(error.message)) {
+      throw new Error(`the worker's metrics port 127.0.0.1:${env.WORKER_METRICS_PORT} is in use (another worker on this machine?): `
+        + 'give each worker its own WORKER_METRICS_PORT', { cause: error });
+    }
+    throw error;
+  }
   const databases = await openDatabases(env);
   const state = createSql(databases.urls.state, { max: 20, applicationName: 'state-resync-worker' });
   await migrate(state);
