@@ -30,7 +30,8 @@ export function formatBatch(batch: BatchView): string[] {
   if (batch.processed !== undefined) lines.push(`  processed ${batch.processed}, errors ${batch.errors ?? 0}, removed ${batch.deleted ?? 0}`);
   for (const o of batch.objects ?? []) {
     const verified = o.verifiedInSync === false ? '  OUT OF SYNC' : '';
-    const differential = o.unchanged === null || o.unchanged === undefined ? ''
+    // A copy's row names what it removed when it removed anything (a differential row always does).
+    const differential = o.unchanged === null || o.unchanged === undefined ? (o.deleted ? `  removed ${o.deleted}` : '')
       : `  inserted ${o.inserted ?? 0}, updated ${o.updated ?? 0}, unchanged ${o.unchanged}, removed ${o.deleted ?? 0}`;
     lines.push(`  ${o.object.padEnd(30)} ${o.status.padEnd(10)} ${o.colour.padEnd(7)} processed ${String(o.processed).padStart(8)}  errors ${String(o.errors).padStart(6)}${differential}${verified}${o.failure ? `  ${o.failure}` : ''}`);
   }
