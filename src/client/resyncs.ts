@@ -23,6 +23,15 @@ import {
 
 export { ResyncAlreadyRunningError };
 
+/** Sends a signal; a workflow that has closed (or never ran) has nobody to tell. */
+async function ignoringClosed(send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
+
 /** A readable, sortable, unique batch id (see `formatBatchId`): 20261128-153005-7f3a9c01b2d4. */
 export function newBatchId(now = new Date()): string {
   return formatBatchId(now, randomBytes(6).toString('hex'));
@@ -70,22 +79,13 @@ export class Resyncs implements LaneSubmitter {
   }
 
   async tellBatchFinished(waiter: string, outcome: BatchOutcome): Promise<void> {
-    await this.signalIfRunning(waiter, () => this.client.workflow.getHandle(waiter).signal(batchFinishedSignal, outcome));
+    await ignoringClosed(() => this.client.workflow.getHandle(waiter).signal(batchFinishedSignal, outcome));
   }
 
   async releaseCopyPermit(holder: string): Promise<void> {
     // Sent whatever this worker's own bound: the permit may have been granted under another
     // worker's (a fleet whose setting is changing); a throttle that has closed is not an error.
-    await this.signalIfRunning(COPY_PERMITS_WORKFLOW_ID, () => this.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).signal(releasePermitSignal, { holder }));
-  }
-
-  /** Sends a signal; a workflow that has closed (or never ran) has nobody to tell. */
-  private async signalIfRunning(workflowId: string, send: () => Promise<void>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
+    await ignoringClosed(() => this.client.workflow.getHandle(COPY_PERMITS_WORKFLOW_ID).signal(releasePermitSignal, { holder }));
   }
 
   async closedWorkflows(workflowIds: readonly string[]): Promise<string[]> {

@@ -8,6 +8,7 @@ import type { District } from '../data/district-registry';
 import type { DistrictSources } from '../data/district-sources';
 import { findExclusionBranches, type ExclusionBranches } from '../data/schema/exclusion';
 import { CATALOG, districtCatalog, offers, type CatalogObject, type SchoolYearChoice } from '../domain';
+import { forEachBounded } from '../workflows/bounded';
 import { BUCKET_BITS, compareInDatabase, districtBuckets, districtSide, stateBuckets, stateSide } from './statements';
 
 export interface ObjectVerification {
@@ -100,7 +101,11 @@ interface StateBucket { object: string; bucket: string; state: number; digest: s
 /** Rows of one statement, grouped by their `object` column. */
 function byObject<Row extends { object: string }>(rows: readonly Row[]): Map<string, Row[]> {
   const grouped = new Map<string, Row[]>();
-  for (const row of rows) grouped.set(row.object, [...(grouped.get(row.object) ?? []), row]);
+  for (const row of rows) {
+    const group = grouped.get(row.object);
+    if (group) group.push(row);
+    else grouped.set(row.object, [row]);
+  }
   return grouped;
 }
 
@@ -153,20 +158,6 @@ export function verifiableObjects(district: District, year: SchoolYearChoice, se
   return offered.filter((name) => wanted.has(name));
 }
 
-/** Runs `work` on every item, `parallel` at a time; results in the items' order. */
-async function eachBounded<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runner = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, runner));
-  return results;
-}
-
 /**
  * Compares the district's records of `objects` with the state's, per object. `records`: how many
  * records each object holds, where the caller knows (a batch does): between servers, the small
@@ -181,14 +172,17 @@ export async function verifyDistrict(
   const inDatabase = deps.districtSources.sharesDatabaseWithState(district);
   // The exclusions as they stand now (not a batch's remembered view): what verification reports.
   const branches = await findExclusionBranches(source, district.sourceSchema);
-  if (inDatabase) {
-    // A few objects at a time: each is one join inside PostgreSQL.
-    return eachBounded(objects, VERIFY_PARALLELISM, (object) => verifyObjectInDatabase(deps.state, district, object, schoolYear, branches));
-  }
-  const large = objects.filter((object) => (records[object] ?? 0) >= VERIFY_ALONE_RECORDS);
-  const small = objects.filter((object) => !large.includes(object));
-  const groups = [...(small.length > 0 ? [small] : []), ...large.map((object) => [object])];
-  const verified = (await eachBounded(groups, VERIFY_PARALLELISM, (group) => verifyObjectsAcross(deps.state, source, district, group, schoolYear, branches))).flat();
-  const byObject = new Map(verified.map((result) => [result.object, result]));
-  return objects.map((object) => byObject.get(object) as ObjectVerification);
+  // In one database each object is one join inside PostgreSQL; between servers the small objects
+  // share a statement per side and each large one has its own. A few statements at a time.
+  const alone = objects.filter((object) => inDatabase || (records[object] ?? 0) >= VERIFY_ALONE_RECORDS);
+  const together = objects.filter((object) => !alone.includes(object));
+  const groups = [...(together.length > 0 ? [together] : []), ...alone.map((object) => [object])];
+  const results = new Map<string, ObjectVerification>();
+  await forEachBounded(groups, VERIFY_PARALLELISM, async (group) => {
+    const verified = inDatabase
+      ? [await verifyObjectInDatabase(deps.state, district, group[0] as string, schoolYear, branches)]
+      : await verifyObjectsAcross(deps.state, source, district, group, schoolYear, branches);
+    for (const result of verified) results.set(result.object, result);
+  });
+  return objects.map((object) => results.get(object) as ObjectVerification);
 }
