@@ -6,7 +6,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityFeed } from '../../src/api/activity/feed';
 import { raiseAlert } from '../../src/data/alerts';
-import { insertQueuedBatch } from '../../src/data/batches';
+import { finishObject, markObjectRunning } from '../../src/data/batch-objects';
+import { insertQueuedBatch, markBatchRunning } from '../../src/data/batches';
 import type { DistrictActivity } from '../../src/data/activity';
 import { registerDistrict } from '../../src/data/district-registry';
 import { createLogger } from '../../src/logging';
@@ -17,7 +18,7 @@ let feed: ActivityFeed;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  for (const districtId of ['7101', '7102']) {
+  for (const districtId of ['7101', '7102', '7103']) {
     await registerDistrict(db.sql, { districtId, name: `District ${districtId}`, state: null, reportingEntity: false, scopedYear: 2026 });
   }
   feed = new ActivityFeed(db.sql, createLogger('test', 'silent'), new Registry(), { idleTtlMs: 3_600_000, runningTtlMs: 3_600_000 });
@@ -80,6 +81,50 @@ describe('the activity feed', () => {
     const activity = await readUntil('7101', (a) => a.active.length === 1);
     expect(activity.active[0]).toMatchObject({ batchId: '20261130-000000-feed01', status: 'queued' });
     expect(activity.batches).toBe(1);
+  });
+
+  it('hears no notification when an object of a running batch starts or finishes, and still shows it within the running re-read', async () => {
+    // PostgreSQL serializes the commits of notifying transactions (one database-wide lock until
+    // the commit is on disk): the copy's per-object bookkeeping must not notify (migration 0010).
+    const heard: string[] = [];
+    const listener = await db.sql.listen('resync_activity', (districtId) => heard.push(districtId));
+    const batchId = '20261201-000000-feed03';
+    await insertQueuedBatch(db.sql, {
+      batchId, districtId: '7103', schoolYear: 2026, yearChoice: 'current', kind: 'partial', initiator: 'district',
+      requestedBy: 'district:7103', checkDependencies: false, requestedObjects: ['District'], workflowId: `resync/7103/2026/${batchId}`,
+    });
+    await markBatchRunning(db.sql, batchId, { kind: 'partial', levels: [['District']], excluded: [], addedByCheckDependencies: [] });
+    // A batch queued and started notifies: wait until both are heard.
+    for (const deadline = Date.now() + 20_000; heard.filter((districtId) => districtId === '7103').length < 2;) {
+      if (Date.now() > deadline) throw new Error(`the batch's start was not heard: ${JSON.stringify(heard)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const running = new ActivityFeed(db.sql, createLogger('test', 'silent'), new Registry(), { idleTtlMs: 3_600_000, runningTtlMs: 300 });
+    const districtStatus = async () => (JSON.parse((await running.rendered('7103', 'test', (activity) => activity.objects.get(batchId) ?? [])).body) as { object: string; status: string }[])
+      .find((object) => object.object === 'District')?.status;
+    expect(await districtStatus()).toBe('pending');
+
+    await markObjectRunning(db.sql, batchId, 'District');
+    await finishObject(db.sql, batchId, 'District', 'completed', null);
+    // Notifications arrive in commit order: once the alert raised after them is heard, any
+    // notification of the object's changes would have been heard before it.
+    const marker = await alert('7102');
+    for (const deadline = Date.now() + 20_000; !heard.includes('7102');) {
+      if (Date.now() > deadline) throw new Error('the alert was not heard');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(marker.alertId).toBeTruthy();
+    expect(heard).toEqual(['7103', '7103', '7102']);
+    await listener.unlisten();
+
+    // Not notified, yet shown: a district with a running batch is read again after runningTtlMs.
+    const deadline = Date.now() + 20_000;
+    let status = await districtStatus();
+    while (status !== 'completed' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = await districtStatus();
+    }
+    expect(status).toBe('completed');
   });
 
   it('listens again after its connection is lost, and hears changes from then on', async () => {

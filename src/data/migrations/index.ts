@@ -26,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'alert inbox', statements: sqlFile('0007_alert_inbox.sql') },
   { version: 8, name: 'activity notifications', statements: sqlFile('0008_activity_notify.sql') },
   { version: 9, name: 'record-level resyncs', statements: sqlFile('0009_record_level.sql') },
+  { version: 10, name: 'objects change status without notifying', statements: sqlFile('0010_objects_quiet.sql') },
 ];
 
 const LOCK_KEY = 0x5e5c_2026;
