@@ -11,6 +11,7 @@ import { districtDatabase, type Topology } from '../src/services/databases';
 import { startEmbeddedPostgres } from '../src/services/postgres-server';
 import { resolveTemporalCli } from '../src/services/temporal-cli';
 import { startDevServer } from '../src/services/temporal-dev-server';
+import { workerProcessEnv } from '../src/services/worker-process';
 import { freePort } from '../tests/setup/ports';
 import { spawnService, stopService, waitFor } from './processes';
 
@@ -80,7 +81,7 @@ export async function startServices(stack: Stack): Promise<Services> {
     STATE_DATABASE_URL: stack.url, DISTRICT_DATABASE_URL: stack.districtUrl, TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: 'bench', RESYNC_API_TOKENS: `${BENCH_TOKEN}=state`, PORT: String(port), LOG_LEVEL: 'error',
   };
-  const worker = spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
+  const worker = spawnService('src/worker.ts', workerProcessEnv({ ...env, WORKER_METRICS_PORT: String(await freePort()) }));
   const api = spawnService('src/api/server.ts', {
     ...env, API_METRICS_PORT: String(await freePort()),
     // The read load is one caller on purpose: the per-caller rate limit would answer it 429.

@@ -17,6 +17,7 @@ import { startDevServer, type RunningDevServer } from './services/temporal-dev-s
 import { localApiUrl } from './api/address';
 import { temporalUiUrl } from './api/server';
 import { stopChild } from './services/child-process';
+import { workerProcessEnv } from './services/worker-process';
 import { ensureWebBuilt } from './web/build';
 import { demoIssuerFiles, ensureDemoIssuer } from './identity/demo-issuer';
 
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     ...(temporal && !env.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: temporalUiUrl(env) ?? '' } : {}),
   };
   let stopping = false;
-  const worker = supervise('worker', 'src/worker.ts', childEnv, () => stopping);
+  const worker = supervise('worker', 'src/worker.ts', workerProcessEnv(childEnv), () => stopping);
   const api = supervise('api', 'src/api/server.ts', childEnv, () => stopping);
 
   const shutdown = async () => {

@@ -15,6 +15,7 @@ import { PROJECT_ROOT, readEnv } from '../../src/config';
 import type { WebhookTarget } from '../../src/notifications/webhook';
 import { ensureNamespace } from '../../src/temporal/namespaces';
 import { createWorker, workerConcurrency, WORKFLOWS_PATH } from '../../src/worker';
+import { workerProcessEnv } from '../../src/services/worker-process';
 import { freePort } from './ports';
 
 let bundle: Promise<{ code: string }> | undefined;
@@ -59,11 +60,11 @@ async function startProcesses(
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'worker.ts')], {
-      env: {
+      env: workerProcessEnv({
         ...process.env, STATE_DATABASE_URL: urls.state, DISTRICT_DATABASE_URL: urls.district, TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error',
         ...(webhook ? { RESYNC_WEBHOOK_URL: webhook.url, RESYNC_WEBHOOK_SECRET: webhook.secret } : {}),
-      },
+      }),
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push(child);

@@ -18,6 +18,7 @@ import { migrate } from '../../src/data/migrations';
 import { isAnswering, startEmbeddedPostgres, type RunningPostgres } from '../../src/services/postgres-server';
 import { resolveTemporalCli } from '../../src/services/temporal-cli';
 import { startDevServer, type RunningDevServer } from '../../src/services/temporal-dev-server';
+import { workerProcessEnv } from '../../src/services/worker-process';
 import { freePort } from '../setup/ports';
 
 const NAMESPACE = 'default';
@@ -317,7 +318,7 @@ export class SystemHarness {
       RESYNC_DATA_DIR: path.join(this.root, 'worker-data'),
     });
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: PROJECT_ROOT, env: workerProcessEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
     });
     const recent: string[] = [];
     for (const stream of [child.stdout, child.stderr]) {
