@@ -1,7 +1,7 @@
 // How activities are timed and retried, named once. Every policy lists the errors retrying cannot
 // fix by their class's name (Temporal reports a thrown error's `name` as its failure type), so a
 // renamed class cannot leave a stale string behind.
-import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import {
   BatchIdCollisionError, InvalidResyncRequestError, ScopedYearChangedError, UnknownBatchError, UnknownDistrictError,
   UnknownRangeError,
@@ -22,6 +22,13 @@ function retrying(maximumAttempts?: number): RetryPolicy {
 
 /** Short reads and writes of the batch history, alerts and the lane: retried until they succeed. */
 export const BOOKKEEPING: ActivityOptions = { startToCloseTimeout: '1 minute', retry: retrying() };
+
+/** The same short bookkeeping run as a local activity, inside the workflow task that needs it:
+ *  no activity task to schedule, poll and report, no workflow task to resume after it. For reads
+ *  and writes of the state's database only — an activity that may retry for long (one that reaches
+ *  a district's database) stays a normal one: a workflow answers no query while a local activity
+ *  of its task retries. */
+export const LOCAL_BOOKKEEPING: LocalActivityOptions = { startToCloseTimeout: '1 minute', retry: retrying() };
 
 /** Handing a batch to a lane (scheduled runs, rollovers, verify-then-resync). */
 export const SUBMITTING: ActivityOptions = BOOKKEEPING;

@@ -6,7 +6,7 @@
 
 import {
   ApplicationFailure, CancellationScope, CancelledFailure, condition, defineQuery, executeChild, getExternalWorkflowHandle, isCancellation,
-  log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  log, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DistrictSnapshot, StoredBatchRequest } from '../activities/batch';
@@ -18,7 +18,7 @@ import { notifyBatchFinished, notifyBatchStarted } from './batch-outcome';
 import { COPY_PERMITS_WORKFLOW_ID, permitGrantedSignal, releasePermitSignal } from './copy-permits';
 import { forEachBounded } from './bounded';
 import { invalidRequest, rootMessage } from './failures';
-import { backoffAfter, BOOKKEEPING, copying, copyingSmallObjects, PRUNING, VERIFYING } from './policies';
+import { backoffAfter, BOOKKEEPING, copying, copyingSmallObjects, LOCAL_BOOKKEEPING, PRUNING, VERIFYING } from './policies';
 import { RESYNC_OUTCOME, resyncAttributes, worstColour, type ResyncOutcome } from './search-attributes';
 import { syncObject } from './sync-object';
 import type { BatchInput, BatchOutcome, BatchPhase, BatchProgress, ObjectProgress } from './types';
@@ -46,6 +46,7 @@ const DEFAULT_PARALLEL_LARGE_OBJECTS = 2;
 const DEFAULT_PARALLEL_RECORD_SETS = 4;
 
 const history = proxyActivities<Activities>(BOOKKEEPING);
+const localHistory = proxyLocalActivities<Activities>(LOCAL_BOOKKEEPING);
 const verifying = proxyActivities<Activities>(VERIFYING);
 const pruning = proxyActivities<Activities>(PRUNING);
 
@@ -435,7 +436,8 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
     const told = patched(END_TOLD_BY_ACTIVITY);
     const holder = permit.holder();
     try {
-      const { autoRetryDeferred, ...outcome } = await history.recordBatchFinished({
+      const recorder = patched(BOOKKEEPING_LOCALLY) ? localHistory : history;
+      const { autoRetryDeferred, ...outcome } = await recorder.recordBatchFinished({
         batchId: input.batchId, status, ...(failure ? { failure } : {}),
         ...(told && input.notify ? { waiter: input.notify } : {}), ...(told && holder ? { permitHolder: holder } : {}),
       });
@@ -452,6 +454,15 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
     }
   });
 }
+
+/** Batches started before this patch read their batch (loadBatch) and recorded its end
+ *  (recordBatchFinished) in activities; they now run as local activities (LOCAL_BOOKKEEPING), in
+ *  the workflow task that needs them: per batch two activity tasks and two workflow tasks fewer
+ *  (50 districts at once, three alternating runs each: Temporal's CPU 6.5 → 6.0 s on average,
+ *  time within the runs' spread). startBatch stays an
+ *  activity: it counts at the district, whose database may be out of reach for long. Batches
+ *  started before replay on the old path. */
+export const BOOKKEEPING_LOCALLY = 'bookkeeping-as-local-activities';
 
 /** Batches started before this patch read their district and request, recorded their start,
  *  counted and asked for a copy permit in five activities (now loadBatch and startBatch); they
@@ -494,7 +505,8 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     let district: DistrictSnapshot;
     let request: StoredBatchRequest;
     if (fewerActivities) {
-      ({ district, request } = await history.loadBatch({ districtId: input.districtId, batchId: input.batchId }));
+      const reader = patched(BOOKKEEPING_LOCALLY) ? localHistory : history;
+      ({ district, request } = await reader.loadBatch({ districtId: input.districtId, batchId: input.batchId }));
       checkSchoolYear(input, district.scopedYear);
     } else {
       district = await history.loadDistrict({ districtId: input.districtId });
