@@ -2,7 +2,7 @@
 // COPY route from them to the state's database when they are apart; and what a batch learns once
 // about a district's source (its exclusion branches).
 import type pg from 'pg';
-import { CopyPools } from './copy-pools';
+import { CopyPools, STATE_WRITER_SETTINGS } from './copy-pools';
 import { createSql, type Sql } from './db';
 import type { District } from './district-registry';
 import { findExclusionBranches } from './schema/exclusion';
@@ -104,7 +104,7 @@ export class DistrictSources {
    *  @throws Error when these sources were made without the state's URL */
   copyWriter(): pg.Pool {
     if (!this.stateUrl) throw new Error('copying pages between databases needs the state database URL (DistrictSources option stateUrl)');
-    return this.copyPools.for(this.stateUrl);
+    return this.copyPools.for(this.stateUrl, STATE_WRITER_SETTINGS);
   }
 
   /**
