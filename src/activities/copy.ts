@@ -127,6 +127,8 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
   ): Promise<ObjectsCopied> => {
     const context = Context.current();
     const completed: ObjectResult[] = [];
+    /** Objects copied whole by this attempt: their last page recorded them completed. */
+    const landed: string[] = [];
     const failed: { object: string; reason: string }[] = [];
     let next = 0;
     let cancelled: unknown;
@@ -152,11 +154,13 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
       const { range } = await planObjectRanges(deps, {
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1,
       }, { district });
-      await syncRangeHere({
+      const copied = await syncRangeHere({
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
-        ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input),
+        ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input), completesObject: true,
       }, { district, ...(range ? { range } : {}) });
-      completed.push(await completeObject(deps, input.batchId, object));
+      // Its children are copied next: their parent's statistics must be fresh (see completeObject).
+      if (REFERENCED.has(object)) await refreshStatisticsIfStale(deps.state, STATE_SCHEMA, CATALOG.get(object).table, copied.sent);
+      landed.push(object);
       heartbeat();
     };
     const runner = async (): Promise<void> => {
@@ -173,6 +177,13 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     };
     await Promise.all(Array.from({ length: Math.min(input.parallel ?? DEFAULT_PARALLEL_SMALL_OBJECTS, objects.length) }, runner));
     if (cancelled !== undefined) throw cancelled;
+    // The landed objects' results, read once for the level. A range that ended without recording
+    // its object (a page committed by an earlier version of this code) is recorded here instead.
+    const results = landed.length > 0 ? await objectResults(deps.state, input.batchId, landed) : new Map<string, ObjectResult>();
+    for (const object of landed) {
+      const result = results.get(object);
+      completed.push(result?.status === 'completed' ? result : await finishObject(deps.state, input.batchId, object, 'completed', null));
+    }
     return { completed, failed };
   };
 

@@ -83,17 +83,25 @@ export async function planSingleRange(
   return planned;
 }
 
+/** The assignments that record an object completed (as finishObject does) where `condition`
+ *  holds, and leave it as it is otherwise. */
+const COMPLETED_WHEN = (condition: string) => `status = case when ${condition} then 'completed' else o.status end,
+        failure = case when ${condition} then null else o.failure end,
+        finished_at = case when ${condition} then now() else o.finished_at end,
+        started_at = case when ${condition} then coalesce(o.started_at, now()) else o.started_at end`;
+
 /**
  * Moves a range's cursor past a committed page and adds its counts to the range and to its object
  * (one statement: a page's bookkeeping is most of a small object's round trips) — only if the
  * cursor is still where this attempt found it. Run it in the page's transaction. `last`: the page
  * was the range's last (fewer records than a page), so the range is done with it (no finishRange
- * after).
+ * after). `completesObject`: the range is its object's only one, so with the last page the object
+ * is recorded completed too (no finishObject after: one commit per small object, not two).
  * @returns false when another attempt moved the range on (the caller rolls its page back)
  */
 export async function advanceRange(
   tx: StatementRunner, key: RangeKey, expectedCursor: number | null, page: { cursor: number; processed: number; errors: number; sent: number },
-  last = false,
+  last = false, completesObject = false,
 ): Promise<boolean> {
   // Every data-modifying part of a WITH runs to completion: the object's counts move with the range.
   const { rows } = await tx.run<{ advanced: number }>(`with advanced as (
@@ -102,22 +110,32 @@ export async function advanceRange(
       where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $8::bigint
       returning batch_id, object
     ), counted as (
-      update resync.batch_object o set processed = o.processed + $5::bigint, errors = o.errors + $6::bigint, sent = o.sent + $7::bigint
+      update resync.batch_object o set processed = o.processed + $5::bigint, errors = o.errors + $6::bigint, sent = o.sent + $7::bigint,
+        ${COMPLETED_WHEN('$10::boolean')}
       from advanced a where o.batch_id = a.batch_id and o.object = a.object
       returning 1
     )
     select count(*)::int as advanced from advanced`,
-  [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor, last]);
+  [key.batchId, key.object, key.rangeIndex, page.cursor, page.processed, page.errors, page.sent, expectedCursor, last, last && completesObject]);
   return Number(rows[0]?.advanced ?? 0) === 1;
 }
 
-/** Marks a range done — only if its cursor is still the one this attempt ended at.
+/** Marks a range done — only if its cursor is still the one this attempt ended at; with
+ *  `completesObject` (the object's only range) its object is recorded completed in the same
+ *  statement.
  *  @returns false when another attempt finished or moved it */
-export async function finishRange(sql: Queryable, key: RangeKey, cursor: number | null): Promise<boolean> {
-  const finished = await sql`update resync.batch_range set done = true
-    where batch_id = ${key.batchId} and object = ${key.object} and range_index = ${key.rangeIndex}
-      and cursor is not distinct from ${cursor}::bigint`;
-  return finished.count === 1;
+export async function finishRange(sql: Queryable, key: RangeKey, cursor: number | null, completesObject = false): Promise<boolean> {
+  const [row] = await sql.unsafe(`with finished as (
+      update resync.batch_range set done = true
+      where batch_id = $1 and object = $2 and range_index = $3::int and cursor is not distinct from $4::bigint
+      returning batch_id, object
+    ), completed as (
+      update resync.batch_object o set ${COMPLETED_WHEN('$5::boolean')}
+      from finished f where $5::boolean and o.batch_id = f.batch_id and o.object = f.object
+      returning 1
+    )
+    select count(*)::int as finished from finished`, [key.batchId, key.object, key.rangeIndex, cursor, completesObject] as never[]);
+  return Number(row?.finished ?? 0) === 1;
 }
 
 /** Objects of the batch (among `objects`) whose every range was planned fresh: the state held none

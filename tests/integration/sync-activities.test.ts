@@ -6,13 +6,14 @@ import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCopyActivities } from '../../src/activities/copy';
 import { planObjectRanges } from '../../src/activities/sync/object-ranges';
+import { syncRange } from '../../src/activities/sync/sync-range';
 import { listErrors } from '../../src/data/sync-errors';
 import { getDistrict } from '../../src/data/district-registry';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict } from '../../src/generator/seed-district';
 import { verifiableObjects, verifyDistrict } from '../../src/verification/summary';
 import { createTestDatabase, type TestDatabase } from '../setup/database';
-import { recordBatch, syncObjectDirectly, syncPlan, type Deps } from './sync-helpers';
+import { noHooks, recordBatch, syncObjectDirectly, syncPlan, type Deps } from './sync-helpers';
 
 const DISTRICT = 'd1';
 /** The state database. */
@@ -88,6 +89,23 @@ describe.each([
     const district = await getDistrict(db.sql, DISTRICT);
     const [verified] = await verifyDistrict(deps, district, 2026, ['CourseCode']);
     expect(verified).toMatchObject({ district: codes, state: codes, inSync: true });
+  });
+
+  it('records an object copied whole completed in the transaction that ends its only range (a short last page, or an empty one)', async () => {
+    const codes = await districtCount('course_code');
+    // A page one record larger than the object: its only page is short and ends the range. A page
+    // exactly the object's size: full, so an empty page follows and the range's end records it.
+    for (const pageSize of [codes + 1, codes]) {
+      const batch = await recordBatch(deps, DISTRICT, ['CourseCode'], false);
+      const { range } = await planObjectRanges(deps, { batchId: batch.batchId, districtId: DISTRICT, object: 'CourseCode', schoolYear: 2026, maxRanges: 1 });
+      const result = await syncRange(deps, {
+        batchId: batch.batchId, districtId: DISTRICT, object: 'CourseCode', schoolYear: 2026, rangeIndex: 0, pageSize, completesObject: true,
+      }, noHooks, { ...(range ? { range } : {}) });
+      expect(result).toMatchObject({ processed: codes, sent: codes, pages: 1 });
+      const [object] = await db.sql`select status, failure, finished_at is not null as finished, processed::int, sent::int
+        from resync.batch_object where batch_id = ${batch.batchId} and object = 'CourseCode'`;
+      expect({ pageSize: pageSize - codes, ...object }).toEqual({ pageSize: pageSize - codes, status: 'completed', failure: null, finished: true, processed: codes, sent: codes });
+    }
   });
 
   it('writes the same page twice with the same result (idempotent upsert)', async () => {

@@ -67,6 +67,8 @@ export interface PageRequest {
   readonly pageSize: number;
   /** A differential resync copying a fresh range: every record written is one inserted. */
   readonly countInserted?: boolean;
+  /** The range is its object's only one: the page that ends it records the object completed. */
+  readonly completesObject?: boolean;
 }
 
 export interface CommittedPage {
@@ -161,7 +163,7 @@ export async function settlePage(tx: StatementRunner, page: PageRequest, moved: 
   const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
   // A short page is the range's last: it ends the range in its own transaction.
   const last = moved.processed < page.pageSize;
-  if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }, last))) {
+  if (!(await advanceRange(tx, rangeKey(input), page.expectedCursor, { cursor: moved.cursor, ...counts }, last, page.completesObject))) {
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} moved past cursor ${page.expectedCursor} without this attempt`);
   }
   const differential = moved.differential ?? (page.countInserted ? { inserted: moved.written, updated: 0, unchanged: 0 } : undefined);

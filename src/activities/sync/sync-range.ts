@@ -32,6 +32,9 @@ export interface SyncRangeInput extends BatchObjectRef {
   readonly method?: ResyncMethod;
   /** Differential only: remove the state's records the district no longer has (a full resync). */
   readonly removeExtras?: boolean;
+  /** Only where this range is its object's only one (a small object copied whole): the range's
+   *  end also records the object completed, in the same transaction. */
+  readonly completesObject?: boolean;
 }
 
 export interface RangeProgress extends RecordCounts {
@@ -167,7 +170,7 @@ export async function syncRange(
     const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const request: PageRequest = {
       input, object, statements, schema: district.sourceSchema, branches, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
-      countInserted: input.method === 'differential' && range.fresh,
+      countInserted: input.method === 'differential' && range.fresh, completesObject: input.completesObject ?? false,
     };
     const page = differential
       ? await commitDifferentialPage(deps, district, request, input.removeExtras ?? false)
@@ -182,7 +185,7 @@ export async function syncRange(
     hooks.checkpoint();
   }
   // A last page short of a full one ended the range as it committed; an empty one did not.
-  if (!done && !(await finishRange(deps.state, rangeKey(input), progress.cursor))) {
+  if (!done && !(await finishRange(deps.state, rangeKey(input), progress.cursor, input.completesObject ?? false))) {
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
   }
   return { ...progress, pages, resumedFrom };
