@@ -84,11 +84,12 @@ export async function planSingleRange(
 }
 
 /** The assignments that record an object completed (as finishObject does) where `condition`
- *  holds, and leave it as it is otherwise. */
+ *  holds, and leave it as it is otherwise. Its finish is the clock's time: `now()` is when the
+ *  transaction began — in a page's transaction, before the page was copied. */
 const COMPLETED_WHEN = (condition: string) => `status = case when ${condition} then 'completed' else o.status end,
         failure = case when ${condition} then null else o.failure end,
-        finished_at = case when ${condition} then now() else o.finished_at end,
-        started_at = case when ${condition} then coalesce(o.started_at, now()) else o.started_at end`;
+        finished_at = case when ${condition} then clock_timestamp() else o.finished_at end,
+        started_at = case when ${condition} then coalesce(o.started_at, clock_timestamp()) else o.started_at end`;
 
 /**
  * Moves a range's cursor past a committed page and adds its counts to the range and to its object

@@ -1,7 +1,8 @@
 // An object copied as one range is planned in one statement (planSingleRange): fresh when the
 // state holds none of the district's records; a retry finds the range with its progress.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planSingleRange } from '../../src/data/batch-ranges';
+import { advanceRange, planSingleRange } from '../../src/data/batch-ranges';
+import { postgresRunner } from '../../src/data/statement-runner';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict } from '../../src/generator/seed-district';
 import { createTestDatabase, type TestDatabase } from '../setup/database';
@@ -37,6 +38,23 @@ describe('planSingleRange', () => {
     const again = await planSingleRange(db.sql, key, 'br1', 2026);
     expect(again).toEqual({ lowExclusive: null, highInclusive: null, cursor: 7, processed: 1, errors: 0, sent: 1, done: false, fresh: true });
     expect(await status()).toBe('failed');
+  });
+
+  it('records an object completed by its last page at the time the page ends, not when its transaction began', async () => {
+    const batch = await recordBatch({ state: db.sql, districtSources: sources }, 'br1', ['District'], false);
+    await planSingleRange(db.sql, { batchId: batch.batchId, object: 'District' }, 'br1', 2026);
+    let began: Date | undefined;
+    await db.sql.begin(async (tx) => {
+      began = (await tx<{ began: Date }[]>`select now() as began`)[0]?.began;
+      await tx`select pg_sleep(0.3)`; // the page's copy
+      const advanced = await advanceRange(postgresRunner(tx), { batchId: batch.batchId, object: 'District', rangeIndex: 0 }, null,
+        { cursor: 1, processed: 1, errors: 0, sent: 1 }, true, true);
+      expect(advanced).toBe(true);
+    });
+    const [row] = await db.sql<{ status: string; finished_at: Date }[]>`select status, finished_at from resync.batch_object
+      where batch_id = ${batch.batchId} and object = 'District'`;
+    expect(row?.status).toBe('completed');
+    expect((row?.finished_at.getTime() ?? 0) - (began?.getTime() ?? 0)).toBeGreaterThanOrEqual(300);
   });
 
   it('plans a range not fresh when the state holds a record of the district for the year', async () => {
