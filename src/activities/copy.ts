@@ -165,6 +165,12 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     };
     const runner = async (): Promise<void> => {
       while (next < objects.length && cancelled === undefined) {
+        // A cancelled batch starts no further object: a small one is a single page, whose copy
+        // never reaches a checkpoint between pages.
+        if (context.cancellationSignal.aborted) {
+          cancelled ??= context.cancellationSignal.reason;
+          break;
+        }
         const entry = objects[next++];
         if (!entry) continue;
         try {

@@ -171,6 +171,20 @@ describe.each([
     expect(row).toEqual({ state_id: 'KY-000123', last_name: 'Renamed' });
   });
 
+  it('starts no further object of a level once the batch is cancelled', async () => {
+    const batch = await recordBatch(deps, DISTRICT, ['District', 'CourseCode'], false);
+    const { copyObjects } = createCopyActivities(deps);
+    const cancelling = new MockActivityEnvironment();
+    // The first object done (it heartbeats): the batch is cancelled.
+    cancelling.on('heartbeat', () => cancelling.cancel());
+    await expect(cancelling.run(copyObjects, {
+      batchId: batch.batchId, districtId: DISTRICT, schoolYear: 2026, parallel: 1,
+      objects: [{ object: 'District', records: 1 }, { object: 'CourseCode', records: await districtCount('course_code') }],
+    })).rejects.toBeInstanceOf(CancelledFailure);
+    const statuses = await db.sql`select object, status from resync.batch_object where batch_id = ${batch.batchId} order by object`;
+    expect(statuses.map((row) => `${row.object} ${row.status}`)).toEqual(['CourseCode pending', 'District completed']);
+  });
+
   it('resumes an interrupted copy from its heartbeat cursor without duplicating records', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['VaccineShot'], true);
     for (const object of batch.plan.levels.flat().filter((o) => o !== 'VaccineShot')) await syncObjectDirectly(deps, batch, DISTRICT, object);
