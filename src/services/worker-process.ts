@@ -12,7 +12,8 @@
  */
 export const WORKER_MALLOC_ARENAS = '2';
 
-/** `env` with MALLOC_ARENA_MAX set to WORKER_MALLOC_ARENAS where it is not set already. */
+/** `env` with MALLOC_ARENA_MAX set to WORKER_MALLOC_ARENAS where it is not set (or set empty,
+ *  as `npm run worker`'s `${MALLOC_ARENA_MAX:-2}` reads it). */
 export function workerProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
+  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX || WORKER_MALLOC_ARENAS };
 }

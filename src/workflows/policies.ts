@@ -23,12 +23,11 @@ function retrying(maximumAttempts?: number): RetryPolicy {
 /** Short reads and writes of the batch history, alerts and the lane: retried until they succeed. */
 export const BOOKKEEPING: ActivityOptions = { startToCloseTimeout: '1 minute', retry: retrying() };
 
-/** The same short bookkeeping run as a local activity, inside the workflow task that needs it:
- *  no activity task to schedule, poll and report, no workflow task to resume after it. For reads
- *  and writes of the state's database only — an activity that may retry for long (one that reaches
- *  a district's database) stays a normal one: a workflow answers no query while a local activity
- *  of its task retries. */
-export const LOCAL_BOOKKEEPING: LocalActivityOptions = { startToCloseTimeout: '1 minute', retry: retrying() };
+/** The same short bookkeeping as a local activity, inside the workflow task that needs it: no
+ *  activity task to schedule, poll and report, no workflow task to resume after it. One try: a
+ *  workflow answers no query while a local activity of its task runs or retries, and its retries
+ *  show nowhere in the Temporal UI — a try that fails is retried as an ordinary activity (BOOKKEEPING). */
+export const LOCAL_BOOKKEEPING: LocalActivityOptions = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } };
 
 /** Handing a batch to a lane (scheduled runs, rollovers, verify-then-resync). */
 export const SUBMITTING: ActivityOptions = BOOKKEEPING;

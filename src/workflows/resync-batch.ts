@@ -17,7 +17,7 @@ import {
 import { notifyBatchFinished, notifyBatchStarted } from './batch-outcome';
 import { COPY_PERMITS_WORKFLOW_ID, permitGrantedSignal, releasePermitSignal } from './copy-permits';
 import { forEachBounded } from './bounded';
-import { invalidRequest, rootMessage } from './failures';
+import { invalidRequest, retryMayFix, rootMessage } from './failures';
 import { backoffAfter, BOOKKEEPING, copying, copyingSmallObjects, LOCAL_BOOKKEEPING, PRUNING, VERIFYING } from './policies';
 import { RESYNC_OUTCOME, resyncAttributes, worstColour, type ResyncOutcome } from './search-attributes';
 import { syncObject } from './sync-object';
@@ -436,11 +436,13 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
     const told = patched(END_TOLD_BY_ACTIVITY);
     const holder = permit.holder();
     try {
-      const recorder = patched(BOOKKEEPING_LOCALLY) ? localHistory : history;
-      const { autoRetryDeferred, ...outcome } = await recorder.recordBatchFinished({
+      const ending = {
         batchId: input.batchId, status, ...(failure ? { failure } : {}),
         ...(told && input.notify ? { waiter: input.notify } : {}), ...(told && holder ? { permitHolder: holder } : {}),
-      });
+      };
+      const { autoRetryDeferred, ...outcome } = patched(BOOKKEEPING_LOCALLY)
+        ? await locallyFirst(() => localHistory.recordBatchFinished(ending), () => history.recordBatchFinished(ending))
+        : await history.recordBatchFinished(ending);
       if (told) permit.givenBack();
       state.autoRetryDeferred = autoRetryDeferred;
       const colour: ResyncOutcome = status === 'completed'
@@ -459,10 +461,24 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
  *  (recordBatchFinished) in activities; they now run as local activities (LOCAL_BOOKKEEPING), in
  *  the workflow task that needs them: per batch two activity tasks and two workflow tasks fewer
  *  (50 districts at once, three alternating runs each: Temporal's CPU 6.5 → 6.0 s on average,
- *  time within the runs' spread). startBatch stays an
- *  activity: it counts at the district, whose database may be out of reach for long. Batches
- *  started before replay on the old path. */
+ *  time within the runs' spread). One try each: one that fails is retried as an ordinary activity
+ *  (locallyFirst). startBatch stays an activity: it counts at the district, whose database may be
+ *  out of reach for long. Batches started before replay on the old path. */
 export const BOOKKEEPING_LOCALLY = 'bookkeeping-as-local-activities';
+
+/** One try of a bookkeeping call as a local activity; should it fail for a reason retrying may fix
+ *  (the state's database restarting), the call again as an ordinary activity, whose retries the
+ *  Temporal UI shows (a pending activity, its attempt and last failure) while the batch answers
+ *  queries. A cancellation or an error no retry fixes is thrown as it is. */
+async function locallyFirst<T>(local: () => Promise<T>, retried: () => Promise<T>): Promise<T> {
+  try {
+    return await local();
+  } catch (error) {
+    if (isCancellation(error) || !retryMayFix(error)) throw error;
+    log.warn('a local bookkeeping activity failed; retrying it as an activity', { error: rootMessage(error) });
+    return retried();
+  }
+}
 
 /** Batches started before this patch read their district and request, recorded their start,
  *  counted and asked for a copy permit in five activities (now loadBatch and startBatch); they
@@ -505,8 +521,10 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     let district: DistrictSnapshot;
     let request: StoredBatchRequest;
     if (fewerActivities) {
-      const reader = patched(BOOKKEEPING_LOCALLY) ? localHistory : history;
-      ({ district, request } = await reader.loadBatch({ districtId: input.districtId, batchId: input.batchId }));
+      const which = { districtId: input.districtId, batchId: input.batchId };
+      ({ district, request } = patched(BOOKKEEPING_LOCALLY)
+        ? await locallyFirst(() => localHistory.loadBatch(which), () => history.loadBatch(which))
+        : await history.loadBatch(which));
       checkSchoolYear(input, district.scopedYear);
     } else {
       district = await history.loadDistrict({ districtId: input.districtId });

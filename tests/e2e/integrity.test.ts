@@ -11,7 +11,7 @@ import { BatchIdCollisionError } from '../../src/domain';
 import { resyncBatch } from '../../src/workflows/resync-batch';
 import { batchWorkflowId, laneWorkflowId, type ResyncRequest } from '../../src/workflows/types';
 import { startTestSystem, TOKENS, type TestSystem } from '../setup/system';
-import { localActivities, localActivityAttempts } from '../setup/history';
+import { localActivities, localActivityAttempts, scheduledActivities } from '../setup/history';
 import { bearer, waitForBatch, type BatchBody } from './helpers';
 
 let system: TestSystem;
@@ -250,6 +250,44 @@ describe('what operators find in the Temporal UI', () => {
     expect(testScore?.errors).toBe(testScore?.processed);
     const workflowId = batchWorkflowId('1005', 2026, batchId);
     expect(await listIds(`ResyncOutcome = "red" AND DistrictId = "1005"`, (found) => found.includes(workflowId))).toEqual([workflowId]);
+  });
+});
+
+describe('a batch whose end cannot be recorded at first', () => {
+  it('retries recording it as an activity the Temporal UI shows pending, with its last failure, and completes once it can', async () => {
+    await system.seed({ districtId: '1011', students: 5, excludedShare: 0, seed: 11 });
+    // The state's database refuses this district's batch ends until the test lets them through.
+    await system.db.sql`create table test_refuse_end (district_id text primary key)`;
+    await system.db.sql`insert into test_refuse_end values ('1011')`;
+    await system.db.sql.unsafe(`create function test_refuse_end() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from test_refuse_end r where r.district_id = new.district_id) then raise exception 'test: batch end refused'; end if;
+        return new;
+      end $$`);
+    await system.db.sql.unsafe(`create trigger test_refuse_end before update on resync.batch for each row
+      when (new.status in ('completed', 'failed', 'cancelled')) execute function test_refuse_end()`);
+    try {
+      const batchId = await start(TOKENS.state, '1011', { objects: ['School'] });
+      const handle = system.worker.client.workflow.getHandle(batchWorkflowId('1011', 2026, batchId));
+      let pending: { activityType?: { name?: string | null } | null; lastFailure?: { message?: string | null } | null } | undefined;
+      for (const deadline = Date.now() + 60_000; !pending?.lastFailure?.message;) {
+        if (Date.now() > deadline) throw new Error(`no pending recordBatchFinished: ${JSON.stringify(pending)}`);
+        pending = (await handle.describe()).raw.pendingActivities?.find((activity) => activity.activityType?.name === 'recordBatchFinished');
+        await sleep(200);
+      }
+      expect(pending?.lastFailure?.message).toContain('test: batch end refused');
+      await system.db.sql`delete from test_refuse_end`;
+      const batch = await waitForBatch(system, TOKENS.state, batchId);
+      expect(batch.status).toBe('completed');
+      const events = (await handle.fetchHistory()).events ?? [];
+      // The local try failed; the activity that followed recorded the end.
+      expect(localActivities(events)).toEqual(['loadBatch', 'recordBatchFinished']);
+      expect(scheduledActivities(events)).toContain('recordBatchFinished');
+    } finally {
+      await system.db.sql`drop trigger if exists test_refuse_end on resync.batch`;
+      await system.db.sql`drop function if exists test_refuse_end()`;
+      await system.db.sql`drop table if exists test_refuse_end`;
+    }
   });
 });
 

@@ -11,8 +11,9 @@ describe('workerProcessEnv', () => {
       .toEqual({ STATE_DATABASE_URL: 'postgres://x', LOG_LEVEL: 'info', MALLOC_ARENA_MAX: '2' });
   });
 
-  it("keeps an operator's own MALLOC_ARENA_MAX", () => {
+  it("keeps an operator's own MALLOC_ARENA_MAX, and reads an empty one as unset (as npm run worker does)", () => {
     expect(workerProcessEnv({ MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX).toBe('4');
+    expect(workerProcessEnv({ MALLOC_ARENA_MAX: '' }).MALLOC_ARENA_MAX).toBe('2');
   });
 
   it('is what `npm run worker` sets too', () => {
