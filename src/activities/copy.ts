@@ -85,11 +85,16 @@ const DEFAULT_PARALLEL_SMALL_OBJECTS = 4;
 /** Objects other objects reference by foreign key. */
 const REFERENCED = new Set(SCHEMA_CATALOG.objects.flatMap((object) => parentReferences(object).map((reference) => reference.parent)));
 
-/** Records an object as completed, then refreshes the planner's statistics of a parent's state
- *  table where they went stale, before its children are copied (planner-statistics.ts). */
+/** Refreshes the planner's statistics of a parent's state table where they went stale, before its
+ *  children are copied (planner-statistics.ts); `sent`: the records the object just wrote there. */
+async function refreshParentStatistics(deps: Pick<ActivityDeps, 'state'>, object: string, sent: number): Promise<void> {
+  if (REFERENCED.has(object)) await refreshStatisticsIfStale(deps.state, STATE_SCHEMA, CATALOG.get(object).table, sent);
+}
+
+/** Records an object as completed, then refreshes its statistics as a parent (refreshParentStatistics). */
 async function completeObject(deps: Pick<ActivityDeps, 'state'>, batchId: string, object: string): Promise<ObjectResult> {
   const result = await finishObject(deps.state, batchId, object, 'completed', null);
-  if (REFERENCED.has(object)) await refreshStatisticsIfStale(deps.state, STATE_SCHEMA, CATALOG.get(object).table, result.sent);
+  await refreshParentStatistics(deps, object, result.sent);
   return result;
 }
 
@@ -158,8 +163,8 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
         ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input), completesObject: true,
       }, { district, ...(range ? { range } : {}) });
-      // Its children are copied next: their parent's statistics must be fresh (see completeObject).
-      if (REFERENCED.has(object)) await refreshStatisticsIfStale(deps.state, STATE_SCHEMA, CATALOG.get(object).table, copied.sent);
+      // Its last page recorded it completed; its children are copied next.
+      await refreshParentStatistics(deps, object, copied.sent);
       landed.push(object);
       heartbeat();
     };

@@ -32,10 +32,11 @@ export class CopyPools {
 
   constructor(private readonly options: CopyPoolOptions) {}
 
-  /** The pool for a database URL (made on first use, with `settings` as its connections' server
-   *  settings, e.g. STATE_WRITER_SETTINGS). */
+  /** The pool for a database URL and server settings (made on first use; `settings`, e.g.
+   *  STATE_WRITER_SETTINGS, apply to its connections only). */
   for(url: string, settings?: string): pg.Pool {
-    let pool = this.pools.get(url);
+    const key = `${settings ?? ''}\u0000${url}`;
+    let pool = this.pools.get(key);
     if (!pool) {
       pool = new pg.Pool({
         connectionString: url, max: this.options.max, application_name: this.options.applicationName,
@@ -45,7 +46,7 @@ export class CopyPools {
       // a listener Node would end the process. The pool replaces the connection; the next page's
       // query fails or succeeds on its own.
       pool.on('error', (error) => this.options.onIdleError?.(error));
-      this.pools.set(url, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }

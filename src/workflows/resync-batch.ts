@@ -440,9 +440,7 @@ async function finish(input: BatchInput, state: BatchState, permit: CopyPermit, 
         batchId: input.batchId, status, ...(failure ? { failure } : {}),
         ...(told && input.notify ? { waiter: input.notify } : {}), ...(told && holder ? { permitHolder: holder } : {}),
       };
-      const { autoRetryDeferred, ...outcome } = patched(BOOKKEEPING_LOCALLY)
-        ? await locallyFirst(() => localHistory.recordBatchFinished(ending), () => history.recordBatchFinished(ending))
-        : await history.recordBatchFinished(ending);
+      const { autoRetryDeferred, ...outcome } = await locallyFirst(() => localHistory.recordBatchFinished(ending), () => history.recordBatchFinished(ending));
       if (told) permit.givenBack();
       state.autoRetryDeferred = autoRetryDeferred;
       const colour: ResyncOutcome = status === 'completed'
@@ -469,8 +467,10 @@ export const BOOKKEEPING_LOCALLY = 'bookkeeping-as-local-activities';
 /** One try of a bookkeeping call as a local activity; should it fail for a reason retrying may fix
  *  (the state's database restarting), the call again as an ordinary activity, whose retries the
  *  Temporal UI shows (a pending activity, its attempt and last failure) while the batch answers
- *  queries. A cancellation or an error no retry fixes is thrown as it is. */
+ *  queries. A cancellation or an error no retry fixes is thrown as it is. A batch started before
+ *  BOOKKEEPING_LOCALLY makes the ordinary call only. */
 async function locallyFirst<T>(local: () => Promise<T>, retried: () => Promise<T>): Promise<T> {
+  if (!patched(BOOKKEEPING_LOCALLY)) return retried();
   try {
     return await local();
   } catch (error) {
@@ -522,9 +522,7 @@ export async function resyncBatch(input: BatchInput): Promise<BatchResult> {
     let request: StoredBatchRequest;
     if (fewerActivities) {
       const which = { districtId: input.districtId, batchId: input.batchId };
-      ({ district, request } = patched(BOOKKEEPING_LOCALLY)
-        ? await locallyFirst(() => localHistory.loadBatch(which), () => history.loadBatch(which))
-        : await history.loadBatch(which));
+      ({ district, request } = await locallyFirst(() => localHistory.loadBatch(which), () => history.loadBatch(which)));
       checkSchoolYear(input, district.scopedYear);
     } else {
       district = await history.loadDistrict({ districtId: input.districtId });

@@ -108,12 +108,11 @@ describe('the activity feed', () => {
     await finishObject(db.sql, batchId, 'District', 'completed', null);
     // Notifications arrive in commit order: once the alert raised after them is heard, any
     // notification of the object's changes would have been heard before it.
-    const marker = await alert('7102');
+    await alert('7102');
     for (const deadline = Date.now() + 20_000; !heard.includes('7102');) {
       if (Date.now() > deadline) throw new Error('the alert was not heard');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(marker.alertId).toBeTruthy();
     expect(heard).toEqual(['7103', '7103', '7102']);
     await listener.unlisten();
 

@@ -164,13 +164,14 @@ export async function syncRange(
   const high = String(range.highInclusive ?? MAX_ID);
   // While the state holds none of the object's records there is nothing to compare: copy.
   const differential = input.method === 'differential' && !range.fresh;
+  const completesObject = input.completesObject ?? false;
   let pages = 0;
   let done = false;
   for (;;) {
     const after = String(progress.cursor ?? range.lowExclusive ?? MIN_ID);
     const request: PageRequest = {
       input, object, statements, schema: district.sourceSchema, branches, after, high, pageSize, expectedCursor: progress.cursor, fresh: range.fresh,
-      countInserted: input.method === 'differential' && range.fresh, completesObject: input.completesObject ?? false,
+      countInserted: input.method === 'differential' && range.fresh, completesObject,
     };
     const page = differential
       ? await commitDifferentialPage(deps, district, request, input.removeExtras ?? false)
@@ -185,7 +186,7 @@ export async function syncRange(
     hooks.checkpoint();
   }
   // A last page short of a full one ended the range as it committed; an empty one did not.
-  if (!done && !(await finishRange(deps.state, rangeKey(input), progress.cursor, input.completesObject ?? false))) {
+  if (!done && !(await finishRange(deps.state, rangeKey(input), progress.cursor, completesObject))) {
     throw new SupersededAttemptError(`range ${input.rangeIndex} of ${input.object} was finished by another attempt`);
   }
   return { ...progress, pages, resumedFrom };

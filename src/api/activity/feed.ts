@@ -1,11 +1,12 @@
 // The districts' activity, cached: one document per district, read from PostgreSQL once per
 // change and served to every open page of that district (mostly as 304 Not Modified). The
-// bookkeeping NOTIFYs channel resync_activity with the district id when a batch changes status or
+// bookkeeping NOTIFYs channel resync_activity with the district id when a batch's row changes or
 // an alert is raised (migration 0008); a district with a running batch is re-read at most once a
-// second besides, for its objects' statuses and record counts (which do not notify: migration 0010). Why not server-sent events:
-// a stream per open tab holds one of the browser's six HTTP/1.1 connections to the API for as long
-// as the page is open, and cannot carry the bearer token through EventSource; a conditional GET
-// every two seconds from memory costs the API a fraction of a millisecond.
+// second besides, for its objects' statuses and record counts (which do not notify: migration
+// 0010). Why not server-sent events: a stream per open tab holds one of the browser's six HTTP/1.1
+// connections to the API for as long as the page is open, and cannot carry the bearer token
+// through EventSource; a conditional GET every two seconds from memory costs the API a fraction of
+// a millisecond.
 import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import { readDistrictActivity, type DistrictActivity } from '../../data/activity';
