@@ -3,7 +3,7 @@
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
 import { finishObject, objectResults, type ObjectResult } from '../data/batch-objects';
-import { objectsAllFresh, type BatchRange } from '../data/batch-ranges';
+import { objectsAllFresh, planSingleRanges, type BatchRange } from '../data/batch-ranges';
 import { getDistrict, type District } from '../data/district-registry';
 import { refreshStatisticsIfStale } from '../data/planner-statistics';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
@@ -140,6 +140,10 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     // Read once for the level (not per object): what an earlier attempt completed, and the district.
     const earlier = await objectResults(deps.state, input.batchId, objects.map((entry) => entry.object));
     const district = await getDistrict(deps.state, input.districtId);
+    // The level's objects copied whole are planned (and shown running) in one statement; each
+    // records its start with its first page.
+    const ranges = input.recordSet ? new Map<string, BatchRange>() : await planSingleRanges(deps.state, input.batchId,
+      objects.map((entry) => entry.object).filter((object) => earlier.get(object)?.status !== 'completed'), input.districtId, input.schoolYear);
     const copyOne = async (object: string, records: number): Promise<void> => {
       const done = earlier.get(object);
       if (done?.status === 'completed') return void completed.push(done);
@@ -156,9 +160,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         completed.push(await completeObject(deps, input.batchId, object));
         return;
       }
-      const { range } = await planObjectRanges(deps, {
-        batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, records, maxRanges: 1,
-      }, { district });
+      const range = ranges.get(object);
       const copied = await syncRangeHere({
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
         ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input), completesObject: true,

@@ -57,43 +57,65 @@ export async function getRange(sql: Queryable, key: RangeKey): Promise<BatchRang
 }
 
 /**
- * Plans an object copied as one range, open at both ends, and marks the object running — in one
- * statement (a district's 40-odd small objects each did five): the range is fresh when the state
- * holds none of the district's records of the object (and year). A range planned before (a retry)
- * is kept, with its progress, and returned as it stands; the object's status is then left as is.
+ * Plans each of `objects` as one range, open at both ends, and marks the objects it planned
+ * running — one statement however many objects (a district's 40-odd small objects each did one,
+ * a level now does one): a range is fresh when the state holds none of the district's records of
+ * its object (and year). An object's start is recorded by its first page (advanceRange), so an
+ * object of a level waiting for a free runner does not count the wait as its copy. A range
+ * planned before (a retry) is kept, with its progress, and returned as it stands; its object's
+ * status is then left as is.
+ * @returns each object's range, by object
+ * @throws Error when a range can be found neither planned nor planned before
  */
+export async function planSingleRanges(
+  sql: Queryable, batchId: string, objects: readonly string[], districtId: string, schoolYear: number,
+): Promise<Map<string, BatchRange>> {
+  if (objects.length === 0) return new Map();
+  const values = objects.map((object) => sql`(${batchId}, ${object}, 0, null::bigint, null::bigint, (${firstStateRecord(sql, districtId, object, schoolYear)}) is null)`)
+    .reduce((list, row) => sql`${list}, ${row}`);
+  const rows = await sql<(RangeRow & { object: string })[]>`with planned as (
+      insert into resync.batch_range (batch_id, object, range_index, low_exclusive, high_inclusive, fresh)
+      values ${values}
+      on conflict do nothing
+      returning *),
+    running as (update resync.batch_object set status = 'running'
+      where batch_id = ${batchId} and object in (select object from planned))
+    select * from planned
+    union all
+    select * from resync.batch_range where batch_id = ${batchId} and object = any(${objects as string[]}::text[]) and range_index = 0`;
+  const ranges = new Map(rows.map((row) => [row.object, toRange(row)]));
+  for (const object of objects) {
+    if (ranges.has(object)) continue;
+    // Another attempt planned it while this statement ran: its row is newer than this statement's
+    // snapshot, so read it now.
+    const planned = await getRange(sql, { batchId, object, rangeIndex: 0 });
+    if (!planned) throw new Error(`planning range 0 of ${object} in batch ${batchId} found no range`);
+    ranges.set(object, planned);
+  }
+  return ranges;
+}
+
+/** One object's single range (planSingleRanges). */
 export async function planSingleRange(
   sql: Queryable, key: { batchId: string; object: string }, districtId: string, schoolYear: number,
 ): Promise<BatchRange> {
-  const [row] = await sql<RangeRow[]>`with planned as (
-      insert into resync.batch_range (batch_id, object, range_index, low_exclusive, high_inclusive, fresh)
-      values (${key.batchId}, ${key.object}, 0, null, null, (${firstStateRecord(sql, districtId, key.object, schoolYear)}) is null)
-      on conflict do nothing
-      returning *),
-    running as (update resync.batch_object set status = 'running', started_at = coalesce(started_at, now())
-      where batch_id = ${key.batchId} and object = ${key.object} and exists (select 1 from planned))
-    select * from planned
-    union all
-    select * from resync.batch_range where batch_id = ${key.batchId} and object = ${key.object} and range_index = 0`;
-  if (row) return toRange(row);
-  // Another attempt planned it while this statement ran: its row is newer than this statement's
-  // snapshot, so read it now.
-  const planned = await getRange(sql, { ...key, rangeIndex: 0 });
-  if (!planned) throw new Error(`planning range 0 of ${key.object} in batch ${key.batchId} found no range`);
-  return planned;
+  const ranges = await planSingleRanges(sql, key.batchId, [key.object], districtId, schoolYear);
+  return ranges.get(key.object) as BatchRange;
 }
 
 /** The assignments that record an object completed (as finishObject does) where `condition`
  *  holds, and leave it as it is otherwise. Its finish is the clock's time: `now()` is when the
- *  transaction began — in a page's transaction, before the page was copied. */
-const COMPLETED_WHEN = (condition: string) => `status = case when ${condition} then 'completed' else o.status end,
+ *  transaction began — in a page's transaction, before the page was copied. `start: false` where
+ *  the statement records the object's start itself. */
+const COMPLETED_WHEN = (condition: string, { start = true } = {}) => `status = case when ${condition} then 'completed' else o.status end,
         failure = case when ${condition} then null else o.failure end,
-        finished_at = case when ${condition} then clock_timestamp() else o.finished_at end,
-        started_at = case when ${condition} then coalesce(o.started_at, clock_timestamp()) else o.started_at end`;
+        finished_at = case when ${condition} then clock_timestamp() else o.finished_at end${start ? `,
+        started_at = case when ${condition} then coalesce(o.started_at, clock_timestamp()) else o.started_at end` : ''}`;
 
 /**
  * Moves a range's cursor past a committed page and adds its counts to the range and to its object
- * (one statement: a page's bookkeeping is most of a small object's round trips) — only if the
+ * (one statement: a page's bookkeeping is most of a small object's round trips), recording the
+ * object's start with its first page (when the page's transaction began) — only if the
  * cursor is still where this attempt found it. Run it in the page's transaction. `last`: the page
  * was the range's last (fewer records than a page), so the range is done with it (no finishRange
  * after). `completesObject`: the range is its object's only one, so with the last page the object
@@ -112,7 +134,7 @@ export async function advanceRange(
       returning batch_id, object
     ), counted as (
       update resync.batch_object o set processed = o.processed + $5::bigint, errors = o.errors + $6::bigint, sent = o.sent + $7::bigint,
-        ${COMPLETED_WHEN('$10::boolean')}
+        started_at = coalesce(o.started_at, now()), ${COMPLETED_WHEN('$10::boolean', { start: false })}
       from advanced a where o.batch_id = a.batch_id and o.object = a.object
       returning 1
     )

@@ -1,7 +1,8 @@
-// An object copied as one range is planned in one statement (planSingleRange): fresh when the
-// state holds none of the district's records; a retry finds the range with its progress.
+// Objects copied as one range each are planned in one statement (planSingleRanges): fresh when
+// the state holds none of the district's records; a retry finds the range with its progress; an
+// object's start is its first page's, not its plan's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceRange, planSingleRange } from '../../src/data/batch-ranges';
+import { advanceRange, planSingleRange, planSingleRanges } from '../../src/data/batch-ranges';
 import { postgresRunner } from '../../src/data/statement-runner';
 import { DistrictSources } from '../../src/data/district-sources';
 import { seedDistrict } from '../../src/generator/seed-district';
@@ -62,5 +63,33 @@ describe('planSingleRange', () => {
     await db.sql`insert into state.district (source_district, id, name, synced_batch) values ('br1', 1, 'Held', 'earlier')`;
     const range = await planSingleRange(db.sql, { batchId: batch.batchId, object: 'District' }, 'br1', 2026);
     expect(range.fresh).toBe(false);
+  });
+
+  it('plans a level\'s objects at once, each fresh by what the state holds of it, shown running without a start until its first page', async () => {
+    const batch = await recordBatch({ state: db.sql, districtSources: sources }, 'br1', ['District', 'School'], false);
+    await db.sql`insert into state.district (source_district, id, name, synced_batch) values ('br1', 2, 'Held', 'earlier') on conflict do nothing`;
+    const objects = async () => (await db.sql<{ object: string; status: string; started_at: Date | null }[]>`select object, status, started_at
+      from resync.batch_object where batch_id = ${batch.batchId} order by object`).map((row) => `${row.object} ${row.status} ${row.started_at ? 'started' : 'not started'}`);
+
+    const ranges = await planSingleRanges(db.sql, batch.batchId, ['District', 'School'], 'br1', 2026);
+    expect([...ranges].map(([object, range]) => `${object} ${range.fresh ? 'fresh' : 'not fresh'} ${range.cursor}`).sort())
+      .toEqual(['District not fresh null', 'School fresh null']);
+    expect(await objects()).toEqual(['District running not started', 'School running not started']);
+
+    let began: Date | undefined;
+    await db.sql.begin(async (tx) => {
+      began = (await tx<{ began: Date }[]>`select now() as began`)[0]?.began;
+      await tx`select pg_sleep(0.2)`; // the page's copy
+      expect(await advanceRange(postgresRunner(tx), { batchId: batch.batchId, object: 'School', rangeIndex: 0 }, null,
+        { cursor: 5, processed: 5, errors: 0, sent: 5 })).toBe(true);
+    });
+    const [school] = await db.sql<{ started_at: Date }[]>`select started_at from resync.batch_object where batch_id = ${batch.batchId} and object = 'School'`;
+    expect(school?.started_at.getTime()).toBe(began?.getTime());
+
+    // A retry of the level: the ranges as they stand, statuses left.
+    await db.sql`update resync.batch_object set status = 'failed' where batch_id = ${batch.batchId} and object = 'District'`;
+    const again = await planSingleRanges(db.sql, batch.batchId, ['District', 'School'], 'br1', 2026);
+    expect(again.get('School')).toEqual({ lowExclusive: null, highInclusive: null, cursor: 5, processed: 5, errors: 0, sent: 5, done: false, fresh: true });
+    expect(await objects()).toEqual(['District failed not started', 'School running started']);
   });
 });

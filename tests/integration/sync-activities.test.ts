@@ -181,8 +181,13 @@ describe.each([
       batchId: batch.batchId, districtId: DISTRICT, schoolYear: 2026, parallel: 1,
       objects: [{ object: 'District', records: 1 }, { object: 'CourseCode', records: await districtCount('course_code') }],
     })).rejects.toBeInstanceOf(CancelledFailure);
-    const statuses = await db.sql`select object, status from resync.batch_object where batch_id = ${batch.batchId} order by object`;
-    expect(statuses.map((row) => `${row.object} ${row.status}`)).toEqual(['CourseCode pending', 'District completed']);
+    // The level's objects were shown running as it began; CourseCode never started (no start, nothing
+    // written), and the batch's end records it cancelled.
+    const statuses = await db.sql`select object, status, started_at is not null as started, processed from resync.batch_object
+      where batch_id = ${batch.batchId} order by object`;
+    expect(statuses.map((row) => `${row.object} ${row.status} ${row.started ? 'started' : 'not started'} ${row.processed}`))
+      .toEqual(['CourseCode running not started 0', 'District completed started 1']);
+    expect(await stateCount('course_code', `synced_batch = '${batch.batchId}'`)).toBe(0);
   });
 
   it('resumes an interrupted copy from its heartbeat cursor without duplicating records', async () => {
