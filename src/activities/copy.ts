@@ -3,7 +3,7 @@
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
 import { finishObject, objectResults, type ObjectResult } from '../data/batch-objects';
-import { objectsAllFresh, planSingleRanges, type BatchRange } from '../data/batch-ranges';
+import { objectsAllFresh, planSingleRange, planSingleRanges, type BatchRange } from '../data/batch-ranges';
 import { getDistrict, type District } from '../data/district-registry';
 import { refreshStatisticsIfStale } from '../data/planner-statistics';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
@@ -141,9 +141,12 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
     const earlier = await objectResults(deps.state, input.batchId, objects.map((entry) => entry.object));
     const district = await getDistrict(deps.state, input.districtId);
     // The level's objects copied whole are planned (and shown running) in one statement; each
-    // records its start with its first page.
-    const ranges = input.recordSet ? new Map<string, BatchRange>() : await planSingleRanges(deps.state, input.batchId,
-      objects.map((entry) => entry.object).filter((object) => earlier.get(object)?.status !== 'completed'), input.districtId, input.schoolYear);
+    // records its start with its first page. Should that statement fail (one object's state table
+    // out of reach), each object is planned alone as it starts: one object's failure is its own,
+    // not its level's.
+    const ranges = input.recordSet ? undefined : await planSingleRanges(deps.state, input.batchId,
+      objects.map((entry) => entry.object).filter((object) => earlier.get(object)?.status !== 'completed'), input.districtId, input.schoolYear)
+      .catch(() => undefined);
     const copyOne = async (object: string, records: number): Promise<void> => {
       const done = earlier.get(object);
       if (done?.status === 'completed') return void completed.push(done);
@@ -160,7 +163,7 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
         completed.push(await completeObject(deps, input.batchId, object));
         return;
       }
-      const range = ranges.get(object);
+      const range = ranges?.get(object) ?? await planSingleRange(deps.state, { batchId: input.batchId, object }, input.districtId, input.schoolYear);
       const copied = await syncRangeHere({
         batchId: input.batchId, districtId: input.districtId, object, schoolYear: input.schoolYear, rangeIndex: 0,
         ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...methodOf(input), completesObject: true,

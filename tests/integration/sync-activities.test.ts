@@ -171,6 +171,22 @@ describe.each([
     expect(row).toEqual({ state_id: 'KY-000123', last_name: 'Renamed' });
   });
 
+  it('fails only the object whose state table is out of reach, not the rest of its level', async () => {
+    const batch = await recordBatch(deps, DISTRICT, ['District', 'CourseCode'], false);
+    const { copyObjects } = createCopyActivities(deps);
+    await db.sql`alter table state.course_code rename to course_code_away`;
+    try {
+      const copied = await new MockActivityEnvironment().run(copyObjects, {
+        batchId: batch.batchId, districtId: DISTRICT, schoolYear: 2026,
+        objects: [{ object: 'District', records: 1 }, { object: 'CourseCode', records: await districtCount('course_code') }],
+      });
+      expect(copied.completed.map((result) => `${result.object} ${result.status} ${result.processed}`)).toEqual(['District completed 1']);
+      expect(copied.failed).toEqual([{ object: 'CourseCode', reason: 'relation "state.course_code" does not exist' }]);
+    } finally {
+      await db.sql`alter table state.course_code_away rename to course_code`;
+    }
+  });
+
   it('starts no further object of a level once the batch is cancelled', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['District', 'CourseCode'], false);
     const { copyObjects } = createCopyActivities(deps);
