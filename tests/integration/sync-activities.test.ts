@@ -6,6 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCopyActivities } from '../../src/activities/copy';
 import { planObjectRanges } from '../../src/activities/sync/object-ranges';
+import { pruneObject } from '../../src/activities/sync/prune';
 import { syncRange } from '../../src/activities/sync/sync-range';
 import { listErrors } from '../../src/data/sync-errors';
 import { getDistrict } from '../../src/data/district-registry';
@@ -144,6 +145,30 @@ describe.each([
     await districtDb.sql.unsafe(`update district_${DISTRICT}.person_identity set first_name = 'Ava' where id = ${victim?.id}`);
   });
 
+  it('isolates a record whose update the state refuses, keeps the state\'s copy of it through the prune, and lands the rest', async () => {
+    const first = await recordBatch(deps, DISTRICT, ['School'], true);
+    await syncPlan(deps, DISTRICT, first);
+    const [victim] = await db.sql`select id from state.school where source_district = ${DISTRICT} order by id offset 1 limit 1`;
+    // A rule the state added for new writes only (NOT VALID: its records written before stay).
+    await db.sql.unsafe(`alter table state.school add constraint refuses_one check (source_district <> '${DISTRICT}' or id <> ${victim?.id}) not valid`);
+    try {
+      const second = await recordBatch(deps, DISTRICT, ['School'], false);
+      const [copied] = await syncObjectDirectly(deps, second, DISTRICT, 'School');
+      const pruned = await pruneObject(db.sql, { batchId: second.batchId, districtId: DISTRICT, object: 'School', schoolYear: second.schoolYear });
+      const schools = await districtCount('school');
+      expect(copied).toMatchObject({ processed: schools, errors: 1, sent: schools - 1 });
+      expect(pruned).toEqual({ deleted: 0, kept: 0 });
+      const log = await listErrors(db.sql, second.batchId, { object: 'School', limit: 10, offset: 0 });
+      expect(log.errors.map((error) => `${error.recordId} ${error.reasonCode}`)).toEqual([`${victim?.id} refused`]);
+      // The refused record's earlier copy is still there, as the first batch wrote it; the others are the second batch's.
+      const held = await db.sql`select synced_batch, count(*)::int as n from state.school where source_district = ${DISTRICT} group by synced_batch order by n`;
+      expect(held).toEqual([{ synced_batch: first.batchId, n: 1 }, { synced_batch: second.batchId, n: schools - 1 }]);
+      expect(await stateCount('school', `id = ${victim?.id} and synced_batch = '${first.batchId}'`)).toBe(1);
+    } finally {
+      await db.sql`alter table state.school drop constraint refuses_one`;
+    }
+  });
+
   it('counts records not allowed to sync as errors, with their reason', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['Roster'], true);
     await syncPlan(deps, DISTRICT, batch);
@@ -176,7 +201,7 @@ describe.each([
     const { copyObjects } = createCopyActivities(deps);
     await db.sql`alter table state.course_code rename to course_code_away`;
     try {
-      const copied = await new MockActivityEnvironment().run(copyObjects, {
+      const copied: Awaited<ReturnType<typeof copyObjects>> = await new MockActivityEnvironment().run(copyObjects, {
         batchId: batch.batchId, districtId: DISTRICT, schoolYear: 2026,
         objects: [{ object: 'District', records: 1 }, { object: 'CourseCode', records: await districtCount('course_code') }],
       });

@@ -139,7 +139,7 @@ async function heldAtState(tx: StatementRunner, page: PageRequest, ids: readonly
 /** The rest of a page's transaction once its records are written: removals, error log, kept
  *  records and the range's progress. */
 export async function settlePage(tx: StatementRunner, page: PageRequest, moved: PageOutcome): Promise<CommittedPage> {
-  const { input, object, statements } = page;
+  const { input, object } = page;
   if (moved.processed === 0 || moved.cursor === null) {
     // Past the district's last record: only what the state still holds there goes.
     await removeWithDescendants(tx, page, moved.extras ?? []);
@@ -153,13 +153,9 @@ export async function settlePage(tx: StatementRunner, page: PageRequest, moved: 
   await removeWithDescendants(tx, page, moved.extras ?? []);
   const held = new Set(missingHeld);
   const errors = errorEntries(input, object, moved, missing.filter((id) => !held.has(id)));
-  if (errors.length > 0) {
-    await logSyncErrors(tx, errors);
-    // Keep the state's previous copy of records the state refused this time: a full resync
-    // removes only what the district no longer has or may no longer send.
-    const kept = [...moved.orphans.map((o) => o.id), ...moved.refused.map((r) => r.id)];
-    if (kept.length > 0) await tx.run(statements.keep, [input.districtId, kept, input.batchId]);
-  }
+  // The state's previous copy of a record it refused this time stays: a full resync's prune
+  // passes over the records the batch logged errors for.
+  if (errors.length > 0) await logSyncErrors(tx, errors);
   const counts = { processed: moved.processed, errors: errors.length, sent: moved.written };
   // A short page is the range's last: it ends the range in its own transaction.
   const last = moved.processed < page.pageSize;

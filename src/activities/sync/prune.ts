@@ -1,5 +1,5 @@
 // The deletion half of a full resync: state records of the district (and year) that the batch
-// did not write or deliberately keep are gone from the district, or no longer allowed to sync.
+// neither wrote nor logged an error for are gone from the district, or no longer allowed to sync.
 // Runs children before parents; a record a child still references is kept and counted.
 import { recordObjectPruned } from '../../data/batch-objects';
 import { objectsAllFresh } from '../../data/batch-ranges';

@@ -65,10 +65,10 @@ export interface ObjectStatements {
   /** Reads and writes a page inside one database (district and state side by side): $1 district,
    *  $2 batch, [$3 year], after-id, high-id, limit. Returns what `mergeStage` returns. */
   readonly movePage: (schema: string, fresh: boolean, branches: ExclusionBranches) => string;
-  /** $1 district, $2 batch [, $3 year]. Returns deleted and kept counts. */
+  /** Removes the state's records of the district (and year) the batch neither wrote nor logged an
+   *  error for, except those a child still references: $1 district, $2 batch [, $3 year].
+   *  Returns deleted and kept (still referenced) counts. */
   readonly prune: string;
-  /** $1 district, $2 ids (bigint[]), $3 batch: mark rows the batch deliberately keeps. */
-  readonly keep: string;
   /** $1 district, $2 ids (bigint[]): which of these records the state holds. Rows: id. */
   readonly held: string;
   /** $1 district, $2 ids (bigint[]): removes these records from the state with every record under
@@ -228,12 +228,17 @@ function pruneText(object: CatalogObject): string {
     .map((reference) => `exists (select 1 from ${q(STATE_SCHEMA)}.${q(child.table)} c
         where c."source_district" = t."source_district" and c.${q(reference.column)} = t."id")`));
   const guard = stillReferenced.length > 0 ? ` and not (${stillReferenced.join(' or ')})` : '';
+  // A record the batch logged an error for (refused, or its parent missing) is one the district
+  // still has: the state's previous copy stays. (Marking that copy as written by the batch instead
+  // rewrote it, and a state check or trigger that refuses the record refused that too: the page,
+  // and its object, failed.)
+  const logged = `exists (select 1 from resync.sync_error e where e."batch_id" = $2 and e."object" = '${object.name.replace(/'/g, "''")}' and e."record_id" = t."id")`;
+  const stale = `t."source_district" = $1${yearFilter} and t."synced_batch" <> $2 and not ${logged}`;
   return `with deleted as (
-      delete from ${table} t where t."source_district" = $1${yearFilter} and t."synced_batch" <> $2${guard}
+      delete from ${table} t where ${stale}${guard}
       returning 1)
     select (select count(*) from deleted)::int as deleted,
-      (select count(*) from ${table} t where t."source_district" = $1${yearFilter} and t."synced_batch" <> $2)::int
-        - (select count(*) from deleted)::int as kept`;
+      (select count(*) from ${table} t where ${stale})::int - (select count(*) from deleted)::int as kept`;
 }
 
 /** Objects whose records can sit under a record of `object` at the state (they reference it, or
@@ -327,7 +332,6 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
       stagedIds: `select "id" from ${STAGE} where cause is null order by "id"`,
       movePage: memo((schema: string, fresh: boolean, branches: ExclusionBranches) => movePageText(object, columns, references, schema, fresh, branches)),
       prune: pruneText(object),
-      keep: `update ${table} set "synced_batch" = $3 where "source_district" = $1 and "id" = any($2::bigint[])`,
       held: `select "id" from ${table} where "source_district" = $1 and "id" = any($2::bigint[])`,
       removeWithDescendants: removeWithDescendantsText(object),
       copyOutIds: (schema, branches, ids) => `copy (${idsSelect(object, columns, schema, branches, idsLiteral(ids))}) to stdout`,
