@@ -3,14 +3,14 @@
 // between pages), record the object's outcome, and prune a level after a full resync.
 import { Context } from '@temporalio/activity';
 import { finishObject, objectResults, type ObjectResult } from '../data/batch-objects';
-import { objectsAllFresh, planSingleRange, planSingleRanges, type BatchRange } from '../data/batch-ranges';
+import { planSingleRange, planSingleRanges, type BatchRange } from '../data/batch-ranges';
 import { getDistrict, type District } from '../data/district-registry';
 import { refreshStatisticsIfStale } from '../data/planner-statistics';
 import { parentReferences, SCHEMA_CATALOG, STATE_SCHEMA } from '../data/schema/columns';
 import { CATALOG, type BatchObjectRef, type ResyncMethod } from '../domain';
 import type { ActivityDeps } from './deps';
 import { planObjectRanges, type PlanRangesInput, type PlannedRanges } from './sync/object-ranges';
-import { pruneObject, type PruneResult } from './sync/prune';
+import { pruneKnown, pruneObject, type PruneResult } from './sync/prune';
 import { buildRecordSet, type BuildRecordSetInput, type RecordSetBuilt } from '../data/record-sets';
 import { syncRecordSet, type SyncRecordSetInput } from './sync/record-set-copy';
 import { syncRange, type RangeResult, type SyncRangeInput } from './sync/sync-range';
@@ -115,9 +115,9 @@ export function createCopyActivities(deps: Pick<ActivityDeps, 'state' | 'distric
   const pruneAll = async (batch: Omit<BatchObjectRef, 'object'>, objects: readonly string[], heartbeat = () => {}): Promise<PruneResult> => {
     let deleted = 0;
     let kept = 0;
-    const fresh = await objectsAllFresh(deps.state, batch.batchId, objects);
+    const known = await pruneKnown(deps.state, batch.batchId, objects);
     for (const object of objects) {
-      const result = await pruneObject(deps.state, { batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, object }, fresh);
+      const result = await pruneObject(deps.state, { batchId: batch.batchId, districtId: batch.districtId, schoolYear: batch.schoolYear, object }, known);
       deleted += result.deleted;
       kept += result.kept;
       heartbeat();

@@ -26,6 +26,13 @@ export interface NewSyncError {
   readonly cause?: ErrorCause;
 }
 
+/** A SQL condition: the batch (`batchParameter`, e.g. `$2`) logged an error for the record of
+ *  `object` whose id is `idExpression` (for a statement over the state's table of `object`). */
+export function errorLoggedFor(batchParameter: string, object: string, idExpression: string): string {
+  return `exists (select 1 from resync.sync_error e where e."batch_id" = ${batchParameter}
+    and e."object" = '${CATALOG.get(object).name}' and e."record_id" = ${idExpression})`;
+}
+
 export interface SyncErrorEntry {
   readonly object: string;
   readonly recordId: number;

@@ -11,6 +11,7 @@ import {
 import { parentFirstObjects } from '../../data/schema/ddl';
 import { branchesKey, exclusionCause, type ExclusionBranches } from '../../data/schema/exclusion';
 import { quoteIdentifier as q } from '../../data/schema/identifiers';
+import { errorLoggedFor } from '../../data/sync-errors';
 
 /** Smallest and largest bigint: open key-range bounds that still let the planner use the index. */
 export const MIN_ID = -9_223_372_036_854_775_808n;
@@ -67,8 +68,9 @@ export interface ObjectStatements {
   readonly movePage: (schema: string, fresh: boolean, branches: ExclusionBranches) => string;
   /** Removes the state's records of the district (and year) the batch neither wrote nor logged an
    *  error for, except those a child still references: $1 district, $2 batch [, $3 year].
-   *  Returns deleted and kept (still referenced) counts. */
-  readonly prune: string;
+   *  `errorsLogged`: the batch logged errors for the object (else the log is not read). Returns
+   *  deleted and kept (still referenced) counts. */
+  readonly prune: (errorsLogged: boolean) => string;
   /** $1 district, $2 ids (bigint[]): which of these records the state holds. Rows: id. */
   readonly held: string;
   /** $1 district, $2 ids (bigint[]): removes these records from the state with every record under
@@ -220,7 +222,7 @@ function movePageText(
     ${pageResult('page')}`;
 }
 
-function pruneText(object: CatalogObject): string {
+function pruneText(object: CatalogObject, errorsLogged: boolean): string {
   const table = `${q(STATE_SCHEMA)}.${q(object.table)}`;
   const yearFilter = object.yearTied ? ' and t."school_year" = $3' : '';
   const stillReferenced = SCHEMA_CATALOG.objects.flatMap((child) => parentReferences(child)
@@ -229,11 +231,10 @@ function pruneText(object: CatalogObject): string {
         where c."source_district" = t."source_district" and c.${q(reference.column)} = t."id")`));
   const guard = stillReferenced.length > 0 ? ` and not (${stillReferenced.join(' or ')})` : '';
   // A record the batch logged an error for (refused, or its parent missing) is one the district
-  // still has: the state's previous copy stays. (Marking that copy as written by the batch instead
-  // rewrote it, and a state check or trigger that refuses the record refused that too: the page,
-  // and its object, failed.)
-  const logged = `exists (select 1 from resync.sync_error e where e."batch_id" = $2 and e."object" = '${object.name.replace(/'/g, "''")}' and e."record_id" = t."id")`;
-  const stale = `t."source_district" = $1${yearFilter} and t."synced_batch" <> $2 and not ${logged}`;
+  // still has: the state's earlier copy stays, untouched (marking it as written by the batch
+  // rewrote it, and a state rule that refuses the record refused that too).
+  const logged = errorsLogged ? ` and not ${errorLoggedFor('$2', object.name, 't."id"')}` : '';
+  const stale = `t."source_district" = $1${yearFilter} and t."synced_batch" <> $2${logged}`;
   return `with deleted as (
       delete from ${table} t where ${stale}${guard}
       returning 1)
@@ -331,7 +332,7 @@ export function statementsFor(object: CatalogObject): ObjectStatements {
       from ${STAGE}`,
       stagedIds: `select "id" from ${STAGE} where cause is null order by "id"`,
       movePage: memo((schema: string, fresh: boolean, branches: ExclusionBranches) => movePageText(object, columns, references, schema, fresh, branches)),
-      prune: pruneText(object),
+      prune: memo((errorsLogged: boolean) => pruneText(object, errorsLogged)),
       held: `select "id" from ${table} where "source_district" = $1 and "id" = any($2::bigint[])`,
       removeWithDescendants: removeWithDescendantsText(object),
       copyOutIds: (schema, branches, ids) => `copy (${idsSelect(object, columns, schema, branches, idsLiteral(ids))}) to stdout`,
