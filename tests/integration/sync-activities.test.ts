@@ -169,27 +169,6 @@ describe.each([
     }
   });
 
-  it('isolates a record a state trigger refuses to update (raise exception), keeping its copy, and lands the rest', async () => {
-    const first = await recordBatch(deps, DISTRICT, ['School'], true);
-    await syncPlan(deps, DISTRICT, first);
-    const [victim] = await db.sql`select id from state.school where source_district = ${DISTRICT} order by id offset 2 limit 1`;
-    await db.sql.unsafe(`create function state.refuse_locked() returns trigger language plpgsql as $$
-      begin if old.id = ${victim?.id} then raise exception 'school % is locked at the state', old.id; end if; return new; end $$`);
-    await db.sql.unsafe('create trigger refuse_locked before update on state.school for each row execute function state.refuse_locked()');
-    try {
-      const second = await recordBatch(deps, DISTRICT, ['School'], false);
-      const [copied] = await syncObjectDirectly(deps, second, DISTRICT, 'School');
-      const schools = await districtCount('school');
-      expect(copied).toMatchObject({ processed: schools, errors: 1, sent: schools - 1 });
-      const log = await listErrors(db.sql, second.batchId, { object: 'School', limit: 10, offset: 0 });
-      expect(log.errors.map((error) => `${error.recordId} ${error.reasonCode} ${error.reason}`))
-        .toEqual([`${victim?.id} refused the state refused the record: school ${victim?.id} is locked at the state`]);
-      expect(await stateCount('school', `id = ${victim?.id} and synced_batch = '${first.batchId}'`)).toBe(1);
-    } finally {
-      await db.sql.unsafe('drop trigger refuse_locked on state.school; drop function state.refuse_locked()');
-    }
-  });
-
   it('counts records not allowed to sync as errors, with their reason', async () => {
     const batch = await recordBatch(deps, DISTRICT, ['Roster'], true);
     await syncPlan(deps, DISTRICT, batch);

@@ -46,13 +46,10 @@ export async function isolatingRefusals<T>(attempt: (isolate: boolean) => Promis
   }
 }
 
-/** Errors that belong to a record (its data or its references), not to the database or network:
- *  data exceptions (class 22), integrity violations (class 23), and an exception a state trigger
- *  raises (P0001, `raise exception`: a rule the state enforces on the record, e.g. one locked at
- *  the state) — PostgreSQL's SQLSTATE classes (Appendix A, "PostgreSQL Error Codes"). */
+/** Errors that belong to a record (its data or its references), not to the database or network. */
 export function isRecordError(error: unknown): error is PostgresError {
   const code = (error as PostgresError | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23') || code === 'P0001');
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function refusalOf(id: number, error: PostgresError): Refusal {
